@@ -1,0 +1,221 @@
+"""Backup and restore of one community: a consistent snapshot taken while the service posts.
+
+The snapshot is logical, so it is the same on SQLite and PostgreSQL and restores into either:
+every row that belongs to the community (its entries, postings, events, accounts, members and
+their users, units, resolutions, ballots, allocations, closes), read inside ONE read transaction
+(a WAL snapshot on SQLite, REPEATABLE READ on PostgreSQL), plus the rules file. The archive is a
+gzip'd tar holding ``manifest.json``, ``rows.jsonl`` and ``rules.toml``; the manifest records the
+chain head at the snapshot, and restore checks the restored chain ends there.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import tarfile
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+from ledger import clock
+from ledger.books import Books
+from ledger.errors import Conflict, NotFound, ValidationFailed
+
+FORMAT = "commons-ledger-backup/1"
+
+#: How each table's rows belong to a community: a column on the table itself, or a parent.
+_OWNERSHIP: dict[str, tuple[str, str, str] | str] = {
+    "community": "id",
+    "account": "community_id",
+    "entry": "community_id",
+    "event": "community_id",
+    "membership": "community_id",
+    "unit": "community_id",
+    "resolution": "community_id",
+    "periodclose": "community_id",
+    # table: (its column, parent table, parent column)
+    "posting": ("entry_id", "entry", "id"),
+    "allocationline": ("entry_id", "entry", "id"),
+    "ballot": ("resolution_id", "resolution", "id"),
+    "user": ("id", "membership", "user_id"),
+    "apitoken": ("user_id", "membership", "user_id"),
+}
+
+
+def _tables() -> list[Table]:
+    return [t for t in SQLModel.metadata.sorted_tables if t.name in _OWNERSHIP]
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return {"$t": type(value).__name__, "v": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"$t": "decimal", "v": str(value)}
+    if isinstance(value, bytes):
+        return {"$t": "bytes", "v": base64.b64encode(value).decode()}
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and "$t" in value:
+        kind, raw = value["$t"], value["v"]
+        if kind == "datetime":
+            return datetime.fromisoformat(raw)
+        if kind == "date":
+            return date.fromisoformat(raw)
+        if kind == "decimal":
+            return Decimal(raw)
+        if kind == "bytes":
+            return base64.b64decode(raw)
+    return value
+
+
+def _rows(conn: Connection, table: Table, community_id: str) -> Iterator[dict[str, Any]]:
+    owner = _OWNERSHIP[table.name]
+    tables = SQLModel.metadata.tables
+    if isinstance(owner, str):
+        query = select(table).where(table.c[owner] == community_id)
+    else:
+        column, parent_name, parent_column = owner
+        parent = tables[parent_name]
+        parent_filter = parent.c["community_id"] if "community_id" in parent.c else parent.c["id"]
+        keys = select(parent.c[parent_column]).where(parent_filter == community_id)
+        query = select(table).where(table.c[column].in_(keys))
+    order: list[Any] = list(table.primary_key.columns)
+    if table.name == "entry":  # a reversal references its original: originals first
+        order = [table.c.seq.is_(None), table.c.seq, *order]
+    for row in conn.execute(query.order_by(*order)).mappings():
+        yield dict(row)
+
+
+def backup(*, books: Books, slug: str, out: Path) -> dict[str, Any]:
+    """Write the community's snapshot to ``out``; returns the manifest."""
+    engine = books.engine
+    options: dict[str, Any] = {}
+    if engine.dialect.name == "postgresql":
+        options["isolation_level"] = "REPEATABLE READ"
+    lines: list[str] = []
+    with engine.connect().execution_options(**options) as conn, conn.begin():
+        community_table = SQLModel.metadata.tables["community"]
+        found = (
+            conn.execute(select(community_table).where(community_table.c.slug == slug))
+            .mappings()
+            .first()
+        )
+        if found is None:
+            raise NotFound(f"no community {slug!r}")
+        counts: dict[str, int] = {}
+        for table in _tables():
+            counts[table.name] = 0
+            for row in _rows(conn, table, found["id"]):
+                record = {"table": table.name, "row": {k: _encode(v) for k, v in row.items()}}
+                lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
+                counts[table.name] += 1
+    manifest = {
+        "format": FORMAT,
+        "slug": slug,
+        "community_id": found["id"],
+        "head_seq": found["head_seq"],
+        "head_hash": found["head_hash"],
+        "taken_at": clock.now().isoformat(),
+        "rows": counts,
+    }
+    rules = books.rules_path(slug)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    with tarfile.open(tmp, "w:gz") as tar:
+        _add(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode())
+        _add(tar, "rows.jsonl", ("\n".join(lines) + "\n").encode())
+        if rules.exists():
+            _add(tar, "rules.toml", rules.read_bytes())
+    tmp.replace(out)
+    return manifest
+
+
+def _add(tar: tarfile.TarFile, name: str, payload: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(payload)
+    info.mtime = int(clock.now().timestamp())
+    tar.addfile(info, io.BytesIO(payload))
+
+
+def restore(*, books: Books, archive: Path) -> dict[str, Any]:
+    """Load a snapshot into these books (the community must not exist here yet), then rebuild
+    its projection. Returns the manifest."""
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            manifest = json.loads(_read(tar, "manifest.json"))
+            rows = _read(tar, "rows.jsonl").decode("utf-8").splitlines()
+            names = tar.getnames()
+            rules = _read(tar, "rules.toml") if "rules.toml" in names else None
+    except (tarfile.TarError, OSError, KeyError, ValueError) as exc:
+        raise ValidationFailed(f"{archive} is not a commons-ledger backup: {exc}") from None
+    if manifest.get("format") != FORMAT:
+        raise ValidationFailed(f"{archive}: unknown backup format {manifest.get('format')!r}")
+    slug = manifest["slug"]
+    tables = SQLModel.metadata.tables
+    by_table: dict[str, list[dict[str, Any]]] = {}
+    for line in rows:
+        if line.strip():
+            record = json.loads(line)
+            by_table.setdefault(record["table"], []).append(
+                {k: _decode(v) for k, v in record["row"].items()}
+            )
+    with books.engine.begin() as conn:
+        community = tables["community"]
+        if conn.execute(select(community.c.id).where(community.c.slug == slug)).first():
+            raise Conflict(f"community {slug!r} already exists here; restore into empty books")
+        user = tables["user"]
+        existing_users = {
+            r.username: r.id for r in conn.execute(select(user.c.username, user.c.id))
+        }
+        for item in by_table.get("user", []):
+            if existing_users.get(item["username"], item["id"]) != item["id"]:
+                raise Conflict(
+                    f"user {item['username']!r} exists here under another id; "
+                    "restore into empty books"
+                )
+        for table in _tables():
+            items = by_table.get(table.name, [])
+            if table.name == "user":
+                items = [r for r in items if r["username"] not in existing_users]
+            if items:
+                conn.execute(insert(table), items)
+        if conn.dialect.name == "postgresql":
+            _advance_sequences(conn)
+    directory = books.community_dir(slug)
+    directory.mkdir(parents=True, exist_ok=True)
+    if rules is not None:
+        books.rules_path(slug).write_bytes(rules)
+    books.rebuild_projection(slug)
+    return dict(manifest)
+
+
+def _advance_sequences(conn: Connection) -> None:
+    """Rows came with their ids; move PostgreSQL's id sequences past them."""
+    for table in _tables():
+        primary = list(table.primary_key.columns)
+        if (
+            len(primary) == 1
+            and primary[0].autoincrement is not False
+            and primary[0].type.python_type is int
+        ):
+            name = table.name
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
+                f'COALESCE((SELECT MAX(id) FROM "{name}"), 0) + 1, false)'
+            )
+
+
+def _read(tar: tarfile.TarFile, name: str) -> bytes:
+    member = tar.extractfile(name)
+    if member is None:
+        raise KeyError(name)
+    return member.read()

@@ -1,0 +1,79 @@
+"""Creating a community: its row, the default chart, its rules file and its projection."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from audit import events
+from ledger import clock
+from ledger.books import Books
+from ledger.chart import DEFAULT_CHART
+from ledger.db import writer
+from ledger.errors import Conflict, ValidationFailed
+from ledger.models import Account, Community
+from ledger.render import genesis_hash
+from rules import config as rules_config
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+#: Accounts open on this date unless told otherwise, so opening balances of any year fit.
+DEFAULT_OPEN = date(2000, 1, 1)
+
+
+def create(
+    *, books: Books, slug: str, name: str, actor: str = "cli", opened: date = DEFAULT_OPEN
+) -> Community:
+    if not SLUG.match(slug):
+        raise ValidationFailed(
+            "a community slug is 2 to 40 lowercase letters, digits and dashes, e.g. 'maple-court'"
+        )
+    if not name.strip() or len(name) > 200 or "\n" in name:
+        raise ValidationFailed("a community name is one line of 1 to 200 characters")
+    with writer(books.engine) as session:
+        exists = session.execute(
+            select(col(Community.id)).where(col(Community.slug) == slug)
+        ).first()
+        if exists is not None:
+            raise Conflict(f"community {slug!r} already exists")
+        community_id = str(uuid.uuid4())
+        community = Community(
+            id=community_id,
+            slug=slug,
+            name=name,
+            created_at=clock.now(),
+            head_seq=0,
+            head_hash=genesis_hash(community_id),
+        )
+        session.add(community)
+        session.flush()
+        for item in DEFAULT_CHART:
+            session.add(
+                Account(
+                    community_id=community_id,
+                    name=item.name,
+                    code=item.code,
+                    name_zh=item.name_zh,
+                    name_en=item.name_en,
+                    restricted=item.restricted,
+                    open_date=opened,
+                )
+            )
+        events.record(
+            session,
+            community_id=community_id,
+            actor=actor,
+            action="create",
+            object_type="community",
+            object_id=slug,
+            details={"name": name},
+        )
+    directory = books.community_dir(slug)
+    directory.mkdir(parents=True, exist_ok=True)
+    if not books.rules_path(slug).exists():
+        rules_config.write_default(books.rules_path(slug))
+    books.rebuild_projection(slug)
+    return community

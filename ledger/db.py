@@ -1,0 +1,116 @@
+"""Engines and sessions. ``make_engine(url)`` builds everything; nothing happens at import.
+
+SQLite is the embedded default: WAL journal, ``synchronous=FULL`` (an acknowledged post survives
+a power cut), foreign keys on, and a busy timeout so concurrent processes wait instead of failing.
+pysqlite's own transaction handling is switched off so that SQLAlchemy's ``begin`` emits
+``BEGIN`` itself: writers ask for ``BEGIN IMMEDIATE`` (see :func:`writer`), which takes the write
+lock before reading the chain head, so two processes can never read the same head.
+
+PostgreSQL needs nothing special: the posting path locks the community row (``FOR UPDATE``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event, text
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, create_engine
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+#: The newest migration. Opening books at this revision skips Alembic (and its import time);
+#: a test checks it against Alembic's own idea of the head.
+SCHEMA_HEAD = "0001"
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver for them."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """An engine for ``url``, configured for the ledger's durability and locking needs."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def writer(engine: Engine) -> Iterator[Session]:
+    """A session for one write transaction: on SQLite it begins IMMEDIATE (takes the write
+    lock up front); commits on success, rolls back on any exception."""
+    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
+def reader(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (default: the newest). Safe to call on every start."""
+    if revision == "head" and schema_revision(engine) == SCHEMA_HEAD:
+        return
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), revision)
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The database's Alembic revision, or None for an empty database."""
+    with engine.connect() as conn:
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except Exception:
+            conn.rollback()
+            return None

@@ -1,0 +1,213 @@
+"""The tables. The database is the book of record: entries and postings are append-only
+(a correction is a reversing entry), amounts are integer fen, and the database enforces what it
+can: unique (community, seq), unique (community, idempotency key), one reversal per entry,
+foreign keys and non-null amounts.
+
+Layers follow the SQLModel habit: table models here; request and response models live with the
+routes (``api/``) and the journal (``ledger.journal.Draft``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Community(SQLModel, table=True):
+    """An owners' committee's books. ``head_seq``/``head_hash`` are the chain head; posting
+    locks this row, which serialises writers of one community on every backend."""
+
+    id: str = Field(primary_key=True, max_length=36)
+    slug: str = Field(unique=True, index=True, max_length=40)
+    name: str = Field(max_length=200)
+    created_at: datetime
+    head_seq: int = Field(default=0)
+    head_hash: str = Field(max_length=64)
+    #: Bumped when something the rules depend on changes (resolutions, closes, units).
+    rev: int = Field(default=0)
+
+
+class Account(SQLModel, table=True):
+    """One account of the chart: beancount name, 民非 code, names, dates, restricted or not."""
+
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=36)
+    name: str = Field(max_length=200)
+    code: str = Field(max_length=20)
+    name_zh: str = Field(max_length=100)
+    name_en: str = Field(max_length=100)
+    restricted: bool = False
+    open_date: date
+    close_date: date | None = None
+
+
+class Entry(SQLModel, table=True):
+    """A transaction. ``status`` is ``posted`` (in the books, with seq and hash), ``pending``
+    (awaiting a second member's approval; not in the books) or ``rejected`` (never will be)."""
+
+    __table_args__ = (
+        UniqueConstraint("community_id", "seq"),
+        UniqueConstraint("community_id", "idempotency_key"),
+        Index("ix_entry_community_status_date", "community_id", "status", "date"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    community_id: str = Field(foreign_key="community.id", max_length=36)
+    seq: int | None = None
+    status: str = Field(max_length=10)
+    date: date
+    payee: str = Field(max_length=200)
+    narration: str = Field(max_length=1000)
+    kind: str = Field(max_length=20)
+    entered_by: str = Field(max_length=100)
+    approved_by: str | None = Field(default=None, max_length=100)
+    resolution: str | None = Field(default=None, max_length=40)
+    documents: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    reverses: str | None = Field(default=None, foreign_key="entry.id", unique=True, max_length=36)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    request_hash: str = Field(max_length=64)
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
+    created_at: datetime
+    posted_at: datetime | None = None
+    rejected_by: str | None = Field(default=None, max_length=100)
+    rejected_reason: str | None = Field(default=None, max_length=1000)
+
+
+class Posting(SQLModel, table=True):
+    """One leg of an entry: a signed amount in fen (positive debit, negative credit)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: str = Field(foreign_key="entry.id", index=True, max_length=36)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    position: int
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class Event(SQLModel, table=True):
+    """The audit trail: who did what to which object, when, from where. Append-only."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: str | None = Field(default=None, foreign_key="community.id", index=True)
+    at: datetime
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=40)
+    object_type: str = Field(max_length=40)
+    object_id: str = Field(max_length=100)
+    address: str | None = Field(default=None, max_length=100)
+    details: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+
+# --- members, roles and tokens (the service) ----------------------------------------------
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True, max_length=100)
+    password_hash: str | None = Field(default=None, max_length=300)
+    created_at: datetime
+    disabled: bool = False
+
+
+class Membership(SQLModel, table=True):
+    """A user's role in one community; a user may hold several roles in several communities."""
+
+    __table_args__ = (UniqueConstraint("user_id", "community_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=36)
+    role: str = Field(max_length=20)
+
+
+class ApiToken(SQLModel, table=True):
+    """An API token, stored only as its SHA-256; shown once when created."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    label: str = Field(default="", max_length=100)
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+# --- unit register, resolutions, allocations, periods (the rules) -------------------------
+
+
+class Unit(SQLModel, table=True):
+    """A unit of the register. ``owner`` is an opaque owner id, never shown publicly.
+    ``area_centi`` is the exclusive area in hundredths of a square metre (exact)."""
+
+    __table_args__ = (UniqueConstraint("community_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=36)
+    code: str = Field(max_length=40)
+    owner: str = Field(max_length=100)
+    area_centi: int = Field(sa_column=Column(BigInteger, nullable=False))
+    developer_unsold: bool = False
+
+
+class Resolution(SQLModel, table=True):
+    """An owners' resolution (民法典 art. 278) with its budget, purpose and computed tally."""
+
+    __table_args__ = (UniqueConstraint("community_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=36)
+    number: str = Field(max_length=40)
+    title: str = Field(max_length=200)
+    matter: int
+    voted_on: date
+    effective_from: date
+    expires_on: date | None = None
+    budget_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    purpose: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    allocation: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    passed: bool
+    tally: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    created_by: str = Field(max_length=100)
+    created_at: datetime
+
+
+class Ballot(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("resolution_id", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    resolution_id: int = Field(foreign_key="resolution.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    vote: str = Field(max_length=10)
+
+
+class AllocationLine(SQLModel, table=True):
+    """One line of a dividend or subsidy schedule, stored with its entry."""
+
+    __table_args__ = (UniqueConstraint("entry_id", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: str = Field(foreign_key="entry.id", index=True, max_length=36)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    area_centi: int = Field(sa_column=Column(BigInteger, nullable=False))
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class PeriodClose(SQLModel, table=True):
+    """A closed period: nothing dated inside it can be posted or reversed afterwards."""
+
+    __table_args__ = (UniqueConstraint("community_id", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=36)
+    period: str = Field(max_length=10)
+    start: date
+    end: date
+    closed_at: datetime
+    closed_by: str = Field(max_length=100)
+    head_seq: int
+    head_hash: str = Field(max_length=64)

@@ -1,0 +1,81 @@
+"""Money: ``Decimal`` yuan with two places (fen), CNY only, never float.
+
+The database stores integer fen, which is exact on every backend; everything else speaks
+``Decimal`` quantized to 0.01.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CURRENCY = "CNY"
+FEN = Decimal("0.01")
+#: A sane ceiling for one posting: one hundred billion yuan. Larger is a typo or an attack.
+MAX_AMOUNT = Decimal("100000000000.00")
+
+
+class AmountError(ValueError):
+    """An amount that is not a two-place decimal within the limits."""
+
+
+def parse_amount(value: object) -> Decimal:
+    """Parse a money value from JSON or text: a string (or int) with at most two decimals.
+
+    Floats are refused: ``0.1`` in a float is not a tenth of a yuan.
+    """
+    if isinstance(value, bool | float):
+        raise AmountError('amounts are decimal strings such as "1234.50", not floats')
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > 24:
+            raise AmountError(f"not an amount: {value!r}")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise AmountError(f"not an amount: {value!r}") from None
+    else:
+        raise AmountError(f"not an amount: {value!r}")
+    if not amount.is_finite():
+        raise AmountError(f"not a finite amount: {value!r}")
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise AmountError(f"at most two decimal places (fen): {value!r}")
+    if abs(amount) > MAX_AMOUNT:
+        raise AmountError(f"amount {value!r} exceeds the limit of {MAX_AMOUNT:,} yuan")
+    amount = amount.quantize(FEN)
+    if amount.is_zero():
+        amount = Decimal("0.00")  # negative zero is zero
+    return amount
+
+
+def to_fen(amount: Decimal) -> int:
+    """Yuan to integer fen; the amount must already have at most two places."""
+    fen = amount * 100
+    if fen != fen.to_integral_value():
+        raise AmountError(f"{amount} has more than two decimal places")
+    return int(fen)
+
+
+def from_fen(fen: int) -> Decimal:
+    """Integer fen to two-place yuan."""
+    return (Decimal(fen) / 100).quantize(FEN)
+
+
+def quantize(amount: Decimal) -> Decimal:
+    """Round half up to the fen (for computed figures such as shares)."""
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def fmt(amount: Decimal) -> str:
+    """Plain two-place text, as in JSON and beancount: ``1234.50``."""
+    return f"{amount.quantize(FEN):f}"
+
+
+def fmt_cny(amount: Decimal) -> str:
+    """The Chinese way for people: ``¥12,345.60`` (negative: ``-¥12,345.60``)."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}¥{abs(amount.quantize(FEN)):,.2f}"

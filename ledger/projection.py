@@ -1,0 +1,230 @@
+"""The beancount projection: ``<data>/<slug>/ledger.beancount``, rendered from the journal.
+
+It is appended after each commit and can be rebuilt at any time. Appends from several threads
+or processes are serialised by an ``flock`` on the file; a sidecar (``.ledger.state.json``)
+records the last sequence number written and the byte offset after it, so a writer that finds
+the file behind catches up from the database, and a crash in the middle of a write is repaired
+by truncating to the recorded offset. The database is the book of record; this file is its
+faithful, re-checkable copy (its ``plugin`` line makes bean-check and Fava verify the chain and
+the rules).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from ledger.render import (
+    quote,
+    render_close,
+    render_custom,
+    render_open,
+    render_projected,
+    render_txn,
+)
+from ledger.txn import Txn
+
+LEDGER_FILE = "ledger.beancount"
+RULES_FILE = "rules.toml"
+SIDECAR = ".ledger.state.json"
+SIDECAR_SIZE = 64
+
+
+@dataclass(frozen=True)
+class ChainedTxn:
+    txn: Txn
+    prev_hash: str
+    hash: str
+
+    def render(self) -> str:
+        return render_projected(self.txn, self.prev_hash, self.hash)
+
+
+@dataclass(frozen=True)
+class Header:
+    """What comes before the entries: options, the plugin line, Fava options, account opens
+    and the directives the rules read (resolutions, closed periods)."""
+
+    community_id: str
+    name: str
+    slug: str
+    first_date: str
+    opens: tuple[str, ...]
+    directives: tuple[str, ...] = ()
+    #: More ``key=value`` settings for the plugin (an audit export adds ``chain-from``).
+    plugin_options: tuple[str, ...] = ()
+
+    def render(self) -> str:
+        lines = [
+            f"; commons-ledger: the books of {self.slug}, projected from the database.",
+            "; Generated; the database is the book of record. bean-check re-verifies the hash",
+            "; chain and the rules, so a hand edit shows up as an error.",
+            f'option "title" {quote(self.name)}',
+            'option "operating_currency" "CNY"',
+            'option "account_previous_balances" "3101-非限定性净资产:00-期初结余"',
+            'option "account_previous_earnings" "3101-非限定性净资产:98-以前期间结余"',
+            'option "account_current_earnings" "3101-非限定性净资产:99-本期结余"',
+            f'plugin "rules.plugin" {quote(self.plugin_config())}',
+            f'{self.first_date} custom "fava-option" "language" "zh"',
+            f'{self.first_date} custom "fava-option" "locale" "zh_CN"',
+            "",
+        ]
+        return "\n".join(lines) + "\n".join(self.opens) + "\n" + "".join(self.directives)
+
+    def plugin_config(self) -> str:
+        return ";".join(
+            (f"community={self.community_id}", f"rules={RULES_FILE}", *self.plugin_options)
+        )
+
+
+def period_text(header: Header, opening: Txn | None, items: Iterable[ChainedTxn]) -> Iterator[str]:
+    """A self-contained file for a stretch of the chain (an audit export): the header (with
+    ``chain-from`` among its plugin options), the balances before the stretch as one
+    unchained ``opening`` transaction, then the entries with their chain links."""
+    yield header.render()
+    if opening is not None:
+        yield "\n" + render_txn(opening)
+    for item in items:
+        yield "\n" + item.render()
+
+
+def header_opens(
+    accounts: Iterable[tuple[str, str, str, str, bool, object, object]],
+) -> tuple[str, ...]:
+    """Open (and close) directives for (name, code, name_zh, name_en, restricted, open, close)."""
+    out = []
+    for name, code, zh, en, restricted, opened, closed in accounts:
+        meta = {"code": code, "name-zh": zh, "name-en": en}
+        if restricted:
+            meta["restricted"] = "true"
+        text = render_open(name, opened, meta)  # type: ignore[arg-type]
+        if closed is not None:
+            text += render_close(name, closed)  # type: ignore[arg-type]
+        out.append(text)
+    return tuple(out)
+
+
+class Projection:
+    """Writer of one community's projection file."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.path = directory / LEDGER_FILE
+        self.sidecar = directory / SIDECAR
+
+    @contextmanager
+    def _locked(self) -> Iterator[IO[bytes]]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / ".ledger.lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield lock
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _read_state(self) -> tuple[int, int] | None:
+        try:
+            state = json.loads(self.sidecar.read_text())
+            return int(state["seq"]), int(state["offset"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _write_state(self, seq: int, offset: int) -> None:
+        """Overwrite the sidecar in place with one fixed-size record (padded JSON). A torn
+        write cannot parse, and an unreadable sidecar means a rebuild: safe either way."""
+        record = json.dumps({"seq": seq, "offset": offset}).ljust(SIDECAR_SIZE - 1) + "\n"
+        fd = os.open(self.sidecar, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            os.pwrite(fd, record.encode(), 0)
+        finally:
+            os.close(fd)
+
+    def written_seq(self) -> int | None:
+        state = self._read_state()
+        return None if state is None else state[0]
+
+    def rebuild(self, header: Header, txns: Iterable[ChainedTxn]) -> int:
+        """Rewrite the whole file (atomically: a temp file renamed over it). Returns last seq."""
+        with self._locked():
+            return self._rebuild_unlocked(header, txns)
+
+    def _rebuild_unlocked(self, header: Header, txns: Iterable[ChainedTxn]) -> int:
+        tmp = self.path.with_suffix(".beancount.tmp")
+        seq = 0
+        with open(tmp, "w", encoding="utf-8", newline="\n") as out:
+            out.write(header.render())
+            for item in txns:
+                out.write("\n" + item.render())
+                seq = item.txn.seq or seq
+            out.flush()
+            os.fsync(out.fileno())
+            offset = out.tell()
+        os.replace(tmp, self.path)
+        self._write_state(seq, offset)
+        return seq
+
+    def append(
+        self,
+        items: list[ChainedTxn],
+        *,
+        catch_up: Callable[[int], Iterable[ChainedTxn]],
+        header: Callable[[], Header],
+        all_txns: Callable[[], Iterable[ChainedTxn]],
+    ) -> None:
+        """Append freshly committed entries. If the file is behind (another process posted,
+        or a crash lost a write) the missing entries come from ``catch_up(after_seq)``; if the
+        file is missing or damaged it is rebuilt."""
+        with self._locked():
+            state = self._read_state()
+            size = self.path.stat().st_size if self.path.exists() else -1
+            if state is None or size < state[1]:
+                self._rebuild_unlocked(header(), all_txns())
+                return
+            seq, offset = state
+            pending = [item for item in items if (item.txn.seq or 0) > seq]
+            if not pending:
+                return
+            if (pending[0].txn.seq or 0) != seq + 1:
+                pending = [item for item in catch_up(seq)]
+            self._write_items(pending, seq, offset)
+
+    def append_directive(self, text: str) -> None:
+        """Append a non-entry directive (a resolution, a period close) after the entries."""
+        with self._locked():
+            state = self._read_state()
+            if state is None or not self.path.exists():
+                return  # the next rebuild renders it from the database
+            seq, offset = state
+            with open(self.path, "r+b") as out:
+                out.truncate(offset)
+                out.seek(offset)
+                out.write(("\n" + text).encode("utf-8"))
+                offset = out.tell()
+            self._write_state(seq, offset)
+
+    def _write_items(self, items: list[ChainedTxn], seq: int, offset: int) -> None:
+        with open(self.path, "r+b") as out:
+            out.truncate(offset)  # drop whatever a crashed writer left half-written
+            out.seek(offset)
+            for item in items:
+                out.write(("\n" + item.render()).encode("utf-8"))
+                seq = item.txn.seq or seq
+            offset = out.tell()
+        self._write_state(seq, offset)
+
+
+__all__ = [
+    "ChainedTxn",
+    "Header",
+    "Projection",
+    "header_opens",
+    "period_text",
+    "render_close",
+    "render_custom",
+]

@@ -1,0 +1,147 @@
+"""Request and response models for transactions, shared by the API, the CLI and the journal.
+
+Amounts travel as strings (``"1234.50"``), beancount-signed: positive debits, negative credits.
+Type-level checks live here (formats, lengths, characters); the journal checks meaning
+(balance, accounts, dates) and the rules check what the owners allowed.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal
+from functools import partial
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+)
+
+from ledger.money import fmt, parse_amount
+from ledger.txn import KINDS
+
+#: Bidirectional-text controls can make a record read differently from what it stores
+#: ("Trojan Source"); books refuse them, with the other control characters.
+_BIDI = {
+    "\u061c",
+    "\u200e",
+    "\u200f",
+    *map(chr, range(0x202A, 0x202F)),
+    *map(chr, range(0x2066, 0x206A)),
+}
+
+
+def clean_text(
+    value: object, *, max_length: int, min_length: int = 0, multiline: bool = True
+) -> str:
+    """Plain text for the books: a string within its length, without control characters
+    (newlines and tabs are allowed where ``multiline``) or bidirectional overrides."""
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    if len(value) > max_length:
+        raise ValueError(f"at most {max_length} characters (got {len(value)})")
+    if len(value) < min_length:
+        raise ValueError(f"at least {min_length} character(s)")
+    for ch in value:
+        if ch == "\t" or (ch == "\n" and multiline):
+            continue
+        if unicodedata.category(ch) in {"Cc", "Cs"} or ch in _BIDI:
+            raise ValueError(
+                f"contains the control character U+{ord(ch):04X}; books keep plain text"
+            )
+    if value.count("\n") >= 20:
+        raise ValueError("at most 20 lines")
+    return value
+
+
+def _text(max_length: int, min_length: int = 0, multiline: bool = True) -> BeforeValidator:
+    return BeforeValidator(
+        partial(clean_text, max_length=max_length, min_length=min_length, multiline=multiline)
+    )
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(parse_amount),
+    PlainSerializer(fmt, return_type=str, when_used="always"),
+]
+Payee = Annotated[str, _text(200)]
+Narration = Annotated[str, _text(1000, 1)]
+AccountName = Annotated[str, _text(200, 1, multiline=False)]
+ResolutionRef = Annotated[str, _text(40, 1, multiline=False)]
+DocumentRef = Annotated[str, _text(100, 1, multiline=False), Field(pattern=r"^[^|]*$")]
+IdempotencyKey = Annotated[str, _text(200, 1, multiline=False)]
+
+
+class PostingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    account: AccountName
+    amount: Money
+
+
+class TransactionIn(BaseModel):
+    """A transaction as a treasurer submits it (the API body, a CLI file, a JSONL line)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "date": "2025-03-31",
+                "payee": "停车场",
+                "narration": "3月地面停车费",
+                "kind": "income",
+                "postings": [
+                    {"account": "Assets:1002-银行存款:01-基本户", "amount": "9600.00"},
+                    {"account": "Income:4301-共有收益:01-停车费", "amount": "-9600.00"},
+                ],
+                "documents": ["收据 0032"],
+                "idempotency_key": "2025-03-parking",
+            }
+        },
+    )
+
+    date: date
+    payee: Payee = ""
+    narration: Narration
+    kind: Annotated[str, Field(pattern="^(" + "|".join(k for k in KINDS if k != "reversal") + ")$")]
+    postings: Annotated[list[PostingIn], Field(min_length=2, max_length=200)]
+    resolution: ResolutionRef | None = None
+    documents: Annotated[list[DocumentRef], Field(max_length=20)] = []
+    idempotency_key: IdempotencyKey | None = None
+
+    def fingerprint_body(self) -> dict[str, Any]:
+        """What makes two requests "the same" for idempotency: everything but the key."""
+        return self.model_dump(mode="json", exclude={"idempotency_key"})
+
+
+class PostingOut(BaseModel):
+    account: str
+    amount: Money
+
+
+class TransactionOut(BaseModel):
+    id: str
+    seq: int | None
+    status: str
+    date: date
+    payee: str
+    narration: str
+    kind: str
+    postings: list[PostingOut]
+    entered_by: str
+    approved_by: str | None
+    resolution: str | None
+    documents: list[str]
+    reverses: str | None
+    idempotency_key: str | None
+    prev_hash: str | None
+    hash: str | None
+    created_at: datetime
+    posted_at: datetime | None
+    rejected_by: str | None = None
+    rejected_reason: str | None = None

@@ -1,0 +1,56 @@
+"""The per-community state the posting path keeps in memory, so a post costs O(its postings)
+and never re-reads the ledger: the chain head, the chart, balances, and the rules' own folds.
+
+The state remembers the sequence number it reflects. A writer that locks the community row and
+finds the database ahead (another process posted) folds in just the missing entries; a change
+to what the rules depend on (resolutions, closes, the rules file) bumps ``Community.rev`` or the
+rules file's mtime, and the state is rebuilt from the journal once.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+
+from ledger.txn import Txn
+from rules.engine import RuleState
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    id: int
+    name: str
+    code: str
+    name_zh: str
+    restricted: bool
+    open_date: date
+    close_date: date | None
+
+    def is_open_on(self, day: date) -> bool:
+        return self.open_date <= day and (self.close_date is None or day < self.close_date)
+
+
+@dataclass
+class BookState:
+    community_id: str
+    seq: int
+    head: str
+    rev: int
+    rules_mtime: float
+    accounts: dict[str, AccountInfo]
+    balances: dict[str, int] = field(default_factory=dict)  # fen per account name
+    rules: RuleState | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def apply(self, txn: Txn, hash_: str) -> None:
+        """Fold one posted transaction in (after its commit). Folding is by sequence number:
+        a transaction already reflected (a catch-up got there first) is skipped."""
+        if txn.seq is not None and txn.seq <= self.seq:
+            return
+        for leg in txn.legs:
+            self.balances[leg.account] = self.balances.get(leg.account, 0) + int(leg.amount * 100)
+        if self.rules is not None:
+            self.rules.apply(txn)
+        self.seq = txn.seq if txn.seq is not None else self.seq
+        self.head = hash_
