@@ -1,0 +1,91 @@
+"""Rules are folds over transactions, with one implementation and two drivers.
+
+A rule sees transactions in sequence: ``check(txn)`` says what would be wrong with posting it
+*now*, ``apply(txn)`` folds it in. The posting path keeps a :class:`RuleState` per community and
+checks one candidate in O(postings); the beancount plugin folds the same state over every entry
+of the projection. So the API, ``commons verify``, bean-check and Fava's Errors page report the
+same violations with the same messages.
+
+A new rule is one module with a class that satisfies :class:`Rule`, listed in
+:data:`rules.registry.RULES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from ledger.txn import Txn
+
+
+@dataclass(frozen=True)
+class RuleViolation:
+    """One broken rule: which rule, in words with its source and numbers, and where."""
+
+    rule: str
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+    source: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    name: str
+    code: str
+    restricted: bool
+
+
+@dataclass
+class Context:
+    """What the rules know besides the transactions: the chart, the rules file, and facts the
+    owners decided (resolutions, closed periods). Built from the database for the posting path
+    and from the projection's directives for the plugin, so both see the same."""
+
+    community_id: str
+    accounts: dict[str, AccountSpec]
+    config: Any = None  # rules.config.RulesFile when loaded
+    resolutions: dict[str, Any] = field(default_factory=dict)
+    closed: list[tuple[str, date, date]] = field(default_factory=list)
+
+
+class Rule(Protocol):
+    name: str
+
+    def check(self, txn: Txn) -> list[RuleViolation]: ...
+
+    def apply(self, txn: Txn) -> None: ...
+
+
+RuleFactory = Callable[[Context], Rule]
+
+
+class RuleState:
+    """The rules of one community, folded over its transactions so far."""
+
+    def __init__(self, context: Context, rules: Sequence[Rule]) -> None:
+        self.context = context
+        self.rules = list(rules)
+
+    def check(self, txn: Txn) -> list[RuleViolation]:
+        found: list[RuleViolation] = []
+        for rule in self.rules:
+            found.extend(rule.check(txn))
+        return found
+
+    def apply(self, txn: Txn) -> None:
+        for rule in self.rules:
+            rule.apply(txn)
+
+    def fold(self, txns: Iterable[Txn]) -> list[tuple[Txn, RuleViolation]]:
+        """Check then apply each transaction in order; every violation found on the way."""
+        found: list[tuple[Txn, RuleViolation]] = []
+        for txn in txns:
+            found.extend((txn, v) for v in self.check(txn))
+            self.apply(txn)
+        return found
+
+
+def build_state(context: Context, factories: Sequence[RuleFactory]) -> RuleState:
+    return RuleState(context, [factory(context) for factory in factories])
