@@ -1,0 +1,155 @@
+"""``create_app(settings)``: the one process a committee runs. Nothing is built at import.
+
+The app is: the JSON API under ``/api/v1`` (routers from the ``ROUTERS`` modules), the browser
+pages (``/login``, ``/entry/{slug}``), and each community's read-only Fava at ``/fava/{slug}/``
+behind the same login. Around it: a signed session cookie (HttpOnly, SameSite=Lax) and a
+request-body size limit; the error handlers of ``api.errors`` give every refusal one shape.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import secrets
+from pathlib import Path
+
+import anyio.to_thread
+from fastapi import FastAPI, HTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+
+from api import errors
+from api.books import open_books
+from api.deps import current_username, member_of
+from api.fava_mount import FavaMount, Guard, Scope, Send, plain_response
+from api.middleware import BodyLimit, SecurityHeaders
+from api.settings import Settings
+from api.throttle import LoginThrottle
+from ledger.books import Books
+
+#: Every module contributing routes, each defining ``router = APIRouter()``. Add yours here.
+ROUTERS: tuple[str, ...] = (
+    "api.routes_public",
+    "api.routes_pages",
+    "api.routes_transactions",
+    "api.routes_entry",
+    "api.routes_audit",
+)
+
+SESSION_COOKIE = "commons_session"
+
+
+def repair_projections(books: Books) -> None:
+    """At start-up, bring every projection level with the journal (a crash may have left one
+    behind or half-written)."""
+    from sqlmodel import Session, select
+
+    from ledger.models import Community
+
+    with Session(books.engine) as session:
+        slugs = list(session.exec(select(Community.slug)))
+    for slug in slugs:
+        books.sync_projection(slug)
+
+
+def session_secret(settings: Settings) -> str:
+    """The configured secret, else one generated once and kept in the data directory."""
+    if settings.secret:
+        return settings.secret
+    path = Path(settings.data) / "session.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def fava_guard(books: Books) -> Guard:
+    """Let only the community's members (any role) through to its Fava; send others to the
+    login page (no session) or answer 404 (not a member, as the API does)."""
+    from urllib.parse import quote
+
+    async def guard(scope: Scope, slug: str, send: Send) -> bool:
+        request = Request(scope)
+        try:
+            username = await anyio.to_thread.run_sync(current_username, request, books)
+        except HTTPException:
+            username = None
+        if username is None:
+            target = quote(scope.get("path", "/"), safe="/")
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 303,
+                    "headers": [(b"location", f"/login?next={target}".encode())],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return False
+        member = await anyio.to_thread.run_sync(member_of, request, books, slug, username)
+        if member is None:
+            await plain_response(send, 404, f"no community {slug!r}")
+            return False
+        return True
+
+    return guard
+
+
+def create_app(settings: Settings | None = None, *, books: Books | None = None) -> FastAPI:
+    settings = settings or Settings()
+    books = books or open_books(settings)
+    repair_projections(books)
+    app = FastAPI(
+        title="commons-ledger",
+        version="0.1.0",
+        description=(
+            "Double-entry books for an owners' committee's common income. Authenticate with "
+            "`Authorization: Bearer <token>` (from `commons user add`) or the session cookie "
+            "set by `/login`. Every refusal is a 4xx with a `detail` list of "
+            "`{field, rule, message, details}`."
+        ),
+    )
+    app.state.books = books
+    app.state.settings = settings
+    app.state.login_throttle = LoginThrottle()
+    errors.install(app)
+    for name in ROUTERS:
+        app.include_router(importlib.import_module(name).router)
+    app.mount("/fava", FavaMount(books, guard=fava_guard(books)))
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(settings),
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age,
+        same_site="lax",
+        https_only=settings.https_only,
+    )
+    app.add_middleware(BodyLimit, limit=settings.max_body)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def route_table(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) the app serves, mounts as ``("MOUNT", path)``; for the role
+    matrix test and for anyone auditing what the server exposes."""
+    from starlette.routing import Mount
+
+    try:  # FastAPI ≥ 0.130 keeps included routers as one route each; this flattens them.
+        from fastapi.routing import iter_route_contexts
+
+        routes = list(iter_route_contexts(app.routes))
+    except ImportError:  # pragma: no cover - older FastAPI lists every route directly
+        routes = list(app.routes)  # type: ignore[arg-type]
+    table: list[tuple[str, str]] = []
+    for route in routes:
+        path = getattr(route, "path", None)
+        if path is None:
+            continue
+        if isinstance(getattr(route, "original_route", route), Mount):
+            table.append(("MOUNT", path))
+            continue
+        for method in sorted(getattr(route, "methods", None) or ()):
+            if method != "HEAD":
+                table.append((method, path))
+    return table

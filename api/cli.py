@@ -1,0 +1,282 @@
+"""``commons``: the command line. Every command takes ``--data`` and ``--db`` (or
+``$COMMONS_DATA`` / ``$COMMONS_DB``). Refusals print the problems and exit 1 (2 for usage)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from pydantic import ValidationError
+
+from api.books import open_books
+from api.settings import Settings
+from ledger import journal
+from ledger.books import Books
+from ledger.errors import LedgerError
+from ledger.schemas import TransactionIn
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Ctx:
+    def __init__(self, data: str | None, db: str | None) -> None:
+        overrides: dict[str, Any] = {}
+        if data:
+            overrides["data"] = Path(data)
+        if db:
+            overrides["db"] = db
+        self.settings = Settings(**overrides)
+        self._books: Books | None = None
+
+    @property
+    def books(self) -> Books:
+        if self._books is None:
+            self._books = open_books(self.settings)
+        return self._books
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Print a refusal's problems (not a traceback) and exit 1."""
+    try:
+        yield
+    except LedgerError as exc:
+        click.echo(f"refused ({exc.status.value} {exc.status.phrase}):", err=True)
+        for problem in exc.problems:
+            where = f"[{problem.field}] " if problem.field else ""
+            rule = f"({problem.rule}) " if problem.rule else ""
+            click.echo(f"  - {where}{rule}{problem.message}", err=True)
+        sys.exit(1)
+
+
+def actor_option(func: F) -> F:
+    return click.option(
+        "--as",
+        "actor",
+        default=lambda: os.environ.get("COMMONS_ACTOR") or os.environ.get("USER") or "cli",
+        show_default="$COMMONS_ACTOR or $USER",
+        help="who is acting, for the audit trail",
+    )(func)
+
+
+@click.group()
+@click.option("--data", envvar="COMMONS_DATA", help="data directory [default: ./data]")
+@click.option("--db", envvar="COMMONS_DB", help="database URL [default: SQLite in the data dir]")
+@click.version_option("0.1.0", prog_name="commons")
+@click.pass_context
+def main(ctx: click.Context, data: str | None, db: str | None) -> None:
+    """commons-ledger: the books of an owners' committee's common income."""
+    ctx.obj = Ctx(data, db)
+
+
+@main.command()
+@click.argument("slug")
+@click.option("--name", required=True, help="the community's name, e.g. 枫林苑")
+@pass_ctx
+def init(ctx: Ctx, slug: str, name: str) -> None:
+    """Create a community with the default chart and rules file."""
+    from ledger.community import create
+
+    with refusals():
+        create(books=ctx.books, slug=slug, name=name)
+    click.echo(f"created {slug}: {ctx.books.community_dir(slug)}")
+
+
+@main.command()
+@click.argument("slug", default="demo")
+@pass_ctx
+def demo(ctx: Ctx, slug: str) -> None:
+    """Create the demo community (a year of realistic data), unless it exists."""
+    from api.demo import build_demo
+
+    with refusals():
+        created = build_demo(books=ctx.books, slug=slug)
+    click.echo(f"demo community {slug}: {'created' if created else 'already there'}")
+
+
+def _load_drafts(file: Path) -> list[TransactionIn]:
+    text = file.read_text(encoding="utf-8")
+    lines = (
+        [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        if file.suffix == ".jsonl"
+        else [(1, text)]
+    )
+    drafts, problems = [], []
+    for number, line in lines:
+        try:
+            drafts.append(TransactionIn.model_validate_json(line))
+        except ValidationError as exc:
+            for error in exc.errors():
+                where = ".".join(str(p) for p in error["loc"])
+                problems.append(f"{file.name}:{number}: {where}: {error['msg']}")
+    if problems:
+        click.echo("refused (422): the file is not valid:", err=True)
+        for problem in problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(1)
+    return drafts
+
+
+@main.command()
+@click.argument("slug")
+@click.option("--file", "file", required=True, type=click.Path(exists=True, path_type=Path))
+@actor_option
+@pass_ctx
+def post(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
+    """Post a transaction from a JSON file, or many (all or nothing) from a .jsonl file."""
+    drafts = _load_drafts(file)
+    with refusals():
+        results = journal.post_many(books=ctx.books, slug=slug, drafts=drafts, actor=actor)
+    for result in results:
+        entry = result.entry
+        state = "pending approval" if result.pending else f"posted as seq {entry.seq}"
+        again = "" if result.created else " (already posted with this idempotency key)"
+        click.echo(f"{entry.id} {entry.date} {state}{again}")
+
+
+@main.command()
+@click.argument("slug")
+@click.argument("entry_id")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), help="default: today")
+@actor_option
+@pass_ctx
+def reverse(ctx: Ctx, slug: str, entry_id: str, on: Any, actor: str) -> None:
+    """Post the reversal of a transaction."""
+    day: date | None = on.date() if on else None
+    with refusals():
+        result = journal.reverse(books=ctx.books, slug=slug, entry_id=entry_id, actor=actor, on=day)
+    click.echo(f"{result.entry.id} reverses {entry_id}: posted as seq {result.entry.seq}")
+
+
+@main.command()
+@click.argument("slug")
+@pass_ctx
+def verify(ctx: Ctx, slug: str) -> None:
+    """Hash chain, projection against journal, beancount load; exit 1 listing problems."""
+    from audit.verify import verify as run
+
+    with refusals():
+        report = run(ctx.books, slug)
+    click.echo(report.summary())
+    for problem in report.problems:
+        click.echo(f"  - {problem}")
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("slug")
+@pass_ctx
+def rebuild(ctx: Ctx, slug: str) -> None:
+    """Rewrite the projection from the journal."""
+    with refusals():
+        seq = ctx.books.rebuild_projection(slug)
+    click.echo(f"rebuilt {ctx.books.projection(slug).path} up to seq {seq}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@pass_ctx
+def serve(ctx: Ctx, host: str, port: int) -> None:
+    """The API, the entry page, Fava and the public pages in one process."""
+    import uvicorn
+
+    from api.app import create_app
+
+    app = create_app(ctx.settings, books=ctx.books)
+    base = f"http://{host}:{port}"
+    click.echo(f"commons-ledger on {base}/")
+    click.echo(f"  API docs: {base}/docs    log in: {base}/login")
+    for slug in list_slugs(ctx.books):
+        click.echo(f"  {slug}: Fava (read-only) {base}/fava/{slug}/")
+        click.echo(f"  {slug}: entry page {base}/entry/{slug}")
+    _print_demo_logins(ctx.books, base)
+    sys.stdout.flush()
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@main.command()
+@click.argument("slug")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path))
+@pass_ctx
+def backup(ctx: Ctx, slug: str, out: Path) -> None:
+    """A consistent snapshot of one community (rows and rules file), safe while posting."""
+    from ledger.backup import backup as take
+
+    with refusals():
+        manifest = take(books=ctx.books, slug=slug, out=out)
+    rows = sum(manifest["rows"].values())
+    click.echo(f"backed up {slug} at seq {manifest['head_seq']} ({rows} rows) to {out}")
+
+
+@main.command()
+@click.argument("archive", type=click.Path(exists=True, path_type=Path))
+@pass_ctx
+def restore(ctx: Ctx, archive: Path) -> None:
+    """Restore a community from a backup into these (empty) books, then verify it."""
+    from audit.verify import verify as run
+    from ledger.backup import restore as load
+
+    with refusals():
+        manifest = load(books=ctx.books, archive=archive)
+        report = run(ctx.books, manifest["slug"])
+    at_snapshot = (report.entries, report.head) == (manifest["head_seq"], manifest["head_hash"])
+    click.echo(f"restored {manifest['slug']} at seq {manifest['head_seq']}: {report.summary()}")
+    for problem in report.problems:
+        click.echo(f"  - {problem}")
+    if not at_snapshot:
+        click.echo("  - the restored chain does not end at the snapshot's head")
+    sys.exit(0 if report.ok and at_snapshot else 1)
+
+
+def _print_demo_logins(books: Books, base: str) -> None:
+    from api.demo import DEMO_USERS
+    from api.users import roles_in
+
+    pages = {
+        "treasurer": "/entry/demo (post)  /fava/demo/",
+        "approver": "/entry/demo (approve or reject)  /fava/demo/",
+        "supervisor": "/fava/demo/",
+        "auditor": "/fava/demo/  /docs",
+        "admin": "/fava/demo/  /docs",
+    }
+    rows = [u for u in DEMO_USERS if roles_in(books, u[0], "demo") is not None]
+    if not rows:
+        return
+    click.echo(f"demo logins at {base}/login (demo passwords; never use them for real books):")
+    for username, role, password in rows:
+        click.echo(f"  {role:<10} {username:<10} password {password:<16} then {pages[role]}")
+
+
+def list_slugs(books: Books) -> list[str]:
+    from sqlmodel import Session, select
+
+    from ledger.models import Community
+
+    with Session(books.engine) as session:
+        return list(session.exec(select(Community.slug).order_by(Community.slug)))
+
+
+def dump(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=str)
+
+
+# The other parts' commands (users, audit exports, rules, disclosures) register here.
+from api import cli_audit, cli_disclose, cli_users  # noqa: E402
+
+cli_users.register(main)
+cli_audit.register(main)
+cli_disclose.register(main)
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,65 @@
+"""``commons export SLUG PERIOD --out F.zip`` and ``commons verify-export F.zip``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from api.cli import Ctx, actor_option, refusals
+
+
+@click.command("export")
+@click.argument("slug")
+@click.argument("period")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="the zip to write",
+)
+@actor_option
+@click.pass_obj
+def export_command(ctx: Ctx, slug: str, period: str, out: Path, actor: str) -> None:
+    """The audit package of PERIOD (2025, 2025Q1 or 2025-01-01..2025-06-30)."""
+    from audit.export import FILES_PER_EXPORT, expected_entries, export_file, record_export
+    from audit.period import parse_period
+
+    with refusals():
+        parsed = parse_period(period)
+        total = expected_entries(ctx.books, slug) + FILES_PER_EXPORT
+        with click.progressbar(length=total, label=f"exporting {slug} {parsed.label}") as bar:
+            manifest = export_file(
+                books=ctx.books, slug=slug, period=parsed, path=out, progress=bar.update
+            )
+        record_export(ctx.books, slug, manifest, actor=actor)
+    chain = manifest["chain"]
+    click.echo(
+        f"wrote {out}: {manifest['entries']} entries of {parsed.label}, "
+        f"chain head seq {chain['head_seq']} {chain['head_hash'] or '(no entries)'}"
+    )
+
+
+@click.command("verify-export")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--bean-check/--no-bean-check",
+    default=False,
+    help="also load the package's ledger with beancount and the rules plugin",
+)
+def verify_export_command(package: Path, bean_check: bool) -> None:
+    """Check an audit package: manifest, file hashes, hash chain, journal. Exit 1 on problems."""
+    from audit.verify_export import verify_export
+
+    report = verify_export(package, bean_check=bean_check)
+    click.echo(report.summary())
+    for problem in report.problems:
+        click.echo(f"  - {problem}")
+    sys.exit(0 if report.ok else 1)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(export_command)
+    main.add_command(verify_export_command)

@@ -1,0 +1,312 @@
+"""The demo community: about 600 units and one year (2025) of realistic activity, seeded so
+every run gives the same figures (DOMAIN.md: a 620-unit community earning about 200,000 yuan a
+year from pilotis and room rent and 80-yuan-a-month parking)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from ledger import chart, journal
+from ledger.books import Books
+from ledger.community import create
+from ledger.db import writer
+from ledger.models import Community, Unit
+from ledger.money import quantize
+from ledger.schemas import PostingIn, TransactionIn
+
+YEAR = 2025
+TREASURER = "treasurer"
+APPROVER = "chair"
+SEED = 20250101
+
+#: The demo's logins (username, role, password), printed by ``commons serve``. Demo only.
+DEMO_USERS: tuple[tuple[str, str, str], ...] = (
+    (TREASURER, "treasurer", "treasurer-demo"),
+    (APPROVER, "approver", "chair-demo"),
+    ("supervisor", "supervisor", "supervisor-demo"),
+    ("auditor", "auditor", "auditor-demo"),
+    ("admin", "admin", "admin-demo"),
+)
+
+
+@dataclass(frozen=True)
+class DemoUnit:
+    code: str
+    owner: str
+    area: Decimal
+    developer_unsold: bool
+
+
+def demo_units(seed: int = SEED) -> list[DemoUnit]:
+    """620 units in 10 buildings: a few owners hold two units, ten are developer-unsold."""
+    rng = random.Random(seed)
+    plans = [Decimal(a) for a in ("68.52", "89.30", "105.21", "127.38", "143.60")]
+    units: list[DemoUnit] = []
+    owner_no = 0
+    for building in range(1, 11):
+        for entrance in (1, 2):
+            for floor in range(1, 17):
+                for door in (1, 2):
+                    if len(units) == 620:
+                        return units
+                    code = f"{building}-{entrance}-{floor:02d}{door:02d}"
+                    area = (
+                        plans[(building + door) % len(plans)] + Decimal(rng.randint(-40, 40)) / 100
+                    )
+                    unsold = building == 10 and entrance == 2 and floor > 11
+                    if unsold:
+                        owner = "developer"
+                    elif units and rng.random() < 0.05 and units[-1].owner != "developer":
+                        owner = units[-1].owner  # the same owner holds the neighbouring unit
+                    else:
+                        owner_no += 1
+                        owner = f"O{owner_no:04d}"
+                    units.append(DemoUnit(code, owner, area, unsold))
+    return units
+
+
+def _txn(
+    day: date,
+    payee: str,
+    narration: str,
+    kind: str,
+    debit: str,
+    credit: str,
+    amount: Decimal,
+    key: str,
+    resolution: str | None = None,
+    documents: list[str] | None = None,
+) -> TransactionIn:
+    return TransactionIn(
+        date=day,
+        payee=payee,
+        narration=narration,
+        kind=kind,
+        postings=[
+            PostingIn(account=debit, amount=amount),
+            PostingIn(account=credit, amount=-amount),
+        ],
+        resolution=resolution,
+        documents=documents or [],
+        idempotency_key=f"demo-{key}",
+    )
+
+
+def demo_year(year: int = YEAR, seed: int = SEED) -> list[TransactionIn]:
+    """The year's transactions in date order."""
+    rng = random.Random(seed + 1)
+    bank = chart.BANK
+    out: list[TransactionIn] = [
+        _txn(
+            date(year, 1, 1),
+            "",
+            "上年结转银行存款",
+            "opening",
+            bank,
+            chart.OPENING,
+            Decimal("50000.00"),
+            f"{year}-opening",
+        ),
+    ]
+    receipt = 100
+    for quarter in range(4):
+        months = [quarter * 3 + m for m in (1, 2, 3)]
+        parking_q = Decimal("0.00")
+        income_q = Decimal("0.00")
+        for month in months:
+            spaces = 110 - rng.randint(0, 6)
+            parking = Decimal(spaces * 80)
+            parking_q += parking
+            receipt += 1
+            out.append(
+                _txn(
+                    date(year, month, 5),
+                    "物业服务中心代收",
+                    f"{month}月地面车位停车费 {spaces} 个",
+                    "income",
+                    bank,
+                    chart.INCOME_PARKING,
+                    parking,
+                    f"{year}-{month:02d}-parking",
+                    documents=[f"收据 {receipt:04d}"],
+                )
+            )
+        first = date(year, months[0], 10)
+        out.append(
+            _txn(
+                first,
+                "好邻居便利店",
+                f"第{quarter + 1}季度架空层租金",
+                "income",
+                bank,
+                chart.INCOME_PILOTIS,
+                Decimal("15000.00"),
+                f"{year}-q{quarter + 1}-pilotis",
+                documents=[f"租赁合同 JK-{year}-01"],
+            )
+        )
+        out.append(
+            _txn(
+                first,
+                "社区养老服务站",
+                f"第{quarter + 1}季度公共用房租金",
+                "income",
+                bank,
+                chart.INCOME_ROOMS,
+                Decimal("5000.00"),
+                f"{year}-q{quarter + 1}-rooms",
+            )
+        )
+        income_q += parking_q + Decimal("20000.00")
+        if quarter in (0, 2):
+            out.append(
+                _txn(
+                    date(year, months[0], 15),
+                    "分众传媒",
+                    "电梯广告屏半年费",
+                    "income",
+                    bank,
+                    chart.INCOME_ADS,
+                    Decimal("6000.00"),
+                    f"{year}-q{quarter + 1}-ads",
+                    documents=["广告合同 GG-2024-07"],
+                )
+            )
+            income_q += Decimal("6000.00")
+        interest = Decimal(rng.randint(12000, 18000)) / 100
+        last = date(year, months[2], 21)
+        out.append(
+            _txn(
+                last,
+                "开户银行",
+                "活期存款利息",
+                "income",
+                bank,
+                chart.INCOME_INTEREST,
+                interest,
+                f"{year}-q{quarter + 1}-interest",
+            )
+        )
+        income_q += interest
+        share = quantize(parking_q * Decimal("0.30"))
+        out.append(
+            _txn(
+                date(year, months[2], 25),
+                "物业服务企业",
+                f"第{quarter + 1}季度停车管理成本分成30%",
+                "cost",
+                chart.COST_MANAGER_SHARE,
+                bank,
+                share,
+                f"{year}-q{quarter + 1}-share",
+                documents=[f"发票 {quarter + 1:02d}-8812"],
+            )
+        )
+        out.append(
+            _txn(
+                date(year, months[2], 26),
+                "业委会",
+                f"第{quarter + 1}季度委员工作津贴",
+                "cost",
+                chart.USE_COMMITTEE,
+                bank,
+                Decimal("1500.00"),
+                f"{year}-q{quarter + 1}-committee",
+            )
+        )
+        net = income_q - share
+        reserve = quantize(net * Decimal("0.51"))
+        out.append(
+            _txn(
+                date(year, months[2], 28),
+                "专项维修资金账户",
+                f"第{quarter + 1}季度公共收益的51%补充专项维修资金",
+                "reserve",
+                chart.USE_MAINTENANCE,
+                bank,
+                reserve,
+                f"{year}-q{quarter + 1}-reserve",
+            )
+        )
+    out.append(
+        _txn(
+            date(year, 8, 18),
+            "安防工程公司",
+            "电梯轿厢监控改造",
+            "upgrade",
+            chart.USE_UPGRADE,
+            bank,
+            Decimal("18000.00"),
+            f"{year}-upgrade",
+            resolution=f"{year}-02",
+            documents=["合同 AF-2025-03", "发票 0091"],
+        )
+    )
+    out.append(
+        _txn(
+            date(year, 11, 20),
+            "会计师事务所",
+            "年度及换届审计费",
+            "cost",
+            chart.USE_AUDIT,
+            bank,
+            Decimal("6000.00"),
+            f"{year}-audit",
+        )
+    )
+    out.sort(key=lambda t: t.date)
+    return out
+
+
+def build_demo(*, books: Books, slug: str = "demo") -> bool:
+    """Create the demo community; False if it already exists."""
+    with Session(books.engine) as session:
+        exists = session.execute(
+            select(col(Community.id)).where(col(Community.slug) == slug)
+        ).first()
+    if exists is not None:
+        add_demo_users(books=books, slug=slug)
+        return False
+    community = create(books=books, slug=slug, name="枫林苑小区业主委员会 (演示)", actor="demo")
+    with writer(books.engine) as session:
+        for unit in demo_units():
+            session.add(
+                Unit(
+                    community_id=community.id,
+                    code=unit.code,
+                    owner=unit.owner,
+                    area_centi=int(unit.area * 100),
+                    developer_unsold=unit.developer_unsold,
+                )
+            )
+    for draft in demo_year():
+        result = journal.post(books=books, slug=slug, draft=draft, actor=TREASURER)
+        if result.pending:
+            journal.approve(books=books, slug=slug, entry_id=result.entry.id, actor=APPROVER)
+    add_demo_users(books=books, slug=slug)
+    return True
+
+
+def add_demo_users(*, books: Books, slug: str) -> None:
+    """The demo logins; members already there are left alone."""
+    from api.users import Role, add_member, roles_in
+
+    for username, role, password in DEMO_USERS:
+        held = roles_in(books, username, slug)
+        if held is not None and Role(role) in held[1]:
+            continue
+        add_member(
+            books=books,
+            username=username,
+            slug=slug,
+            role=Role(role),
+            password=password,
+            token=False,
+            actor="demo",
+        )

@@ -1,0 +1,31 @@
+"""Settings from the environment (prefix ``COMMONS_``) or the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.db import sqlite_url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COMMONS_")
+
+    #: The data directory: one folder per community (projection, rules file) and the
+    #: embedded SQLite database.
+    data: Path = Path("./data")
+    #: A SQLAlchemy URL; default: ``<data>/commons.db`` (SQLite).
+    db: str | None = None
+    #: The key that signs session cookies; default: a random key kept in
+    #: ``<data>/session.key`` (created on first start, readable only by its owner).
+    secret: str | None = None
+    #: Request bodies larger than this many bytes are refused with 413.
+    max_body: int = 1024 * 1024
+    #: Mark the session cookie Secure (set when served over HTTPS behind a proxy).
+    https_only: bool = False
+    #: How long a browser login lasts, in seconds.
+    session_max_age: int = 12 * 3600
+
+    def db_url(self) -> str:
+        return self.db or sqlite_url((self.data / "commons.db").resolve())

@@ -1,0 +1,287 @@
+"""Users, memberships and API tokens: the service functions behind ``commons user`` and login.
+
+Passwords are hashed with Argon2 (pwdlib's recommended hasher). API tokens are 32 random bytes,
+shown once when created, stored only as their SHA-256 (a token is already high-entropy, so a
+fast hash is enough and lets a lookup be one indexed query), revocable, with a last-used time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from functools import lru_cache
+
+from pwdlib import PasswordHash
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from audit import events
+from ledger import clock
+from ledger.books import Books
+from ledger.db import writer
+from ledger.errors import NotFound, Problem, ValidationFailed
+from ledger.models import ApiToken, Community, Membership, User
+
+#: The prefix makes a leaked token recognisable (secret scanners, logs).
+TOKEN_PREFIX = "cl_"
+#: ``last_used_at`` is written at most this often per token, so reads do not queue for the
+#: SQLite write lock on every request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class Role(StrEnum):
+    """A member's role in one community (DESIGN.md, Contracts: Roles)."""
+
+    ADMIN = "admin"
+    TREASURER = "treasurer"
+    APPROVER = "approver"
+    SUPERVISOR = "supervisor"
+    AUDITOR = "auditor"
+
+
+ROLE_NAMES = frozenset(r.value for r in Role)
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHash:
+    return PasswordHash.recommended()
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Added:
+    username: str
+    community: str
+    role: Role
+    token: str | None
+    created_user: bool
+
+
+def _user(session: Session, username: str) -> User | None:
+    query = select(User).where(col(User.username) == username)
+    return session.execute(query).scalars().first()
+
+
+def add_member(
+    *,
+    books: Books,
+    username: str,
+    slug: str,
+    role: Role,
+    password: str | None = None,
+    token: bool = True,
+    actor: str = "cli",
+) -> Added:
+    """Create the user if new (setting the password if given), give them ``role`` in ``slug``
+    and, unless ``token`` is False, a new API token (returned once, stored as a hash)."""
+    username = username.strip()
+    if not username or len(username) > 100 or any(c.isspace() for c in username):
+        raise ValidationFailed(
+            [Problem("a username is 1 to 100 characters without spaces", field="username")]
+        )
+    if password is not None and len(password) < 8:
+        raise ValidationFailed(
+            [Problem("a password has at least 8 characters", field="password", rule="password")]
+        )
+    plain: str | None = None
+    with writer(books.engine) as session:
+        community = books.community(session, slug)
+        user = _user(session, username)
+        created = user is None
+        if user is None:
+            user = User(username=username, created_at=clock.now())
+        if password is not None:
+            user.password_hash = hash_password(password)
+        session.add(user)
+        session.flush()
+        assert user.id is not None
+        held = session.execute(
+            select(col(Membership.id))
+            .where(col(Membership.user_id) == user.id)
+            .where(col(Membership.community_id) == community.id)
+            .where(col(Membership.role) == role.value)
+        ).first()
+        if held is None:
+            session.add(Membership(user_id=user.id, community_id=community.id, role=role.value))
+        if token:
+            plain = new_token()
+            session.add(
+                ApiToken(
+                    user_id=user.id,
+                    token_hash=hash_token(plain),
+                    label=f"{slug}/{role.value}",
+                    created_at=clock.now(),
+                )
+            )
+        events.record(
+            session,
+            community_id=community.id,
+            actor=actor,
+            action="add-member",
+            object_type="user",
+            object_id=username,
+            details={"role": role.value, "token": plain is not None},
+        )
+    return Added(username, slug, role, plain, created)
+
+
+def issue_token(*, books: Books, username: str, label: str = "", actor: str = "cli") -> str:
+    """A new API token for an existing user, returned once."""
+    plain = new_token()
+    with writer(books.engine) as session:
+        user = _user(session, username)
+        if user is None or user.id is None:
+            raise NotFound(f"no user {username!r}")
+        session.add(
+            ApiToken(
+                user_id=user.id, token_hash=hash_token(plain), label=label, created_at=clock.now()
+            )
+        )
+        events.record(
+            session,
+            community_id=None,
+            actor=actor,
+            action="issue-token",
+            object_type="user",
+            object_id=username,
+        )
+    return plain
+
+
+def revoke_tokens(
+    *, books: Books, username: str, token: str | None = None, actor: str = "cli"
+) -> int:
+    """Revoke one token of ``username`` (by its plain text) or, without ``token``, all of them.
+    Returns how many were revoked."""
+    with writer(books.engine) as session:
+        user = _user(session, username)
+        if user is None:
+            raise NotFound(f"no user {username!r}")
+        query = (
+            select(ApiToken)
+            .where(col(ApiToken.user_id) == user.id)
+            .where(col(ApiToken.revoked_at).is_(None))
+        )
+        if token is not None:
+            query = query.where(col(ApiToken.token_hash) == hash_token(token))
+        rows = list(session.execute(query).scalars())
+        now = clock.now()
+        for row in rows:
+            row.revoked_at = now
+            session.add(row)
+        events.record(
+            session,
+            community_id=None,
+            actor=actor,
+            action="revoke-token",
+            object_type="user",
+            object_id=username,
+            details={"count": len(rows)},
+        )
+    return len(rows)
+
+
+def user_by_token(books: Books, token: str) -> str | None:
+    """The username an unrevoked token belongs to (updating its last-used time), or None."""
+    with Session(books.engine) as session:
+        row = session.execute(
+            select(ApiToken, User)
+            .join(User, col(User.id) == col(ApiToken.user_id))
+            .where(col(ApiToken.token_hash) == hash_token(token))
+        ).first()
+    if row is None:
+        return None
+    api_token: ApiToken = row[0]
+    user: User = row[1]
+    if api_token.revoked_at is not None or user.disabled:
+        return None
+    now = clock.now()
+    last = api_token.last_used_at
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=now.tzinfo)
+    if last is None or now - last >= LAST_USED_RESOLUTION:
+        with writer(books.engine) as session:
+            fresh = session.get(ApiToken, api_token.id)
+            if fresh is not None:
+                fresh.last_used_at = now
+                session.add(fresh)
+    return user.username
+
+
+def is_active(books: Books, username: str) -> bool:
+    """The user exists and is not disabled (a browser session is checked on every request)."""
+    with Session(books.engine) as session:
+        user = _user(session, username)
+    return user is not None and not user.disabled
+
+
+def user_by_password(books: Books, username: str, password: str) -> str | None:
+    """The username if the password is right, else None (same answer for an unknown user)."""
+    with Session(books.engine) as session:
+        user = _user(session, username)
+    if user is None or user.disabled or not user.password_hash:
+        _hasher().hash(password)  # spend the same time whether or not the user exists
+        return None
+    valid, updated = _hasher().verify_and_update(password, user.password_hash)
+    if not valid:
+        return None
+    if updated is not None:
+        with writer(books.engine) as session:
+            fresh = session.get(User, user.id)
+            if fresh is not None:
+                fresh.password_hash = updated
+                session.add(fresh)
+    return user.username
+
+
+def roles_in(books: Books, username: str, slug: str) -> tuple[Community, frozenset[Role]] | None:
+    """The community and the user's roles there; None if either is unknown or no roles."""
+    with Session(books.engine) as session:
+        community = (
+            session.execute(select(Community).where(col(Community.slug) == slug)).scalars().first()
+        )
+        if community is None:
+            return None
+        roles = session.execute(
+            select(col(Membership.role))
+            .join(User, col(User.id) == col(Membership.user_id))
+            .where(col(User.username) == username)
+            .where(col(User.disabled).is_(False))
+            .where(col(Membership.community_id) == community.id)
+        ).scalars()
+        held = frozenset(Role(r) for r in roles if r in ROLE_NAMES)
+    if not held:
+        return None
+    return community, held
+
+
+def communities_of(books: Books, username: str) -> list[tuple[str, frozenset[Role]]]:
+    """Every community the user belongs to, with the roles held there (for the home page)."""
+    with Session(books.engine) as session:
+        rows = session.execute(
+            select(col(Community.slug), col(Membership.role))
+            .join(Membership, col(Membership.community_id) == col(Community.id))
+            .join(User, col(User.id) == col(Membership.user_id))
+            .where(col(User.username) == username)
+            .where(col(User.disabled).is_(False))
+            .order_by(col(Community.slug))
+        ).all()
+    out: dict[str, set[Role]] = {}
+    for slug, role in rows:
+        if role in ROLE_NAMES:
+            out.setdefault(slug, set()).add(Role(role))
+    return [(slug, frozenset(roles)) for slug, roles in out.items()]
