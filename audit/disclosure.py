@@ -1,0 +1,531 @@
+"""The public disclosure statement (公示) of a closed period, computed from the books.
+
+Nothing on a statement is typed: every figure is a sum of posted entries. The statement reads
+the journal **up to the chain head recorded when the period closed** (``PeriodClose.head_seq``),
+so it is the same statement tomorrow and in ten years, whatever is posted later, and its figures
+are the ones an auditor re-computes from the audit package that carries that chain head.
+
+What the statement shows (DOMAIN.md, "A public disclosure statement"):
+
+- opening and closing balances of cash (cash, bank, other monetary funds) and of the two funds:
+  *unrestricted* net assets (``-(Equity not restricted + Income + Expenses)``) and *restricted*
+  money (the accounts the chart flags ``restricted``: restricted net assets and the amount
+  payable to the special maintenance fund), beancount-signed balances turned positive;
+- income by type, the deductible costs (manager's share, direct costs), net income, uses by
+  type, and any other movement of the funds (opening balances booked, transfers between funds),
+  so that ``closing = opening + net income - uses + other movements`` holds to the fen;
+- the resolutions under which money was spent in the period (charged to expenses, or paid out
+  of money set aside), with budget, spent in
+  the period and spent so far, and the vote result;
+- the rule checks of the period with their figures; the per-unit dividend and subsidy schedules
+  (unit code, area, amount; never an owner); the last four quarters for the chart.
+
+Open periods have no statement: :class:`~ledger.errors.NotFound`, so the public never tells an
+open period from a period that does not exist.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from audit.disclosure_checks import Figures, period_checks
+from audit.disclosure_model import (
+    SCHEDULE_KINDS,
+    ZERO,
+    Check,
+    ClosedPeriod,
+    Funds,
+    Line,
+    QuarterFigures,
+    ResolutionLine,
+    Schedule,
+    ScheduleLine,
+    Statement,
+    UnitReceipt,
+    UnitReceipts,
+)
+from audit.disclosure_units import unit_receipts
+from ledger import chart
+from ledger.books import Books
+from ledger.clock import CST
+from ledger.errors import NotFound, Problem, StateConflict
+from ledger.models import (
+    Account,
+    AllocationLine,
+    Community,
+    PeriodClose,
+    Resolution,
+    Unit,
+)
+from ledger.money import from_fen
+from ledger.txn import Txn
+
+__all__ = [
+    "Check",
+    "ClosedPeriod",
+    "Funds",
+    "Line",
+    "QuarterFigures",
+    "ResolutionLine",
+    "Schedule",
+    "ScheduleLine",
+    "Statement",
+    "UnitReceipt",
+    "UnitReceipts",
+    "closed_periods",
+    "community_name",
+    "fingerprint",
+    "last_quarters",
+    "quarter_of",
+    "statement",
+    "unit_receipts",
+]
+
+#: How long a statement stays posted unless the rules file says otherwise (Shanghai art. 67,
+#: Henan 2025: at least 30 days).
+DEFAULT_DISCLOSURE_DAYS = 30
+
+#: Service income of the common parts (民非 4301 提供服务收入), the manager's share's base.
+SERVICE_INCOME = "Income:4301-共有收益"
+
+# (key, account) in the order the statement lists them; sub-accounts roll up into these.
+INCOME_LINES = (
+    ("parking", chart.INCOME_PARKING),
+    ("pilotis", chart.INCOME_PILOTIS),
+    ("rooms", chart.INCOME_ROOMS),
+    ("ads", chart.INCOME_ADS),
+    ("interest", chart.INCOME_INTEREST),
+    ("other_income", chart.INCOME_OTHER),
+)
+COST_LINES = (
+    ("manager_share", chart.COST_MANAGER_SHARE),
+    ("direct_costs", chart.COST_DIRECT),
+)
+USE_LINES = (
+    ("maintenance", chart.USE_MAINTENANCE),
+    ("subsidy", chart.USE_SUBSIDY),
+    ("upgrades", chart.USE_UPGRADE),
+    ("committee", chart.USE_COMMITTEE),
+    ("audit", chart.USE_AUDIT),
+    ("dividends", chart.USE_DIVIDEND),
+)
+
+
+# --- periods -------------------------------------------------------------------------------
+
+
+def closed_periods(*, books: Books, slug: str) -> list[ClosedPeriod]:
+    """The community's closed periods, latest first."""
+    with Session(books.engine) as session:
+        community = books.community(session, slug)
+        rows = session.execute(
+            select(PeriodClose)
+            .where(PeriodClose.community_id == community.id)  # type: ignore[arg-type]
+            .order_by(col(PeriodClose.end).desc(), col(PeriodClose.start))
+        ).scalars()
+        return [
+            ClosedPeriod(r.period, r.start, r.end, _closed_at(r), r.head_seq, r.head_hash)
+            for r in rows
+        ]
+
+
+def community_name(*, books: Books, slug: str) -> str:
+    with Session(books.engine) as session:
+        return books.community(session, slug).name
+
+
+def fingerprint(*, books: Books, slug: str, period: str) -> tuple[str, str, str]:
+    """What a rendered statement depends on besides its period: the chain head recorded at the
+    close, the community's revision (resolutions, units) and the rules file. NotFound when the
+    period is not closed."""
+    with Session(books.engine) as session:
+        community = books.community(session, slug)
+        close = _find_close(session, community, period)
+        try:
+            mtime = books.rules_path(slug).stat().st_mtime_ns
+        except OSError:
+            mtime = 0
+        return close.head_hash, str(community.rev), str(mtime)
+
+
+def _closed_at(close: PeriodClose) -> str:
+    moment = close.closed_at
+    if moment.tzinfo is None:  # SQLite returns naive datetimes; they were stored as UTC
+        from datetime import UTC
+
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CST).isoformat(timespec="seconds")
+
+
+def _find_close(session: Session, community: Community, period: str) -> PeriodClose:
+    close = (
+        session.execute(
+            select(PeriodClose)
+            .where(PeriodClose.community_id == community.id)  # type: ignore[arg-type]
+            .where(PeriodClose.period == period)  # type: ignore[arg-type]
+        )
+        .scalars()
+        .first()
+    )
+    if close is None:
+        raise NotFound(
+            [
+                Problem(
+                    f"no closed period {period!r} in {community.slug}: statements are published "
+                    "only for closed periods",
+                    rule="closed-periods-only",
+                    details={"period": period},
+                )
+            ]
+        )
+    assert isinstance(close, PeriodClose)
+    return close
+
+
+def quarter_of(day: date) -> tuple[str, date, date]:
+    """The calendar quarter holding ``day``: its name (``2025Q3``), first and last day."""
+    q = (day.month - 1) // 3
+    start = date(day.year, q * 3 + 1, 1)
+    nxt = date(day.year + 1, 1, 1) if q == 3 else date(day.year, q * 3 + 4, 1)
+    return f"{day.year}Q{q + 1}", start, nxt - timedelta(days=1)
+
+
+def last_quarters(end: date, count: int = 4) -> list[tuple[str, date, date]]:
+    """``count`` calendar quarters ending with the one that holds ``end``, oldest first."""
+    out = [quarter_of(end)]
+    while len(out) < count:
+        out.append(quarter_of(out[-1][1] - timedelta(days=1)))
+    return out[::-1]
+
+
+# --- sums ----------------------------------------------------------------------------------
+
+
+def _under(account: str, prefix: str) -> bool:
+    return account == prefix or account.startswith(prefix + ":")
+
+
+class _Sums:
+    """Per-account sums of a list of transactions over a date range."""
+
+    def __init__(self, txns: Iterable[Txn], start: date | None, end: date) -> None:
+        self.by_account: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for txn in txns:
+            if (start is None or txn.date >= start) and txn.date <= end:
+                for leg in txn.legs:
+                    self.by_account[leg.account] += leg.amount
+
+    def total(self, predicate: Any) -> Decimal:
+        return sum((v for k, v in self.by_account.items() if predicate(k)), ZERO)
+
+    def under(self, prefix: str) -> Decimal:
+        return self.total(lambda a: _under(a, prefix))
+
+
+def _lines(
+    sums: _Sums,
+    listed: Sequence[tuple[str, str]],
+    root: str | None,
+    accounts: dict[str, Account],
+    sign: int,
+    exclude: Sequence[str] = (),
+) -> tuple[list[Line], Decimal]:
+    """The listed lines (always shown), then any other account under ``root`` with a non-zero
+    amount (e.g. bank charges), each as its own line; and their total."""
+    lines: list[Line] = []
+    for key, account in listed:
+        info = accounts.get(account)
+        lines.append(
+            Line(
+                key,
+                (account,),
+                _short_zh(info.name_zh) if info else account,
+                info.name_en if info else account,
+                sign * sums.under(account) + ZERO,  # + ZERO: no "-0.00"
+            )
+        )
+    covered = [a for _, a in listed] + list(exclude)
+    for name in sorted(sums.by_account):
+        if root is None or not _under(name, root) or any(_under(name, c) for c in covered):
+            continue
+        amount = sign * sums.by_account[name] + ZERO
+        if amount == 0:
+            continue
+        info = accounts.get(name)
+        key = info.code if info else name
+        lines.append(
+            Line(
+                key,
+                (name,),
+                _short_zh(info.name_zh) if info else name,
+                info.name_en if info else name,
+                amount,
+            )
+        )
+    return lines, sum((line.amount for line in lines), ZERO)
+
+
+def _short_zh(name: str) -> str:
+    """``共有收益-停车费`` → ``停车费``: the statement's rows name the type, not the ledger."""
+    return name.rsplit("-", 1)[-1]
+
+
+def _funds(sums: _Sums, restricted: set[str]) -> Funds:
+    cash = sum((sums.under(a) for a in chart.CASH_ACCOUNTS), ZERO)
+    restricted_total = -sums.total(lambda a: a in restricted and not a.startswith("Assets:"))
+    unrestricted = -sums.total(
+        lambda a: (
+            a.startswith(("Income:", "Expenses:"))
+            or (a.startswith("Equity:") and a not in restricted)
+        )
+    )
+    return Funds(cash, unrestricted, restricted_total)
+
+
+def _spent(txn: Txn) -> Decimal:
+    """What an entry spends under its resolution: what it charges to expenses, or, when it
+    charges none (paying over money already set aside), the cash that leaves."""
+    expenses = sum((leg.amount for leg in txn.legs if leg.account.startswith("Expenses:")), ZERO)
+    if expenses:
+        return expenses
+    return -sum((leg.amount for leg in txn.legs if leg.account in chart.CASH_ACCOUNTS), ZERO)
+
+
+# --- the statement -------------------------------------------------------------------------
+
+
+def statement(*, books: Books, slug: str, period: str) -> Statement:
+    """The disclosure statement of the closed ``period`` (NotFound when it is not closed)."""
+    with Session(books.engine) as session:
+        community = books.community(session, slug)
+        close = _find_close(session, community, period)
+        accounts = {a.name: a for a in books.accounts(session, community.id)}
+        chained = list(books.chained(session, community.id, upto_seq=close.head_seq))
+        if close.head_seq and (not chained or chained[-1].hash != close.head_hash):
+            found = chained[-1].hash if chained else "(none)"
+            raise StateConflict(
+                [
+                    Problem(
+                        f"the journal's entry #{close.head_seq} has hash {found}, not the chain "
+                        f"head {close.head_hash} recorded when {period} closed; run commons verify",
+                        rule="chain-head",
+                        details={"seq": close.head_seq, "recorded": close.head_hash},
+                    )
+                ]
+            )
+        txns = [c.txn for c in chained]
+        settings = books.rules_file(slug).at(close.end)
+        resolutions = _resolutions(session, community, txns, close)
+        schedules = _schedules(session, community, txns, close)
+
+    restricted = {name for name, a in accounts.items() if a.restricted}
+    before = _Sums(txns, None, close.start - timedelta(days=1))
+    during = _Sums(txns, close.start, close.end)
+    after = _Sums(txns, None, close.end)
+    income, total_income = _lines(during, INCOME_LINES, "Income", accounts, -1)
+    costs, total_costs = _lines(during, COST_LINES, None, accounts, 1)
+    uses, total_uses = _lines(
+        during, USE_LINES, "Expenses", accounts, 1, exclude=[a for _, a in COST_LINES]
+    )
+    net_income = total_income - total_costs
+    opening, closing = _funds(before, restricted), _funds(after, restricted)
+    other = (closing.unrestricted - opening.unrestricted) - (net_income - total_uses)
+
+    days = int(getattr(settings, "disclosure_days", DEFAULT_DISCLOSURE_DAYS))
+    posted_on = _posted_on(close)
+    quarters = tuple(
+        QuarterFigures(
+            name,
+            -sums.under("Income"),
+            sum((sums.under(a) for _, a in COST_LINES), ZERO),
+            sums.under("Expenses") - sum((sums.under(a) for _, a in COST_LINES), ZERO),
+        )
+        for name, start, end in last_quarters(close.end)
+        for sums in [_Sums(txns, start, end)]
+    )
+    year = _Sums(txns, date(close.end.year, 1, 1), close.end)
+    civil_defence = -during.under(chart.INCOME_CIVIL_DEFENCE)
+    maintenance = next(line for line in uses if line.key == "maintenance")
+    figures = Figures(
+        net_common_income=net_income - civil_defence,
+        set_aside=maintenance.amount,
+        civil_defence_income=civil_defence,
+        ytd_service_income=-year.under(SERVICE_INCOME),
+        ytd_manager_share=year.under(chart.COST_MANAGER_SHARE),
+        ytd_common_income=-year.under("Income") + year.under(chart.INCOME_CIVIL_DEFENCE),
+        ytd_committee=year.under(chart.USE_COMMITTEE),
+    )
+    checks = period_checks(
+        settings=settings, figures=figures, closing=closing, resolutions=resolutions
+    )
+    return Statement(
+        slug=community.slug,
+        community=community.name,
+        period=close.period,
+        start=close.start,
+        end=close.end,
+        posted_on=posted_on,
+        posted_until=posted_on + timedelta(days=days),
+        opening=opening,
+        income=tuple(income),
+        total_income=total_income,
+        costs=tuple(costs),
+        total_costs=total_costs,
+        net_income=net_income,
+        uses=tuple(uses),
+        total_uses=total_uses,
+        other_movements=other,
+        closing=closing,
+        resolutions=tuple(resolutions),
+        checks=tuple(checks),
+        schedules=tuple(schedules),
+        quarters=quarters,
+        head_seq=close.head_seq,
+        head_hash=close.head_hash,
+        closed_at=_closed_at(close),
+        entries=sum(1 for t in txns if close.start <= t.date <= close.end),
+    )
+
+
+def _posted_on(close: PeriodClose) -> date:
+    """A statement is posted the day its period closes (China Standard Time)."""
+    return date.fromisoformat(_closed_at(close)[:10])
+
+
+def _resolutions(
+    session: Session, community: Community, txns: list[Txn], close: PeriodClose
+) -> list[ResolutionLine]:
+    """Resolutions under which money was spent in the period (see :func:`_spent`). A reversal
+    counts against the resolution of the entry it reverses."""
+    of_entry = {t.id: t.resolution for t in txns}
+    in_period: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    to_date: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    touched: set[str] = set()
+    for txn in txns:
+        number = txn.resolution or (of_entry.get(txn.reverses) if txn.reverses else None)
+        if not number or txn.date > close.end:
+            continue
+        amount = _spent(txn)
+        to_date[number] += amount
+        if txn.date >= close.start:
+            in_period[number] += amount
+            if amount:
+                touched.add(number)
+    if not touched:
+        return []
+    rows = {
+        r.number: r
+        for r in session.execute(
+            select(Resolution)
+            .where(Resolution.community_id == community.id)  # type: ignore[arg-type]
+            .where(Resolution.number.in_(sorted(touched)))  # type: ignore[attr-defined]
+        ).scalars()
+    }
+    out = []
+    for number in sorted(touched):
+        row = rows.get(number)
+        out.append(
+            ResolutionLine(
+                number=number,
+                title=row.title if row else "",
+                budget=from_fen(row.budget_fen) if row else ZERO,
+                spent_in_period=in_period[number],
+                spent_to_date=to_date[number],
+                passed=bool(row and row.passed),
+                tally=_flat_tally(row.tally) if row else {},
+            )
+        )
+    return out
+
+
+#: A tally is a few dozen aggregates (``rules.resolutions``: areas, heads, quorum, approval);
+#: a bigger mapping, or a nested one with more than a dozen keys, is per-unit detail and stays
+#: private.
+TALLY_KEYS = (40, 12)
+
+
+def _flat_tally(text: str) -> dict[str, str]:
+    """The recorded vote arithmetic, one level flattened: numbers and yes/no only. Lists and
+    large mappings (ballots, per-unit votes) are left out, as are words (which could name
+    someone): the statement prints aggregates, never how a unit voted."""
+    try:
+        raw = json.loads(text or "{}", parse_float=Decimal)
+    except ValueError:
+        return {}
+    out: dict[str, str] = {}
+
+    def walk(prefix: str, value: Any, depth: int) -> None:
+        if isinstance(value, dict):
+            if depth < 2 and len(value) <= TALLY_KEYS[min(depth, 1)]:
+                for k, v in value.items():
+                    walk(f"{prefix}.{k}" if prefix else str(k), v, depth + 1)
+        elif isinstance(value, bool):
+            out[prefix] = "yes" if value else "no"
+        elif isinstance(value, int | Decimal) or (isinstance(value, str) and _numeric(value)):
+            out[prefix] = str(value)
+
+    if isinstance(raw, dict):
+        walk("", raw, 0)
+    return out
+
+
+def _numeric(text: str) -> bool:
+    return re.fullmatch(r"-?\d+(\.\d+)?%?", text.strip()) is not None
+
+
+def _schedules(
+    session: Session, community: Community, txns: list[Txn], close: PeriodClose
+) -> list[Schedule]:
+    """Per-unit schedules of the dividend and subsidy entries posted in the period and not
+    reversed (as of the close)."""
+    reversed_ids = {t.reverses for t in txns if t.reverses}
+    wanted = {
+        t.id: t
+        for t in txns
+        if t.kind in SCHEDULE_KINDS
+        and close.start <= t.date <= close.end
+        and t.id not in reversed_ids
+    }
+    if not wanted:
+        return []
+    rows = session.execute(
+        select(
+            col(AllocationLine.entry_id),
+            col(Unit.code),
+            col(AllocationLine.area_centi),
+            col(AllocationLine.amount_fen),
+        )
+        .join(Unit, Unit.id == AllocationLine.unit_id)  # type: ignore[arg-type]
+        .where(AllocationLine.entry_id.in_(list(wanted)))  # type: ignore[attr-defined]
+    ).all()
+    lines: dict[str, list[ScheduleLine]] = defaultdict(list)
+    for entry_id, code, area_centi, fen in rows:
+        lines[entry_id].append(ScheduleLine(code, from_fen(area_centi), from_fen(fen)))
+    out = []
+    for entry_id, txn in wanted.items():
+        own = sorted(lines.get(entry_id, []), key=lambda line: _unit_key(line.unit))
+        out.append(
+            Schedule(
+                kind=txn.kind,
+                date=txn.date,
+                seq=txn.seq or 0,
+                resolution=txn.resolution,
+                total=sum((line.amount for line in own), ZERO),
+                lines=tuple(own),
+            )
+        )
+    return sorted(out, key=lambda s: s.seq)
+
+
+def _unit_key(code: str) -> tuple[Any, ...]:
+    """Natural order: ``2-1-0101`` before ``10-1-0101``."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", code))

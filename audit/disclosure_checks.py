@@ -1,0 +1,187 @@
+"""The rule checks printed on a statement, each with the figures that decide it.
+
+They restate, for the owners, the period-end and year-to-date arithmetic of the rules the
+posting path enforces (``rules/``), with the same settings of the rules file in force at the
+period's end: ``reserve_share_min``, ``reserve_comparison`` (``more_than`` | ``at_least``),
+``reserve_condition`` (``always`` | ``fund_below_floor``), ``fund_floor_share``,
+``fund_initial_amount``, ``fund_balance``, ``manager_share_max``, ``committee_share_max``,
+``civil_defence_owned``. A rules file without them gets the defaults below (Shanghai's).
+
+- net common income: the period's income, civil-defence parking excluded, less the manager's
+  share and direct costs (民法典 art. 282);
+- the manager's share and the committee's expenses: year to date at the period's end, against
+  the service income (4301) and the common income of the same months, as the rules fold them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
+
+from audit.disclosure_model import Check, Funds, ResolutionLine
+from ledger.money import FEN, quantize
+
+DEFAULTS: dict[str, Any] = {
+    "reserve_share_min": Decimal("0.50"),
+    "reserve_comparison": "more_than",
+    "reserve_condition": "always",
+    "fund_floor_share": Decimal("0.30"),
+    "fund_initial_amount": Decimal("0.00"),
+    "fund_balance": Decimal("0.00"),
+    "manager_share_max": Decimal("0.30"),
+    "committee_share_max": Decimal("0.10"),
+    "civil_defence_owned": False,
+}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the checks read from the books."""
+
+    net_common_income: Decimal  # the period's
+    set_aside: Decimal  # the period's top-up of the maintenance fund (5101-03)
+    civil_defence_income: Decimal  # the period's
+    ytd_service_income: Decimal  # 4301, 1 January to the period's end
+    ytd_manager_share: Decimal  # 5101-01, same months
+    ytd_common_income: Decimal  # income less civil-defence parking, same months
+    ytd_committee: Decimal  # 5201-01, same months
+
+
+def _get(settings: Any, name: str) -> Any:
+    value = getattr(settings, name, None)
+    return DEFAULTS[name] if value is None else value
+
+
+def _pct(value: Decimal) -> str:
+    return f"{quantize(value * 100):f}%"
+
+
+def _share(part: Decimal, whole: Decimal) -> Decimal:
+    return part / whole if whole > 0 else Decimal(0)
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:f}"
+
+
+def reserve(settings: Any, figures: Figures) -> Check:
+    """By the close, enough of the period's net common income was set aside for the
+    maintenance fund (上海 art. 51: more than 50%; 北京 art. 74: at least 50% while the fund is
+    under its floor). The required amount is the least fen amount that satisfies the rule."""
+    share_min = Decimal(str(_get(settings, "reserve_share_min")))
+    more_than = _get(settings, "reserve_comparison") == "more_than"
+    below_floor = Decimal(str(_get(settings, "fund_balance"))) < Decimal(
+        str(_get(settings, "fund_floor_share"))
+    ) * Decimal(str(_get(settings, "fund_initial_amount")))
+    applies = _get(settings, "reserve_condition") == "always" or below_floor
+    beijing = not more_than or _get(settings, "reserve_condition") == "fund_below_floor"
+    net = figures.net_common_income
+    required = Decimal("0.00")
+    if applies and net > 0:
+        exact = net * share_min
+        required = (
+            exact.quantize(FEN, rounding=ROUND_FLOOR) + FEN
+            if more_than
+            else exact.quantize(FEN, rounding=ROUND_CEILING)
+        )
+    return Check(
+        rule="reserve",
+        name_zh="补充专项维修资金比例",
+        name_en="Share set aside for the maintenance fund",
+        ok=figures.set_aside >= required,
+        figures={
+            "net_income": _money(net),
+            "set_aside": _money(figures.set_aside),
+            "share": _pct(_share(figures.set_aside, net)),
+            "required": ("> " if more_than else "≥ ") + _pct(share_min) if applies else "—",
+            "required_amount": _money(required),
+        },
+        source="北京物业管理条例 art. 74" if beijing else "上海住宅物业管理规定 art. 51",
+    )
+
+
+def manager_share(settings: Any, figures: Figures) -> Check:
+    cap = Decimal(str(_get(settings, "manager_share_max")))
+    income, share = figures.ytd_service_income, figures.ytd_manager_share
+    return Check(
+        rule="manager-share",
+        name_zh="物业服务企业成本分成占经营收入比例（本年累计）",
+        name_en="Manager's cost share of service income (year to date)",
+        ok=share <= quantize(income * cap),
+        figures={
+            "service_income": _money(income),
+            "manager_share": _money(share),
+            "share": _pct(_share(share, income)),
+            "cap": "≤ " + _pct(cap),
+        },
+        source="民法典 art. 282",
+    )
+
+
+def committee_share(settings: Any, figures: Figures) -> Check:
+    cap = Decimal(str(_get(settings, "committee_share_max")))
+    income, spent = figures.ytd_common_income, figures.ytd_committee
+    return Check(
+        rule="committee-share",
+        name_zh="业委会工作经费占共有收益比例（本年累计）",
+        name_en="Committee expenses as a share of common income (year to date)",
+        ok=spent <= quantize(income * cap),
+        figures={
+            "common_income": _money(income),
+            "committee": _money(spent),
+            "share": _pct(_share(spent, income)),
+            "cap": "≤ " + _pct(cap),
+        },
+        source="物业管理条例 art. 54",
+    )
+
+
+def civil_defence(settings: Any, figures: Figures) -> Check:
+    owned = bool(_get(settings, "civil_defence_owned"))
+    return Check(
+        rule="civil-defence",
+        name_zh="人防车位收入未计入共有收益",
+        name_en="No civil-air-defence parking income booked as common income",
+        ok=owned or figures.civil_defence_income == 0,
+        figures={"civil_defence_income": _money(figures.civil_defence_income)},
+        source="人民防空法 art. 5",
+    )
+
+
+def resolution(res: ResolutionLine) -> Check:
+    return Check(
+        rule="resolution-budget",
+        name_zh=f"决议 {res.number} 已通过且支出未超预算",
+        name_en=f"Resolution {res.number} passed and within its budget",
+        ok=res.passed and res.spent_to_date <= res.budget,
+        figures={
+            "passed": "yes" if res.passed else "no",
+            "budget": _money(res.budget),
+            "spent_to_date": _money(res.spent_to_date),
+        },
+        source="民法典 art. 278",
+    )
+
+
+def cash(closing: Funds) -> Check:
+    return Check(
+        rule="overdraft",
+        name_zh="期末货币资金不为负",
+        name_en="Closing cash is not negative",
+        ok=closing.cash >= 0,
+        figures={"closing_cash": _money(closing.cash)},
+    )
+
+
+def period_checks(
+    *, settings: Any, figures: Figures, closing: Funds, resolutions: list[ResolutionLine]
+) -> list[Check]:
+    return [
+        reserve(settings, figures),
+        manager_share(settings, figures),
+        committee_share(settings, figures),
+        civil_defence(settings, figures),
+        *(resolution(r) for r in resolutions),
+        cash(closing),
+    ]

@@ -1,0 +1,168 @@
+"""The disclosure statement's data: plain frozen dataclasses, money as ``Decimal``; the
+computation lives in :mod:`audit.disclosure`, the rendering in :mod:`audit.disclosure_render`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+ZERO = Decimal("0.00")
+#: Kinds whose per-unit schedules are published.
+SCHEDULE_KINDS = ("dividend", "subsidy")
+
+
+# --- the statement's parts ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """One figure of the statement: a key for programs, the account(s) it sums, its names."""
+
+    key: str
+    accounts: tuple[str, ...]
+    name_zh: str
+    name_en: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Funds:
+    cash: Decimal
+    unrestricted: Decimal
+    restricted: Decimal
+
+
+@dataclass(frozen=True)
+class ResolutionLine:
+    number: str
+    title: str
+    budget: Decimal
+    spent_in_period: Decimal
+    spent_to_date: Decimal
+    passed: bool
+    #: The vote arithmetic as recorded with the resolution, flattened to scalar figures.
+    tally: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A rule checked over the period, with the figures that decide it."""
+
+    rule: str
+    name_zh: str
+    name_en: str
+    ok: bool
+    figures: dict[str, str]
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ScheduleLine:
+    unit: str
+    area: Decimal  # square metres, two places
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Schedule:
+    kind: str  # dividend | subsidy
+    date: date
+    seq: int
+    resolution: str | None
+    total: Decimal
+    lines: tuple[ScheduleLine, ...]
+
+
+@dataclass(frozen=True)
+class QuarterFigures:
+    period: str
+    income: Decimal
+    costs: Decimal
+    uses: Decimal
+
+
+@dataclass(frozen=True)
+class Statement:
+    slug: str
+    community: str
+    period: str
+    start: date
+    end: date
+    posted_on: date
+    posted_until: date
+    opening: Funds
+    income: tuple[Line, ...]
+    total_income: Decimal
+    costs: tuple[Line, ...]
+    total_costs: Decimal
+    net_income: Decimal
+    uses: tuple[Line, ...]
+    total_uses: Decimal
+    other_movements: Decimal
+    closing: Funds
+    resolutions: tuple[ResolutionLine, ...]
+    checks: tuple[Check, ...]
+    schedules: tuple[Schedule, ...]
+    quarters: tuple[QuarterFigures, ...]
+    head_seq: int
+    head_hash: str
+    closed_at: str
+    entries: int = 0  # posted entries dated in the period
+    notes: tuple[str, ...] = field(default=())
+
+    def as_json(self) -> dict[str, Any]:
+        """The statement for programs: money as two-place strings, dates ISO."""
+        return jsonable(self)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class ClosedPeriod:
+    period: str
+    start: date
+    end: date
+    closed_at: str
+    head_seq: int
+    head_hash: str
+
+
+@dataclass(frozen=True)
+class UnitReceipt:
+    period: str
+    kind: str
+    date: date
+    resolution: str | None
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class UnitReceipts:
+    slug: str
+    community: str
+    unit: str
+    area: Decimal
+    receipts: tuple[UnitReceipt, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((r.amount for r in self.receipts), ZERO)
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = jsonable(self)
+        out["total"] = f"{self.total:f}"
+        return out
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: jsonable(getattr(value, name)) for name in value.__dataclass_fields__}
+    return value

@@ -1,0 +1,81 @@
+"""The unit lookup: what one unit received (dividends, subsidies) in closed periods only.
+
+An allocation counts once its entry is inside a closed period and within the chain head that
+close recorded; one reversed within that head does not count. No owner is ever named.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from audit.disclosure_model import SCHEDULE_KINDS, UnitReceipt, UnitReceipts
+from ledger.books import Books
+from ledger.errors import NotFound, Problem
+from ledger.models import AllocationLine, Entry, PeriodClose, Unit
+from ledger.money import from_fen
+
+
+def unit_receipts(*, books: Books, slug: str, unit: str) -> UnitReceipts:
+    """What one unit received (dividends, subsidies) in closed periods, period by period."""
+    with Session(books.engine) as session:
+        community = books.community(session, slug)
+        row = (
+            session.execute(
+                select(Unit)
+                .where(Unit.community_id == community.id)  # type: ignore[arg-type]
+                .where(Unit.code == unit)  # type: ignore[arg-type]
+            )
+            .scalars()
+            .first()
+        )
+        if row is None:
+            raise NotFound([Problem(f"no unit {unit!r} in {slug}", rule="unit", details={})])
+        closes = list(
+            session.execute(
+                select(PeriodClose)
+                .where(PeriodClose.community_id == community.id)  # type: ignore[arg-type]
+                .order_by(PeriodClose.start)  # type: ignore[arg-type]
+            ).scalars()
+        )
+        lines = session.execute(
+            select(Entry, col(AllocationLine.amount_fen))
+            .join(AllocationLine, AllocationLine.entry_id == Entry.id)  # type: ignore[arg-type]
+            .where(AllocationLine.unit_id == row.id)
+            .where(Entry.status == "posted")  # type: ignore[arg-type]
+            .order_by(Entry.seq)  # type: ignore[arg-type]
+        ).all()
+        reversal_seq = {
+            reverses: seq
+            for reverses, seq in session.execute(
+                select(col(Entry.reverses), col(Entry.seq))
+                .where(Entry.community_id == community.id)  # type: ignore[arg-type]
+                .where(Entry.reverses.is_not(None))  # type: ignore[union-attr]
+                .where(Entry.status == "posted")  # type: ignore[arg-type]
+            )
+        }
+        receipts: list[UnitReceipt] = []
+        for entry, fen in lines:
+            close = next(
+                (
+                    c
+                    for c in closes
+                    if c.start <= entry.date <= c.end and (entry.seq or 0) <= c.head_seq
+                ),
+                None,
+            )
+            if close is None or entry.kind not in SCHEDULE_KINDS:
+                continue
+            undone = reversal_seq.get(entry.id)
+            if undone is not None and undone <= close.head_seq:
+                continue
+            receipts.append(
+                UnitReceipt(close.period, entry.kind, entry.date, entry.resolution, from_fen(fen))
+            )
+        return UnitReceipts(
+            slug=community.slug,
+            community=community.name,
+            unit=row.code,
+            area=from_fen(row.area_centi),
+            receipts=tuple(receipts),
+        )

@@ -1,0 +1,341 @@
+"""The audit package: one zip per period holding the books in the forms Chinese auditors work
+with, and the proof that they are the books.
+
+Contents (entries in name order, ``manifest.json`` last)::
+
+    activities.csv  allocations.csv  balance_sheet.csv  events.csv  general_ledger.csv
+    journal.csv  resolution_tally.csv  resolutions.csv  trial_balance.csv
+    ledger.beancount  rules.toml  workbook.xlsx  manifest.json
+
+``ledger.beancount`` is the stretch of the hash chain that covers the period, self-contained:
+the balances before it come in as one ``opening`` transaction, and its plugin line carries
+``chain-from=<seq>:<prev-hash>`` so bean-check verifies every hash and link of the stretch and
+re-runs the rules (with ``rules.toml`` beside it). ``manifest.json`` names the period, the
+sequence range, the chain head, the SHA-256 of every file, the software version and the time,
+and carries a checksum of itself; ``commons verify-export`` checks all of it.
+
+Deterministic: every timestamp (zip entries, the workbook's properties, the manifest) comes from
+``ledger.clock.now()``, rows come in sequence or code order, so the same books and the same
+clock give a byte-identical zip. The zip is written entry by entry to the output stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from importlib import metadata
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from audit import events
+from audit.period import Period, parse_period
+from audit.records import allocations_table, events_table, resolutions_table, tally_table
+from audit.statements import activities_table, balance_sheet_table
+from audit.tables import (
+    Snapshot,
+    Table,
+    general_ledger_table,
+    journal_table,
+    read_snapshot,
+    trial_balance_table,
+)
+from audit.workbook import FixedTimeZip, ZipTime, write_csv, write_workbook
+from ledger import clock
+from ledger.books import Books
+from ledger.db import writer
+from ledger.models import PeriodClose
+from ledger.money import fmt, from_fen, to_fen
+from ledger.projection import period_text
+from ledger.render import genesis_hash
+from ledger.txn import Leg, Txn
+from rules import config as rules_config
+
+MANIFEST = "manifest.json"
+LEDGER = "ledger.beancount"
+RULES = "rules.toml"
+WORKBOOK = "workbook.xlsx"
+FORMAT = "commons-ledger audit export"
+SELF_HASH = "manifest_sha256"
+#: Files in a package (nine tables, the ledger, the rules, the workbook, the manifest); with
+#: the entries read, the units of work ``progress`` is told about.
+FILES_PER_EXPORT = 13
+
+
+def software_version() -> str:
+    try:
+        return metadata.version("commons-ledger")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "unknown"
+
+
+class _Hashing(io.RawIOBase):
+    """Pass bytes through to ``out`` while counting them and hashing them."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        self.sha.update(chunk)
+        self.size += len(chunk)
+        self.out.write(chunk)
+        return len(chunk)
+
+
+@dataclass
+class _Package:
+    zip: FixedTimeZip
+    files: dict[str, dict[str, Any]]
+    tick: Callable[[int], None]
+
+    def member(self, name: str, fill: Callable[[IO[bytes]], Any]) -> Any:
+        with self.zip.open(self.zip.info(name), "w") as raw:
+            sink = _Hashing(raw)
+            buffered = io.BufferedWriter(sink, 1 << 16)
+            result = fill(buffered)
+            buffered.flush()
+            buffered.detach()
+        self.files[name] = {"bytes": sink.size, "sha256": sink.sha.hexdigest()}
+        self.tick(1)
+        return result
+
+
+def zip_time(now: datetime) -> ZipTime:
+    """The zip entries' timestamp: the generation time in the books' calendar (CST)."""
+    local = now.astimezone(clock.CST)
+    year = max(local.year, 1980)
+    return (year, local.month, local.day, local.hour, local.minute, local.second)
+
+
+def opening_txn(snap: Snapshot) -> Txn | None:
+    """The balances carried into the period file, as one balanced unchained transaction."""
+    legs = tuple(
+        Leg(name, from_fen(snap.carried[name]))
+        for name in snap.by_code(snap.carried)
+        if snap.carried[name]
+    )
+    if not legs:
+        return None
+    start = snap.period.start
+    return Txn(
+        id=f"opening-{snap.period.slug}",
+        date=start - timedelta(days=1),
+        payee="",
+        narration=f"期初余额: balances before {start} not in this file's stretch of the chain",
+        kind="opening",
+        legs=legs,
+        entered_by="commons-ledger export",
+    )
+
+
+def tables(session: Session, snap: Snapshot) -> list[Table]:
+    return [
+        journal_table(snap),
+        general_ledger_table(snap),
+        trial_balance_table(snap),
+        balance_sheet_table(snap),
+        activities_table(snap),
+        allocations_table(session, snap),
+        resolutions_table(session, snap),
+        tally_table(session, snap),
+        events_table(session, snap),
+    ]
+
+
+def manifest_bytes(manifest: dict[str, Any]) -> bytes:
+    """The manifest as written: canonical JSON, with a checksum of itself added."""
+    body = {k: v for k, v in manifest.items() if k != SELF_HASH}
+    text = json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True)
+    body[SELF_HASH] = hashlib.sha256(text.encode()).hexdigest()
+    return (json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _closed(session: Session, snap: Snapshot) -> dict[str, Any] | None:
+    close = (
+        session.execute(
+            select(PeriodClose)
+            .where(col(PeriodClose.community_id) == snap.community.id)
+            .where(col(PeriodClose.period) == snap.period.label)
+        )
+        .scalars()
+        .first()
+    )
+    if close is None:
+        return None
+    return {
+        "closed_at": close.closed_at.isoformat(),
+        "closed_by": close.closed_by,
+        "head_seq": close.head_seq,
+        "head_hash": close.head_hash,
+    }
+
+
+def _manifest(snap: Snapshot, now: datetime, closed: dict[str, Any] | None) -> dict[str, Any]:
+    seqs = [item.txn.seq or 0 for item in snap.entries]
+    debits = sum(to_fen(leg.amount) for i in snap.entries for leg in i.txn.legs if leg.amount > 0)
+    first, head = (snap.segment[0], snap.segment[-1]) if snap.segment else (None, None)
+    return {
+        "format": FORMAT,
+        "format_version": 1,
+        "software": {"name": "commons-ledger", "version": software_version()},
+        "generated_at": now.astimezone(UTC).isoformat(),
+        "community": {
+            "id": snap.community.id,
+            "slug": snap.community.slug,
+            "name": snap.community.name,
+        },
+        "period": {
+            "label": snap.period.label,
+            "start": snap.period.start.isoformat(),
+            "end": snap.period.end.isoformat(),
+        },
+        "entries": len(seqs),
+        "seq_range": {"first": min(seqs), "last": max(seqs)} if seqs else None,
+        "debits": fmt(from_fen(debits)),
+        "chain": {
+            "genesis": genesis_hash(snap.community.id),
+            "from_seq": first.txn.seq if first else None,
+            "from_prev_hash": first.prev_hash if first else None,
+            "head_seq": head.txn.seq if head else None,
+            "head_hash": head.hash if head else None,
+        },
+        "closed": closed,
+        "files": {},
+    }
+
+
+def snapshot_engine(engine: Engine) -> Engine:
+    """Everything a package holds is read in one transaction, so the tables agree with each
+    other while the service goes on posting: a WAL snapshot on SQLite (the session's one
+    ``BEGIN``), REPEATABLE READ on PostgreSQL."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="REPEATABLE READ")
+    return engine
+
+
+def export(
+    *,
+    books: Books,
+    slug: str,
+    period: Period | str,
+    out: IO[bytes],
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Write the audit package of ``period`` to ``out``; return its manifest. ``progress``
+    is called with a count of work done (one per entry read, one per file written)."""
+    if isinstance(period, str):
+        period = parse_period(period)
+    tick = progress or (lambda _n: None)
+    now = clock.now()
+    with Session(snapshot_engine(books.engine)) as session:
+        snap = read_snapshot(books, session, slug, period, progress)
+        header = books.header(session, snap.community)
+        if snap.segment:
+            first = snap.segment[0]
+            chain_from = f"chain-from={first.txn.seq}:{first.prev_hash}"
+            header = replace(header, plugin_options=(*header.plugin_options, chain_from))
+        manifest = _manifest(snap, now, _closed(session, snap))
+        rules_text = (
+            books.rules_path(slug).read_bytes()
+            if books.rules_path(slug).exists()
+            else rules_config.DEFAULT_TEXT.encode()
+        )
+        package = _Package(FixedTimeZip(out, zip_time(now)), manifest["files"], tick)
+        widths: dict[str, list[int]] = {}
+        all_tables = tables(session, snap)
+        members: dict[str, Callable[[IO[bytes]], Any]] = {
+            f"{t.name}.csv": partial(_csv_member, t, widths) for t in all_tables
+        }
+        members[LEDGER] = lambda s: _write_text(
+            s, period_text(header, opening_txn(snap), snap.segment)
+        )
+        members[RULES] = lambda s: s.write(rules_text)
+        when = now.astimezone(UTC).replace(tzinfo=None)
+
+        def workbook(stream: IO[bytes]) -> None:
+            with tempfile.TemporaryDirectory(prefix="commons-export-") as tmp:
+                path = Path(tmp) / WORKBOOK
+                pairs = [(t, widths[t.name]) for t in all_tables]
+                write_workbook(pairs, path, when=when, zip_time=package.zip.fixed_time)
+                with open(path, "rb") as src:
+                    while chunk := src.read(1 << 20):
+                        stream.write(chunk)
+
+        members[WORKBOOK] = workbook
+        for name in sorted(members):
+            package.member(name, members[name])
+    package.zip.writestr(MANIFEST, manifest_bytes(manifest))
+    package.zip.close()
+    tick(1)
+    return manifest
+
+
+def _csv_member(table: Table, widths: dict[str, list[int]], stream: IO[bytes]) -> None:
+    widths[table.name] = write_csv(table, stream)
+
+
+def _write_text(stream: IO[bytes], chunks: Iterable[str]) -> None:
+    for chunk in chunks:
+        stream.write(chunk.encode("utf-8"))
+
+
+def export_file(
+    *,
+    books: Books,
+    slug: str,
+    period: Period | str,
+    path: Path,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Export to ``path`` atomically (a temporary file beside it, renamed when complete)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".export-", delete=False) as tmp:
+        try:
+            manifest = export(books=books, slug=slug, period=period, out=tmp, progress=progress)
+        except BaseException:
+            Path(tmp.name).unlink(missing_ok=True)
+            raise
+    Path(tmp.name).replace(path)
+    return manifest
+
+
+def record_export(
+    books: Books, slug: str, manifest: dict[str, Any], *, actor: str, address: str | None = None
+) -> None:
+    """Put the export in the audit trail (who took which period, with which chain head)."""
+    with writer(books.engine) as session:
+        community = books.community(session, slug)
+        events.record(
+            session,
+            community_id=community.id,
+            actor=actor,
+            action="export",
+            object_type="period",
+            object_id=manifest["period"]["label"],
+            address=address,
+            details={
+                "seq_range": manifest["seq_range"],
+                "head_hash": manifest["chain"]["head_hash"],
+                "manifest_sha256": hashlib.sha256(manifest_bytes(manifest)).hexdigest(),
+            },
+        )
+
+
+def expected_entries(books: Books, slug: str) -> int:
+    """How many entries an export reads (for a progress bar): the chain's length."""
+    with Session(books.engine) as session:
+        return books.community(session, slug).head_seq

@@ -1,0 +1,61 @@
+"""Accounting periods as people name them: a year (``2025``), a quarter (``2025Q1``) or a date
+range (``2025-01-01..2025-06-30``), inclusive at both ends, in the books' calendar (CST)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ledger.errors import Problem, ValidationFailed
+
+_YEAR = re.compile(r"^(\d{4})$")
+_QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    start: date
+    end: date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+    @property
+    def slug(self) -> str:
+        """The label in a form fit for a file name (``2025-01-01_2025-06-30`` for a range)."""
+        return self.label.replace("..", "_")
+
+
+def parse_period(text: str) -> Period:
+    """``2025`` → the year; ``2025Q1`` → the quarter; ``A..B`` → A to B inclusive."""
+    value = text.strip()
+    if match := _YEAR.match(value):
+        year = int(match.group(1))
+        return Period(value, date(year, 1, 1), date(year, 12, 31))
+    if match := _QUARTER.match(value):
+        year, quarter = int(match.group(1)), int(match.group(2))
+        start = date(year, 3 * quarter - 2, 1)
+        after = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+        return Period(f"{year}Q{quarter}", start, after - timedelta(days=1))
+    if match := _RANGE.match(value):
+        try:
+            start, end = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
+        except ValueError:
+            pass
+        else:
+            if start <= end:
+                return Period(value, start, end)
+    raise ValidationFailed(
+        [
+            Problem(
+                f"not a period: {text!r}; use a year (2025), a quarter (2025Q1) or a date "
+                "range (2025-01-01..2025-06-30, start on or before end)",
+                field="period",
+                rule="period-format",
+                details={"period": text},
+            )
+        ]
+    )

@@ -1,0 +1,120 @@
+"""``commons verify``: is the database an unbroken chain, is the projection the journal, does
+beancount load it cleanly (the plugin re-checks chain and rules)?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from beancount import loader
+from beancount.core import data
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from ledger.books import Books
+from ledger.models import Entry
+from ledger.render import chain_hash, genesis_hash, parse_entries, render_txn, txn_from_entry
+
+
+@dataclass
+class Report:
+    slug: str
+    entries: int = 0
+    head: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if self.ok:
+            return (
+                f"{self.slug}: OK, {self.entries} entries, chain head {self.head[:16]}, "
+                "projection matches the journal, beancount loads it with no errors"
+            )
+        return f"{self.slug}: {len(self.problems)} problem(s)"
+
+
+def verify_chain(books: Books, session: Session, slug: str, report: Report) -> dict[int, str]:
+    """Recompute the chain from the rows. Returns seq → canonical text (from the rows)."""
+    community = books.community(session, slug)
+    texts: dict[int, str] = {}
+    prev = genesis_hash(community.id)
+    expected = 1
+    stored = {
+        e.seq: e
+        for e in session.execute(
+            select(Entry)
+            .where(col(Entry.community_id) == community.id)
+            .where(col(Entry.status) == "posted")
+        ).scalars()
+    }
+    for item in books.chained(session, community.id):
+        seq = item.txn.seq or 0
+        row = stored[seq]
+        if seq != expected:
+            report.problems.append(f"seq {expected}: missing from the journal (next is {seq})")
+        text = render_txn(item.txn)
+        texts[seq] = text
+        if text != row.text:
+            report.problems.append(
+                f"seq {seq} (entry {row.id}): the rows (postings, fields) differ from the text "
+                "that was hashed when it was posted"
+            )
+        if item.prev_hash != prev:
+            report.problems.append(f"seq {seq}: prev-hash does not link to seq {seq - 1}")
+        if chain_hash(item.prev_hash, row.text or "") != item.hash:
+            report.problems.append(f"seq {seq} (entry {row.id}): hash does not match its text")
+        prev = item.hash
+        expected = seq + 1
+    report.entries = expected - 1
+    report.head = prev
+    if community.head_seq != report.entries or community.head_hash != prev:
+        report.problems.append(
+            f"community head says seq {community.head_seq}, the journal ends at {report.entries}"
+        )
+    return texts
+
+
+def verify_projection(books: Books, slug: str, texts: dict[int, str], report: Report) -> None:
+    path = books.projection(slug).path
+    if not path.exists():
+        report.problems.append(f"projection {path} is missing (run: commons rebuild {slug})")
+        return
+    entries, errors = parse_entries(path.read_text(encoding="utf-8"))
+    for error in errors:
+        report.problems.append(f"projection line {error.source.get('lineno')}: {error.message}")
+    seen: dict[int, str] = {}
+    for entry in entries:
+        if isinstance(entry, data.Transaction) and "seq" in entry.meta:
+            txn, _prev, _hash = txn_from_entry(entry)
+            seq = txn.seq or 0
+            if seq in seen:
+                report.problems.append(f"projection: seq {seq} appears twice")
+            seen[seq] = render_txn(txn)
+    for seq, text in texts.items():
+        if seq not in seen:
+            report.problems.append(f"projection: seq {seq} is missing")
+        elif seen[seq] != text:
+            report.problems.append(f"projection: seq {seq} differs from the journal")
+    for seq in sorted(set(seen) - set(texts)):
+        report.problems.append(f"projection: seq {seq} is not in the journal")
+
+
+def verify_beancount(books: Books, slug: str, report: Report) -> None:
+    path = books.projection(slug).path
+    if not path.exists():
+        return
+    _entries, errors, _options = loader.load_file(str(path))
+    for error in errors:
+        lineno = (error.source or {}).get("lineno")
+        report.problems.append(f"beancount: line {lineno}: {error.message}")
+
+
+def verify(books: Books, slug: str) -> Report:
+    report = Report(slug)
+    with Session(books.engine) as session:
+        texts = verify_chain(books, session, slug, report)
+    verify_projection(books, slug, texts, report)
+    verify_beancount(books, slug, report)
+    return report

@@ -1,0 +1,242 @@
+"""``commons verify-export F.zip``: is this audit package what the books exported?
+
+For the auditor, with nothing but the zip and this package installed:
+
+1. the manifest is intact (valid, canonical JSON whose ``manifest_sha256`` matches its body);
+2. every file the manifest lists is there with the SHA-256 it records, and nothing else is;
+3. the hash chain recomputes over ``ledger.beancount``: each entry's hash is
+   ``sha256(prev-hash + canonical text)``, sequence numbers run on without a gap from the
+   manifest's ``from_seq``, each entry links to the one before (the first to ``from_prev_hash``)
+   and the last is the manifest's chain head;
+4. the journal (``journal.csv``) is those entries: the same sequence numbers (the ones dated in
+   the period), and for each the same date, hash and postings;
+5. with ``--bean-check``, beancount loads ``ledger.beancount`` without errors (the rules plugin
+   re-checks the chain and the rules, with ``rules.toml`` from the package).
+
+Problems name the file they are about. The chain head proves the package is the books only
+when compared with a head published elsewhere (the disclosure, a period close, the live
+``commons verify``): whoever can rewrite every file can rewrite the manifest too.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from beancount import loader
+from beancount.core import data
+
+from audit.export import LEDGER, MANIFEST, RULES, SELF_HASH, manifest_bytes
+from ledger.money import to_fen
+from ledger.render import chain_hash, parse_entries, render_txn, txn_from_entry
+from ledger.txn import Txn
+
+
+@dataclass
+class ExportReport:
+    path: str
+    files: int = 0
+    entries: int = 0
+    head: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if self.ok:
+            return (
+                f"{self.path}: OK, {self.files} files match the manifest, {self.entries} "
+                f"chained entries recompute to head {self.head[:16]}"
+            )
+        return f"{self.path}: {len(self.problems)} problem(s)"
+
+
+def _manifest(archive: zipfile.ZipFile, report: ExportReport) -> dict[str, Any] | None:
+    try:
+        raw = archive.read(MANIFEST)
+    except KeyError:
+        report.problems.append(f"{MANIFEST}: missing; cannot check the package")
+        return None
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:
+        report.problems.append(f"{MANIFEST}: not valid JSON ({exc})")
+        return None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        report.problems.append(f"{MANIFEST}: has no list of files")
+        return None
+    if manifest_bytes(manifest) != raw:
+        report.problems.append(
+            f"{MANIFEST}: changed after export (its {SELF_HASH} or its canonical form differs)"
+        )
+    return manifest
+
+
+def _check_files(archive: zipfile.ZipFile, manifest: dict[str, Any], report: ExportReport) -> None:
+    listed: dict[str, Any] = manifest["files"]
+    present = set(archive.namelist())
+    for name in sorted(listed):
+        if name not in present:
+            report.problems.append(f"{name}: listed in the manifest but missing from the package")
+            continue
+        digest = hashlib.sha256()
+        try:
+            with archive.open(name) as stream:
+                while chunk := stream.read(1 << 20):
+                    digest.update(chunk)
+        except (zipfile.BadZipFile, OSError) as exc:
+            report.problems.append(f"{name}: cannot be read from the zip ({exc})")
+            continue
+        if digest.hexdigest() != listed[name].get("sha256"):
+            report.problems.append(f"{name}: SHA-256 differs from the manifest (file changed)")
+        else:
+            report.files += 1
+    for name in sorted(present - set(listed) - {MANIFEST}):
+        report.problems.append(f"{name}: in the package but not in the manifest")
+
+
+def _chained(archive: zipfile.ZipFile, report: ExportReport) -> list[tuple[Txn, str, str]]:
+    try:
+        text = archive.read(LEDGER).decode("utf-8")
+    except (KeyError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+        report.problems.append(f"{LEDGER}: cannot be read ({exc})")
+        return []
+    entries, errors = parse_entries(text)
+    for error in errors:
+        lineno = (error.source or {}).get("lineno")
+        report.problems.append(f"{LEDGER}: line {lineno}: {error.message}")
+    chain = []
+    for entry in entries:
+        if isinstance(entry, data.Transaction) and "hash" in (entry.meta or {}):
+            txn, prev, hash_ = txn_from_entry(entry)
+            chain.append((txn, prev or "", hash_ or ""))
+    chain.sort(key=lambda item: item[0].seq or 0)
+    return chain
+
+
+def _check_chain(
+    chain: list[tuple[Txn, str, str]], manifest: dict[str, Any], report: ExportReport
+) -> None:
+    expected = manifest.get("chain") or {}
+    seq = expected.get("from_seq")
+    prev = expected.get("from_prev_hash")
+    if seq is None:
+        if chain:
+            report.problems.append(f"{LEDGER}: holds chained entries the manifest does not expect")
+        return
+    for txn, prev_hash, hash_ in chain:
+        if txn.seq != seq:
+            report.problems.append(f"{LEDGER}: expected seq {seq}, found {txn.seq}")
+        if prev_hash != prev:
+            report.problems.append(
+                f"{LEDGER}: seq {txn.seq}: prev-hash does not link to the entry before it"
+            )
+        if chain_hash(prev_hash, render_txn(txn)) != hash_:
+            report.problems.append(
+                f"{LEDGER}: seq {txn.seq}: the entry does not match its hash (edited?)"
+            )
+        prev, seq = hash_, (txn.seq or 0) + 1
+    report.entries = len(chain)
+    report.head = prev or ""
+    last = chain[-1][0].seq if chain else None
+    if last != expected.get("head_seq") or prev != expected.get("head_hash"):
+        report.problems.append(
+            f"{LEDGER}: the chain ends at seq {last} with head {str(prev)[:16]}, the manifest "
+            f"says seq {expected.get('head_seq')} with head {str(expected.get('head_hash'))[:16]}"
+        )
+
+
+def _journal_rows(archive: zipfile.ZipFile, report: ExportReport) -> dict[int, list[list[str]]]:
+    rows: dict[int, list[list[str]]] = {}
+    try:
+        raw = archive.read("journal.csv")
+        reader = csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
+        next(reader, None)
+        for row in reader:
+            rows.setdefault(int(row[0]), []).append(row)
+    except (KeyError, ValueError, IndexError, UnicodeDecodeError) as exc:
+        report.problems.append(f"journal.csv: cannot be read ({exc})")
+    return rows
+
+
+def _amount(text: str) -> int:
+    return to_fen(Decimal(text)) if text else 0
+
+
+def _check_journal(
+    archive: zipfile.ZipFile,
+    chain: list[tuple[Txn, str, str]],
+    manifest: dict[str, Any],
+    report: ExportReport,
+) -> None:
+    period = manifest.get("period") or {}
+    try:
+        start, end = date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
+    except (KeyError, TypeError, ValueError):
+        report.problems.append(f"{MANIFEST}: no valid period")
+        return
+    rows = _journal_rows(archive, report)
+    chained = {txn.seq: (txn, hash_) for txn, _prev, hash_ in chain if start <= txn.date <= end}
+    for seq in sorted(set(chained) - set(rows), key=lambda s: s or 0):
+        report.problems.append(f"journal.csv: seq {seq} of {LEDGER} is missing")
+    for seq in sorted(set(rows) - set(chained)):
+        report.problems.append(f"journal.csv: seq {seq} is not in {LEDGER}'s stretch of the chain")
+    for seq in sorted(set(rows) & set(chained), key=lambda s: s or 0):
+        txn, hash_ = chained[seq]
+        lines = rows[seq or 0]
+        try:
+            legs = [_amount(r[8]) - _amount(r[9]) for r in lines]
+        except (ArithmeticError, ValueError, IndexError):
+            legs = []
+        if legs != [to_fen(leg.amount) for leg in txn.legs]:
+            report.problems.append(f"journal.csv: seq {seq}: the postings differ from {LEDGER}")
+        if any(r[1] != txn.date.isoformat() or r[15] != hash_ for r in lines if len(r) > 15):
+            report.problems.append(f"journal.csv: seq {seq}: date or hash differs from {LEDGER}")
+
+
+def _bean_check(archive: zipfile.ZipFile, report: ExportReport) -> None:
+    """Load the package's ledger with beancount, as ``bean-check`` does: the rules plugin
+    re-verifies the stretch of the chain and re-runs the rules with the package's rules file."""
+    with tempfile.TemporaryDirectory(prefix="commons-verify-") as tmp:
+        for name in (LEDGER, RULES):
+            if name in archive.namelist():
+                (Path(tmp) / name).write_bytes(archive.read(name))
+        if not (Path(tmp) / LEDGER).exists():
+            return
+        _entries, errors, _options = loader.load_file(str(Path(tmp) / LEDGER))
+    for error in errors:
+        lineno = (error.source or {}).get("lineno")
+        report.problems.append(f"{LEDGER}: bean-check: line {lineno}: {error.message}")
+
+
+def verify_export(source: str | Path | IO[bytes], *, bean_check: bool = False) -> ExportReport:
+    """Check a package (a path or a binary stream); with ``bean_check``, also load its ledger
+    with beancount and the rules plugin."""
+    report = ExportReport(str(source) if isinstance(source, str | Path) else "package")
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as exc:
+        report.problems.append(f"{report.path}: not a readable zip ({exc})")
+        return report
+    with archive:
+        manifest = _manifest(archive, report)
+        if manifest is None:
+            return report
+        _check_files(archive, manifest, report)
+        chain = _chained(archive, report)
+        _check_chain(chain, manifest, report)
+        _check_journal(archive, chain, manifest, report)
+        if bean_check:
+            _bean_check(archive, report)
+    return report
