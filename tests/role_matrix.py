@@ -1,0 +1,175 @@
+"""THE role matrix: every route of the app, every role and no login, the expected status.
+
+``tests/test_api_roles.py`` runs it and FAILS if the app serves a route that has no row here,
+so a new route cannot be added without deciding who may call it. Add one ``Row`` per route
+(method and path exactly as FastAPI lists them; a mount is ``("MOUNT", prefix)`` with a
+``url`` to request).
+
+Columns of ``expect`` (seven statuses, in this order)::
+
+    anon      no credentials
+    outsider  a user holding every role, but in another community
+    admin  treasurer  approver  supervisor  auditor   members of the community
+
+How a cell is asked: API routes (``/api/...``) with the role's bearer token, pages with the
+role's logged-in session cookie (and the bearer token, which pages accept too). ``{slug}`` is
+the community; other path parameters name objects the test prepares (``ids``): ``posted`` (a
+posted entry), ``pending_a`` .. ``pending_d`` (entries pending approval, one per approving
+route, so each is acted on once); any other value is used literally (e.g.
+``ids={"period": "2025Q1"}``). ``json``/``form`` values may contain ``{csrf}`` (the role's CSRF
+token), ``{today}`` and ``{role}`` (the column). Objects your routes need beyond these: prepare
+them in ``_prepare`` of ``tests/test_api_roles.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES = ("anon", "outsider", "admin", "treasurer", "approver", "supervisor", "auditor")
+
+TODAY = "{today}"
+BANK = "Assets:1002-银行存款:01-基本户"
+PARKING = "Income:4301-共有收益:01-停车费"
+
+
+def _income(key: str) -> dict[str, Any]:
+    return {
+        "date": TODAY,
+        "narration": "role matrix",
+        "kind": "income",
+        "postings": [
+            {"account": BANK, "amount": "1.00"},
+            {"account": PARKING, "amount": "-1.00"},
+        ],
+        "idempotency_key": key,
+    }
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    expect: str  # seven statuses in ROLES order
+    ids: dict[str, str] = field(default_factory=dict)  # path parameter -> prepared object
+    json: Any = None
+    form: dict[str, str] | None = None
+    url: str | None = None  # for mounts: the URL to request
+
+    def statuses(self) -> dict[str, int]:
+        codes = [int(c) for c in self.expect.split()]
+        assert len(codes) == len(ROLES), f"{self.method} {self.path}: need {len(ROLES)} statuses"
+        return dict(zip(ROLES, codes, strict=True))
+
+
+API = "/api/v1/communities/{slug}"
+MEMBERS = "401 404 200 200 200 200 200"
+
+ROWS: tuple[Row, ...] = (
+    # --- public and documentation --------------------------------------------------------
+    Row("GET", "/openapi.json", "200 200 200 200 200 200 200"),
+    Row("GET", "/docs", "200 200 200 200 200 200 200"),
+    Row("GET", "/docs/oauth2-redirect", "200 200 200 200 200 200 200"),
+    Row("GET", "/redoc", "200 200 200 200 200 200 200"),
+    # --- public disclosures (no login; the same answer for everyone) -----------------------
+    # The community has no closed period here: its statements and units answer 404 to all.
+    Row("GET", "/public/{slug}/disclosures", "200 200 200 200 200 200 200"),
+    Row(
+        "GET",
+        "/public/{slug}/disclosures/{period}",
+        "404 404 404 404 404 404 404",
+        ids={"period": "2025Q1"},
+    ),
+    Row(
+        "GET",
+        "/public/{slug}/units",
+        "303 303 303 303 303 303 303",
+        url="/public/{slug}/units?unit=1-1-0101",
+    ),
+    Row(
+        "GET",
+        "/public/{slug}/units/{unit}",
+        "404 404 404 404 404 404 404",
+        ids={"unit": "1-1-0101"},
+    ),
+    # --- login ----------------------------------------------------------------------------
+    Row("GET", "/", "303 200 200 200 200 200 200"),
+    Row("GET", "/login", "200 200 200 200 200 200 200"),
+    Row(
+        "POST",
+        "/login",
+        "401 401 401 401 401 401 401",
+        form={"username": "nobody-{role}", "password": "wrong-password"},  # under the throttle
+    ),
+    Row("GET", "/logout", "303 303 303 303 303 303 303"),
+    Row("POST", "/logout", "303 303 303 303 303 303 303"),
+    # --- transactions API -------------------------------------------------------------------
+    Row("POST", f"{API}/transactions", "401 404 403 201 403 403 403", json=_income("m-1")),
+    Row(
+        "POST",
+        f"{API}/transactions/bulk",
+        "401 404 403 201 403 403 403",
+        json={"transactions": [_income("m-2"), _income("m-3")]},
+    ),
+    Row("GET", f"{API}/transactions", MEMBERS),
+    Row("GET", f"{API}/transactions/{{entry_id}}", MEMBERS, ids={"entry_id": "posted"}),
+    Row(
+        "POST",
+        f"{API}/transactions/{{entry_id}}/approve",
+        "401 404 403 403 200 403 403",
+        ids={"entry_id": "pending_a"},
+    ),
+    Row(
+        "POST",
+        f"{API}/transactions/{{entry_id}}/reject",
+        "401 404 403 403 200 403 403",
+        ids={"entry_id": "pending_b"},
+        json={"reason": "role matrix"},
+    ),
+    Row(
+        "POST",
+        f"{API}/transactions/{{entry_id}}/reverse",
+        "401 404 403 201 403 403 403",
+        ids={"entry_id": "posted"},
+    ),
+    Row("GET", f"{API}/balances", MEMBERS),
+    # --- audit exports: the auditor and the supervisory committee -----------------------------
+    Row(
+        "GET",
+        f"{API}/exports/{{period}}",
+        "401 404 403 403 403 200 200",
+        ids={"period": "2025"},
+    ),
+    # --- the entry page ---------------------------------------------------------------------
+    Row("GET", "/entry/{slug}", "303 404 403 200 200 403 403"),
+    Row(
+        "POST",
+        "/entry/{slug}",
+        "303 404 403 303 403 403 403",
+        form={
+            "csrf": "{csrf}",
+            "preset": "parking",
+            "amount": "12.00",
+            "date": TODAY,
+            "narration": "role matrix",
+            "idempotency_key": "m-form",
+        },
+    ),
+    Row(
+        "POST",
+        "/entry/{slug}/pending/{entry_id}/approve",
+        "303 404 403 403 303 403 403",
+        ids={"entry_id": "pending_c"},
+        form={"csrf": "{csrf}"},
+    ),
+    Row(
+        "POST",
+        "/entry/{slug}/pending/{entry_id}/reject",
+        "303 404 403 403 303 403 403",
+        ids={"entry_id": "pending_d"},
+        form={"csrf": "{csrf}", "reason": "role matrix"},
+    ),
+    # --- Fava, read-only, members only: 303 is our login redirect, 302 is Fava's own redirect
+    # from its root to its first report (tests/test_api_fava.py follows it) --------------------
+    Row("MOUNT", "/fava", "303 404 302 302 302 302 302", url="/fava/{slug}/"),
+)

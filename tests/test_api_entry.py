@@ -1,0 +1,149 @@
+"""The treasurer's entry page: presets, unsigned amounts signed by the page, refusals in words
+next to the form, CSRF, and the approvers' pending list with approve and reject buttons."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from fastapi.testclient import TestClient
+
+from api.routes_entry import PRESETS
+from ledger import chart, clock
+from tests.api_helpers import SLUG, Login, api, login
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+def _key(page: str) -> str:
+    found = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    assert found
+    return found.group(1)
+
+
+def _form(page: str, **fields: str) -> dict[str, str]:
+    return {
+        "csrf": _csrf(page),
+        "idempotency_key": _key(page),
+        "preset": "parking",
+        "amount": "9600.00",
+        "date": clock.today().isoformat(),
+        "payee": "物业服务中心",
+        "narration": "3月停车费",
+        "documents": "收据 0032; 收据 0033",
+        **fields,
+    }
+
+
+def test_page_works_on_a_phone_and_offers_presets_and_the_chart(
+    client: TestClient, members: dict[str, Login]
+) -> None:
+    login(client, members["treasurer"])
+    page = client.get(f"/entry/{SLUG}")
+    assert page.status_code == 200
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page.text
+    for preset in PRESETS:
+        assert f'value="{preset.key}"' in page.text
+    assert f'value="{chart.INCOME_ADS}"' in page.text
+    assert "5101-01 物业服务企业成本分成" in page.text
+
+
+def test_a_parking_receipt_posts_with_signs_derived(
+    client: TestClient, members: dict[str, Login]
+) -> None:
+    login(client, members["treasurer"])
+    page = client.get(f"/entry/{SLUG}").text
+    done = client.post(f"/entry/{SLUG}", data=_form(page), follow_redirects=False)
+    assert done.status_code == 303
+    after = client.get(f"/entry/{SLUG}")
+    assert "Posted as #1" in after.text
+    items = client.get(f"{api()}/transactions").json()["items"]
+    assert len(items) == 1
+    postings = {p["account"]: Decimal(p["amount"]) for p in items[0]["postings"]}
+    assert postings == {chart.BANK: Decimal("9600.00"), chart.INCOME_PARKING: Decimal("-9600.00")}
+    assert items[0]["documents"] == ["收据 0032", "收据 0033"]
+    # the same form again (a double click) posts nothing new
+    client.post(f"/entry/{SLUG}", data=_form(page), follow_redirects=False)
+    assert len(client.get(f"{api()}/transactions").json()["items"]) == 1
+
+
+def test_accounts_chosen_override_the_preset(client: TestClient, members: dict[str, Login]) -> None:
+    login(client, members["treasurer"])
+    page = client.get(f"/entry/{SLUG}").text
+    form = _form(page, preset="rent", credit=chart.INCOME_ROOMS, amount="5000")
+    assert client.post(f"/entry/{SLUG}", data=form, follow_redirects=False).status_code == 303
+    item = client.get(f"{api()}/transactions").json()["items"][0]
+    assert [p["account"] for p in item["postings"]] == [chart.BANK, chart.INCOME_ROOMS]
+    assert item["kind"] == "income"
+
+
+def test_refusals_are_shown_next_to_the_form_in_words(
+    client: TestClient, members: dict[str, Login]
+) -> None:
+    login(client, members["treasurer"])
+    page = client.get(f"/entry/{SLUG}").text
+    signed = client.post(f"/entry/{SLUG}", data=_form(page, amount="-5.00"))
+    assert signed.status_code == 422
+    assert "without a sign" in signed.text
+    future = client.post(f"/entry/{SLUG}", data=_form(page, date="2999-01-01"))
+    assert future.status_code == 422
+    assert "is in the future" in future.text
+    assert 'value="2999-01-01"' in future.text  # the form keeps what was typed
+    words = client.post(f"/entry/{SLUG}", data=_form(page, amount="lots"))
+    assert words.status_code == 422 and "not an amount" in words.text
+    assert client.get(f"{api()}/transactions").json()["items"] == []
+
+
+def test_form_posts_need_the_csrf_token(client: TestClient, members: dict[str, Login]) -> None:
+    login(client, members["treasurer"])
+    page = client.get(f"/entry/{SLUG}").text
+    forged = client.post(f"/entry/{SLUG}", data=_form(page, csrf="forged"))
+    assert forged.status_code == 403
+    assert client.get(f"{api()}/transactions").json()["items"] == []
+
+
+def test_approvers_approve_and_reject_from_the_page(app: object, members: dict[str, Login]) -> None:
+    treasurer, approver = TestClient(app), TestClient(app)  # type: ignore[arg-type]
+    login(treasurer, members["treasurer"])
+    login(approver, members["approver"])
+    page = treasurer.get(f"/entry/{SLUG}").text
+    treasurer.post(f"/entry/{SLUG}", data=_form(page, amount="30000"))
+    for n in (1, 2):
+        page = treasurer.get(f"/entry/{SLUG}").text
+        form = _form(page, preset="upgrade", amount=f"{n}000", narration=f"改造 {n}")
+        stored = treasurer.post(f"/entry/{SLUG}", data=form)  # follows the redirect
+        assert "waiting for approval" in stored.text
+
+    queue = approver.get(f"/entry/{SLUG}").text
+    assert "待审批 Pending approval (2)" in queue
+    ids = re.findall(r"/entry/maple/pending/([0-9a-f-]+)/approve", queue)
+    assert len(ids) == 2
+    csrf = _csrf(queue)
+    approved = approver.post(f"/entry/{SLUG}/pending/{ids[0]}/approve", data={"csrf": csrf})
+    assert "Approved and posted as #2" in approved.text
+    approver.post(f"/entry/{SLUG}/pending/{ids[1]}/reject", data={"csrf": csrf, "reason": "重复"})
+    listed = approver.get(f"{api()}/transactions").json()["items"]
+    assert sorted(i["status"] for i in listed) == ["posted", "posted", "rejected"]
+
+
+def test_the_entrant_sees_no_approve_button_for_their_own_entry(
+    client: TestClient, members: dict[str, Login], api_books: object
+) -> None:
+    from api.users import Role, add_member
+
+    add_member(
+        books=api_books, username="both", slug=SLUG, role=Role.TREASURER, password="both-password"
+    )  # type: ignore[arg-type]
+    login(client, Login("both", "both-password", ""))
+    page = client.get(f"/entry/{SLUG}").text
+    client.post(f"/entry/{SLUG}", data=_form(page, preset="dividend", amount="100"))
+    queue = client.get(f"/entry/{SLUG}").text
+    assert "Entered by you" in queue
+    entry_id = client.get(f"{api()}/transactions").json()["items"][0]["id"]
+    own = client.post(f"/entry/{SLUG}/pending/{entry_id}/approve", data={"csrf": _csrf(queue)})
+    assert "cannot also approve it" in own.text
+    assert client.get(f"{api()}/transactions/{entry_id}").json()["status"] == "pending"
