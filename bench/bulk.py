@@ -1,0 +1,69 @@
+"""The bulk paths: POST .../transactions/bulk ({"transactions": [...]}, all or nothing, every
+rule checked) and `commons post SLUG --file F.jsonl`. Target: at least 5,000 transactions/s.
+
+    .venv/bin/python bench/bulk.py [--batches 10] [--size 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from _serve import COMMONS, body, community_with_token, serve
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--batches", type=int, default=10)
+    parser.add_argument("--size", type=int, default=1000)
+    args = parser.parse_args()
+    total = args.batches * args.size
+    with tempfile.TemporaryDirectory(prefix="commons-bulk-") as tmp:
+        data = Path(tmp) / "data"
+        token = community_with_token(data)
+        process, url, _ = serve(data)
+        try:
+            headers = {"Authorization": f"Bearer {token}"}
+            with httpx.Client(base_url=url, headers=headers, timeout=300) as http:
+                http.post("/api/v1/communities/bench/transactions", json=body(0, "warm"))
+                started = time.perf_counter()
+                for b in range(args.batches):
+                    batch = [body(n, f"api-{b}-{n}") for n in range(args.size)]
+                    response = http.post(
+                        "/api/v1/communities/bench/transactions/bulk", json={"transactions": batch}
+                    )
+                    assert response.status_code == 201, response.text[:500]
+                api_elapsed = time.perf_counter() - started
+        finally:
+            process.terminate()
+            process.wait()
+
+        lines = Path(tmp) / "many.jsonl"
+        lines.write_text(
+            "\n".join(json.dumps(body(n, f"cli-{n}"), ensure_ascii=False) for n in range(total))
+            + "\n"
+        )
+        started = time.perf_counter()
+        subprocess.run(
+            [COMMONS, "--data", str(data), "post", "bench", "--file", str(lines)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        cli_elapsed = time.perf_counter() - started
+    print(
+        f"bulk API: {total} transactions in {args.batches} requests: {api_elapsed:.2f} s, "
+        f"{total / api_elapsed:,.0f} txn/s (target: >= 5,000)"
+    )
+    print(
+        f"commons post --file .jsonl: {total} transactions: {cli_elapsed:.2f} s, "
+        f"{total / cli_elapsed:,.0f} txn/s including process start (target: >= 5,000)"
+    )
+
+
+if __name__ == "__main__":
+    main()
