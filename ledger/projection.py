@@ -188,11 +188,12 @@ class Projection:
                 return
             seq, offset = state
             pending = [item for item in items if (item.txn.seq or 0) > seq]
-            if not pending:
-                return
-            if (pending[0].txn.seq or 0) != seq + 1:
-                pending = [item for item in catch_up(seq)]
-            self._write_items(pending, seq, offset)
+            if not pending or (pending[0].txn.seq or 0) != seq + 1:
+                # Nothing given (a start-up repair), or a gap: the database says what is
+                # missing. When another writer already appended ours this reads nothing.
+                pending = list(catch_up(seq))
+            if pending:
+                self._write_items(pending, seq, offset)
 
     def append_directive(self, text: str) -> None:
         """Append a non-entry directive (a resolution, a period close) after the entries."""
