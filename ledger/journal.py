@@ -120,8 +120,9 @@ def _problems_of_draft(draft: TransactionIn, state: BookState, today: date) -> l
 def _check_period_open(state: BookState, day: date, what: str) -> None:
     if state.rules is None:
         return
-    for period, start, end in state.rules.context.closed:
-        if start <= day <= end:
+    for closed in state.rules.context.closed:
+        if closed.covers(day):
+            period, start, end = closed.period, closed.start, closed.end
             raise PeriodLocked(
                 [
                     Problem(

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ledger.txn import Txn
+
+if TYPE_CHECKING:
+    from rules.facts import CloseFact, ResolutionFact
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,8 @@ class Context:
     community_id: str
     accounts: dict[str, AccountSpec]
     config: Any = None  # rules.config.RulesFile when loaded
-    resolutions: dict[str, Any] = field(default_factory=dict)
-    closed: list[tuple[str, date, date]] = field(default_factory=list)
+    resolutions: dict[str, ResolutionFact] = field(default_factory=dict)  # by number
+    closed: list[CloseFact] = field(default_factory=list)  # in order of start
 
 
 class Rule(Protocol):
