@@ -33,6 +33,7 @@ from starlette.status import HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN, HTTP_404
 from api import users
 from api.users import Role
 from ledger.books import Books
+from ledger.models import Community
 
 __all__ = [
     "AnyMemberDep",
@@ -83,15 +84,24 @@ def _problem(status: int, message: str, rule: str) -> HTTPException:
     )
 
 
+def _bearer_token(request: Request) -> str | None:
+    """The bearer token of the request, None without an Authorization header; 401 for a
+    header of another scheme or an empty token."""
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise _problem(HTTP_401_UNAUTHORIZED, "use 'Authorization: Bearer <token>'", "auth")
+    return token
+
+
 def current_username(request: Request, books: Books) -> str | None:
     """Who is asking: the bearer token's user, else the session's user, else None.
     A bearer header that does not name a valid token is an error (401), not anonymous."""
-    header = request.headers.get("authorization")
-    if header:
-        scheme, _, token = header.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise _problem(HTTP_401_UNAUTHORIZED, "use 'Authorization: Bearer <token>'", "auth")
+    token = _bearer_token(request)
+    if token is not None:
         username = users.user_by_token(books, token)
         if username is None:
             raise _problem(HTTP_401_UNAUTHORIZED, "the token is unknown or revoked", "auth")
@@ -105,10 +115,15 @@ def current_username(request: Request, books: Books) -> str | None:
 
 def member_of(request: Request, books: Books, slug: str, username: str) -> Member | None:
     """``username`` as a member of ``slug``, or None if not a member (or no such community)."""
-    found = users.roles_in(books, username, slug)
-    if found is None:
+    return _member(request, users.roles_in(books, username, slug), username)
+
+
+def _member(
+    request: Request, membership: tuple[Community, frozenset[Role]] | None, username: str
+) -> Member | None:
+    if membership is None:
         return None
-    community, roles = found
+    community, roles = membership
     return Member(username, community.id, community.slug, roles, client_address(request))
 
 
@@ -128,10 +143,19 @@ def require_role(*roles: Role) -> Callable[..., Member]:
     wanted = frozenset(roles)
 
     def dependency(slug: str, request: Request, books: BooksDep, _bearer: BearerDoc) -> Member:
-        username = current_username(request, books)
-        if username is None:
-            raise _problem(HTTP_401_UNAUTHORIZED, "log in or send an API token", "auth")
-        member = member_of(request, books, slug, username)
+        token = _bearer_token(request)
+        if token is not None:  # the common case for programs: one query answers it all
+            found = users.member_by_token(books, token, slug)
+            if found is None:
+                raise _problem(HTTP_401_UNAUTHORIZED, "the token is unknown or revoked", "auth")
+            username, membership = found
+            member = _member(request, membership, username)
+        else:
+            session_user = current_username(request, books)
+            if session_user is None:
+                raise _problem(HTTP_401_UNAUTHORIZED, "log in or send an API token", "auth")
+            username = session_user
+            member = member_of(request, books, slug, username)
         if member is None:
             raise _problem(HTTP_404_NOT_FOUND, f"no community {slug!r}", "community")
         if wanted and not member.roles & wanted:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
@@ -196,30 +196,79 @@ def revoke_tokens(
 
 
 def user_by_token(books: Books, token: str) -> str | None:
-    """The username an unrevoked token belongs to (updating its last-used time), or None."""
-    with Session(books.engine) as session:
-        row = session.execute(
-            select(ApiToken, User)
+    """The username an unrevoked token belongs to (updating its last-used time), or None.
+    Every request asks this, so it is one indexed Core query on a plain connection."""
+    with books.engine.connect() as connection:
+        row = connection.execute(
+            select(
+                col(ApiToken.id),
+                col(ApiToken.revoked_at),
+                col(ApiToken.last_used_at),
+                col(User.username),
+                col(User.disabled),
+            )
             .join(User, col(User.id) == col(ApiToken.user_id))
             .where(col(ApiToken.token_hash) == hash_token(token))
         ).first()
     if row is None:
         return None
-    api_token: ApiToken = row[0]
-    user: User = row[1]
-    if api_token.revoked_at is not None or user.disabled:
+    token_id, revoked_at, last, username, disabled = row
+    if revoked_at is not None or disabled:
         return None
+    _touch(books, token_id, last)
+    return str(username)
+
+
+def member_by_token(
+    books: Books, token: str, slug: str
+) -> tuple[str, tuple[Community, frozenset[Role]] | None] | None:
+    """For a bearer request on ``/communities/{slug}``: the token's username and, if they are
+    a member there, the community and their roles, in one query; None for a bad token."""
+    table = Community.__table__  # type: ignore[attr-defined]
+    with books.engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                col(ApiToken.id).label("token_id"),
+                col(ApiToken.revoked_at),
+                col(ApiToken.last_used_at),
+                col(User.username),
+                col(User.disabled),
+                col(Membership.role),
+                *(c.label("community_" + c.name) for c in table.columns),
+            )
+            .join(User, col(User.id) == col(ApiToken.user_id))
+            .outerjoin(table, table.c.slug == slug)
+            .outerjoin(
+                Membership,
+                (col(Membership.user_id) == col(User.id))
+                & (col(Membership.community_id) == table.c.id),
+            )
+            .where(col(ApiToken.token_hash) == hash_token(token))
+        ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    if first.revoked_at is not None or first.disabled:
+        return None
+    _touch(books, first.token_id, first.last_used_at)
+    held = frozenset(Role(row.role) for row in rows if row.role in ROLE_NAMES)
+    if first.community_id is None or not held:
+        return str(first.username), None
+    fields = {name: getattr(first, "community_" + name) for name in Community.model_fields}
+    return str(first.username), (Community(**fields), held)
+
+
+def _touch(books: Books, token_id: int | None, last: datetime | None) -> None:
+    """Record a token's last use, at most once per ``LAST_USED_RESOLUTION``."""
     now = clock.now()
-    last = api_token.last_used_at
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=now.tzinfo)
     if last is None or now - last >= LAST_USED_RESOLUTION:
         with writer(books.engine) as session:
-            fresh = session.get(ApiToken, api_token.id)
+            fresh = session.get(ApiToken, token_id)
             if fresh is not None:
                 fresh.last_used_at = now
                 session.add(fresh)
-    return user.username
 
 
 def is_active(books: Books, username: str) -> bool:
@@ -249,24 +298,30 @@ def user_by_password(books: Books, username: str, password: str) -> str | None:
 
 
 def roles_in(books: Books, username: str, slug: str) -> tuple[Community, frozenset[Role]] | None:
-    """The community and the user's roles there; None if either is unknown or no roles."""
-    with Session(books.engine) as session:
-        community = (
-            session.execute(select(Community).where(col(Community.slug) == slug)).scalars().first()
-        )
-        if community is None:
-            return None
-        roles = session.execute(
-            select(col(Membership.role))
-            .join(User, col(User.id) == col(Membership.user_id))
-            .where(col(User.username) == username)
-            .where(col(User.disabled).is_(False))
-            .where(col(Membership.community_id) == community.id)
-        ).scalars()
-        held = frozenset(Role(r) for r in roles if r in ROLE_NAMES)
+    """The community and the user's roles there; None if either is unknown or no roles.
+    Asked on every request: one Core query (the community's row, joined to the roles)."""
+    with books.engine.connect() as connection:
+        rows = connection.execute(
+            select(*Community.__table__.columns, col(Membership.role))  # type: ignore[attr-defined]
+            .outerjoin(
+                Membership,
+                (col(Membership.community_id) == col(Community.id))
+                & col(Membership.user_id).in_(
+                    select(col(User.id))
+                    .where(col(User.username) == username)
+                    .where(col(User.disabled).is_(False))
+                    .scalar_subquery()
+                ),
+            )
+            .where(col(Community.slug) == slug)
+        ).all()
+    if not rows:
+        return None
+    held = frozenset(Role(row.role) for row in rows if row.role in ROLE_NAMES)
     if not held:
         return None
-    return community, held
+    fields = {name: getattr(rows[0], name) for name in Community.model_fields}
+    return Community(**fields), held
 
 
 def communities_of(books: Books, username: str) -> list[tuple[str, frozenset[Role]]]:
