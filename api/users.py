@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from pwdlib import PasswordHash
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
 
 from audit import events
@@ -219,31 +220,41 @@ def user_by_token(books: Books, token: str) -> str | None:
     return str(username)
 
 
+def _member_query() -> Any:
+    """Built once: token, user, the community of ``:slug`` and the user's roles there."""
+    table = Community.__table__  # type: ignore[attr-defined]
+    return (
+        select(
+            col(ApiToken.id).label("token_id"),
+            col(ApiToken.revoked_at),
+            col(ApiToken.last_used_at),
+            col(User.username),
+            col(User.disabled),
+            col(Membership.role),
+            *(c.label("community_" + c.name) for c in table.columns),
+        )
+        .join(User, col(User.id) == col(ApiToken.user_id))
+        .outerjoin(table, table.c.slug == bindparam("slug"))
+        .outerjoin(
+            Membership,
+            (col(Membership.user_id) == col(User.id))
+            & (col(Membership.community_id) == table.c.id),
+        )
+        .where(col(ApiToken.token_hash) == bindparam("token_hash"))
+    )
+
+
+_MEMBER_QUERY = _member_query()
+
+
 def member_by_token(
     books: Books, token: str, slug: str
 ) -> tuple[str, tuple[Community, frozenset[Role]] | None] | None:
     """For a bearer request on ``/communities/{slug}``: the token's username and, if they are
     a member there, the community and their roles, in one query; None for a bad token."""
-    table = Community.__table__  # type: ignore[attr-defined]
     with books.engine.connect() as connection:
         rows = connection.execute(
-            select(
-                col(ApiToken.id).label("token_id"),
-                col(ApiToken.revoked_at),
-                col(ApiToken.last_used_at),
-                col(User.username),
-                col(User.disabled),
-                col(Membership.role),
-                *(c.label("community_" + c.name) for c in table.columns),
-            )
-            .join(User, col(User.id) == col(ApiToken.user_id))
-            .outerjoin(table, table.c.slug == slug)
-            .outerjoin(
-                Membership,
-                (col(Membership.user_id) == col(User.id))
-                & (col(Membership.community_id) == table.c.id),
-            )
-            .where(col(ApiToken.token_hash) == hash_token(token))
+            _MEMBER_QUERY, {"slug": slug, "token_hash": hash_token(token)}
         ).all()
     if not rows:
         return None
