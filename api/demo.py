@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -16,9 +16,10 @@ from ledger import chart, journal
 from ledger.books import Books
 from ledger.community import create
 from ledger.db import writer
-from ledger.models import Community, Unit
+from ledger.models import Community, Resolution, Unit
 from ledger.money import quantize
 from ledger.schemas import PostingIn, TransactionIn
+from rules.facts import render_resolution, resolution_fact
 
 YEAR = 2025
 TREASURER = "treasurer"
@@ -264,6 +265,25 @@ def demo_year(year: int = YEAR, seed: int = SEED) -> list[TransactionIn]:
     return out
 
 
+def demo_resolution(community_id: str, year: int = YEAR) -> Resolution:
+    """The owners' resolution the year's upgrade cites (the rules refuse an upgrade without
+    one). Its tally is left empty here; the register's vote arithmetic fills real ones."""
+    return Resolution(
+        community_id=community_id,
+        number=f"{year}-02",
+        title="电梯轿厢监控改造",
+        matter=9,
+        voted_on=date(year, 7, 20),
+        effective_from=date(year, 8, 1),
+        budget_fen=2_000_000,
+        purpose='["upgrade"]',
+        passed=True,
+        tally="{}",
+        created_by="demo",
+        created_at=datetime(year, 7, 21, tzinfo=UTC),
+    )
+
+
 def build_demo(*, books: Books, slug: str = "demo") -> bool:
     """Create the demo community; False if it already exists."""
     with Session(books.engine) as session:
@@ -285,6 +305,13 @@ def build_demo(*, books: Books, slug: str = "demo") -> bool:
                     developer_unsold=unit.developer_unsold,
                 )
             )
+        resolution = demo_resolution(community.id)
+        session.add(resolution)
+        locked = session.get(Community, community.id, with_for_update=True)
+        assert locked is not None
+        locked.rev += 1
+        session.add(locked)
+    books.projection(slug).append_directive(render_resolution(resolution_fact(resolution)))
     for draft in demo_year():
         result = journal.post(books=books, slug=slug, draft=draft, actor=TREASURER)
         if result.pending:

@@ -1,5 +1,6 @@
-"""``commons verify``: is the database an unbroken chain, is the projection the journal, does
-beancount load it cleanly (the plugin re-checks chain and rules)?"""
+"""``commons verify``: is the database an unbroken chain, do the rules hold over the journal,
+is the projection the journal, does beancount load it cleanly (the plugin re-checks chain and
+rules)?"""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from sqlmodel import Session, col
 from ledger.books import Books
 from ledger.models import Entry
 from ledger.render import chain_hash, genesis_hash, parse_entries, render_txn, txn_from_entry
+from rules.engine import build_state
+from rules.registry import RULES
 
 
 @dataclass
@@ -101,6 +104,15 @@ def verify_projection(books: Books, slug: str, texts: dict[int, str], report: Re
         report.problems.append(f"projection: seq {seq} is not in the journal")
 
 
+def verify_rules(books: Books, session: Session, slug: str, report: Report) -> None:
+    """Fold the rules over the journal, as the posting path did, and list every violation
+    (with the facts the database holds: resolutions, closed periods)."""
+    community = books.community(session, slug)
+    state = build_state(books.rule_context(session, community), RULES)
+    for txn, violation in state.fold(item.txn for item in books.chained(session, community.id)):
+        report.problems.append(f"rules: seq {txn.seq} ({txn.date}): {violation.message}")
+
+
 def verify_beancount(books: Books, slug: str, report: Report) -> None:
     path = books.projection(slug).path
     if not path.exists():
@@ -115,6 +127,7 @@ def verify(books: Books, slug: str) -> Report:
     report = Report(slug)
     with Session(books.engine) as session:
         texts = verify_chain(books, session, slug, report)
+        verify_rules(books, session, slug, report)
     verify_projection(books, slug, texts, report)
     verify_beancount(books, slug, report)
     return report

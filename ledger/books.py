@@ -16,13 +16,21 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from ledger.errors import NotFound
-from ledger.models import Account, Community, Entry, Posting
+from ledger.models import Account, Community, Entry, PeriodClose, Posting, Resolution
 from ledger.money import from_fen
 from ledger.projection import RULES_FILE, ChainedTxn, Header, Projection, header_opens
 from ledger.state import AccountInfo, BookState
 from ledger.txn import Leg, Txn
 from rules import config as rules_config
 from rules.engine import AccountSpec, Context, build_state
+from rules.facts import (
+    CloseFact,
+    ResolutionFact,
+    close_fact,
+    render_close,
+    render_resolution,
+    resolution_fact,
+)
 from rules.registry import RULES
 
 BATCH = 2000
@@ -168,11 +176,30 @@ class Books:
             a.name: AccountSpec(a.name, a.code, a.restricted)
             for a in self.accounts(session, community.id)
         }
+        resolutions, closes = self.facts(session, community.id)
         return Context(
             community_id=community.id,
             accounts=accounts,
             config=self.rules_file(community.slug),
+            resolutions={fact.number: fact for fact in resolutions},
+            closed=closes,
         )
+
+    @staticmethod
+    def facts(session: Session, community_id: str) -> tuple[list[ResolutionFact], list[CloseFact]]:
+        """The community's resolutions (by number) and closed periods (by start), as the rules
+        see them (:mod:`rules.facts`)."""
+        resolutions = session.execute(
+            select(Resolution)
+            .where(col(Resolution.community_id) == community_id)
+            .order_by(col(Resolution.number))
+        ).scalars()
+        closes = session.execute(
+            select(PeriodClose)
+            .where(col(PeriodClose.community_id) == community_id)
+            .order_by(col(PeriodClose.start))
+        ).scalars()
+        return [resolution_fact(r) for r in resolutions], [close_fact(c) for c in closes]
 
     def state(self, session: Session, community: Community) -> BookState:
         """The community's state, caught up with the database row ``community`` (which the
@@ -227,7 +254,13 @@ class Books:
             (a.name, a.code, a.name_zh, a.name_en, a.restricted, a.open_date, a.close_date)
             for a in sorted(accounts, key=lambda a: a.code)
         )
-        return Header(community.id, community.name, community.slug, first.isoformat(), opens)
+        resolutions, closes = self.facts(session, community.id)
+        directives = tuple(render_resolution(r) for r in resolutions) + tuple(
+            render_close(c) for c in closes
+        )
+        return Header(
+            community.id, community.name, community.slug, first.isoformat(), opens, directives
+        )
 
     def rebuild_projection(self, slug: str) -> int:
         with Session(self.engine) as session:

@@ -46,6 +46,7 @@ from ledger.render import chain_hash, render_txn
 from ledger.schemas import PostingOut, TransactionIn, TransactionOut
 from ledger.state import BookState
 from ledger.txn import Leg, Txn
+from rules import closed as closed_period
 
 #: Kinds that always wait for a second member, whatever the amount (the service issue, §4).
 ALWAYS_APPROVED = frozenset({"dividend", "subsidy", "upgrade"})
@@ -118,18 +119,18 @@ def _problems_of_draft(draft: TransactionIn, state: BookState, today: date) -> l
 
 
 def _check_period_open(state: BookState, day: date, what: str) -> None:
+    """Refuse (409) anything dated inside a closed period, in the words of the plugin's rule
+    (:mod:`rules.closed`)."""
     if state.rules is None:
         return
-    for closed in state.rules.context.closed:
-        if closed.covers(day):
-            period, start, end = closed.period, closed.start, closed.end
+    for close in state.rules.context.closed:
+        if close.covers(day):
             raise PeriodLocked(
                 [
                     Problem(
-                        f"{what} is dated {day}, inside the closed period {period} "
-                        f"({start} to {end}); post a correction in an open period",
-                        rule="closed-period",
-                        details={"period": period, "date": str(day)},
+                        closed_period.message(what, day, close),
+                        rule=closed_period.NAME,
+                        details=closed_period.details(day, close),
                     )
                 ]
             )

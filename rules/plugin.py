@@ -32,6 +32,7 @@ from ledger.render import chain_hash, genesis_hash, render_txn, txn_from_entry
 from ledger.txn import Txn
 from rules import config as rules_config
 from rules.engine import AccountSpec, Context, build_state
+from rules.facts import facts_from_entries
 from rules.registry import RULES
 
 __plugins__ = ("verify",)
@@ -109,7 +110,14 @@ def context_from_entries(
             accounts[entry.account] = AccountSpec(
                 entry.account, str(meta.get("code", "")), meta.get("restricted") == "true"
             )
-    return Context(community_id=community_id, accounts=accounts, config=rules_file)
+    resolutions, closed = facts_from_entries(entries)  # ValueError on a malformed directive
+    return Context(
+        community_id=community_id,
+        accounts=accounts,
+        config=rules_file,
+        resolutions=resolutions,
+        closed=closed,
+    )
 
 
 def verify(
@@ -147,7 +155,15 @@ def verify(
         )
     errors += chain_errors(chain, community_id, start)
 
-    state = build_state(context_from_entries(entries, community_id or "", rules_file), RULES)
+    try:
+        context = context_from_entries(entries, community_id or "", rules_file)
+    except ValueError as exc:
+        # A malformed resolution or close: report it, and judge without the facts.
+        errors.append(RuleError({"filename": "<plugin>", "lineno": 0}, str(exc), None))
+        context = context_from_entries(
+            [e for e in entries if not isinstance(e, data.Custom)], community_id or "", rules_file
+        )
+    state = build_state(context, RULES)
     if start is not None:
         # A stretch carries the balances before it in as unchained "opening" transactions.
         for entry in entries:

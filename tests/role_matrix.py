@@ -140,6 +140,13 @@ ROWS: tuple[Row, ...] = (
         "401 404 403 403 403 200 200",
         ids={"period": "2025"},
     ),
+    # --- closing a period: approvers. 2024Q4 is before every prepared entry, so it closes.
+    Row(
+        "POST",
+        f"{API}/periods/{{period}}/close",
+        "401 404 403 403 200 403 403",
+        ids={"period": "2024Q4"},
+    ),
     # --- the entry page ---------------------------------------------------------------------
     Row("GET", "/entry/{slug}", "303 404 403 200 200 403 403"),
     Row(

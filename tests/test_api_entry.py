@@ -4,13 +4,17 @@ next to the form, CSRF, and the approvers' pending list with approve and reject 
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
 
 from api.routes_entry import PRESETS
-from ledger import chart, clock
+from ledger import chart, clock, journal
+from ledger.books import Books
 from tests.api_helpers import SLUG, Login, api, login
+from tests.conftest import txn as conftest_txn
+from tests.rules_helpers import add_resolution
 
 
 def _csrf(page: str) -> str:
@@ -106,15 +110,20 @@ def test_form_posts_need_the_csrf_token(client: TestClient, members: dict[str, L
     assert client.get(f"{api()}/transactions").json()["items"] == []
 
 
-def test_approvers_approve_and_reject_from_the_page(app: object, members: dict[str, Login]) -> None:
+def test_approvers_approve_and_reject_from_the_page(
+    app: object, members: dict[str, Login], api_books: Books
+) -> None:
     treasurer, approver = TestClient(app), TestClient(app)  # type: ignore[arg-type]
     login(treasurer, members["treasurer"])
     login(approver, members["approver"])
     page = treasurer.get(f"/entry/{SLUG}").text
     treasurer.post(f"/entry/{SLUG}", data=_form(page, amount="30000"))
+    add_resolution(api_books, SLUG, effective_from=date(2000, 1, 1))
     for n in (1, 2):
         page = treasurer.get(f"/entry/{SLUG}").text
-        form = _form(page, preset="upgrade", amount=f"{n}000", narration=f"改造 {n}")
+        form = _form(
+            page, preset="upgrade", amount=f"{n}000", narration=f"改造 {n}", resolution="2025-01"
+        )
         stored = treasurer.post(f"/entry/{SLUG}", data=form)  # follows the redirect
         assert "waiting for approval" in stored.text
 
@@ -131,19 +140,22 @@ def test_approvers_approve_and_reject_from_the_page(app: object, members: dict[s
 
 
 def test_the_entrant_sees_no_approve_button_for_their_own_entry(
-    client: TestClient, members: dict[str, Login], api_books: object
+    client: TestClient, members: dict[str, Login], api_books: Books
 ) -> None:
     from api.users import Role, add_member
 
     add_member(
         books=api_books, username="both", slug=SLUG, role=Role.TREASURER, password="both-password"
-    )  # type: ignore[arg-type]
+    )
     login(client, Login("both", "both-password", ""))
+    add_resolution(api_books, SLUG, purpose=("dividend",), effective_from=date(2000, 1, 1))
+    journal.post(books=api_books, slug=SLUG, draft=conftest_txn("500.00"), actor="treasurer")
     page = client.get(f"/entry/{SLUG}").text
-    client.post(f"/entry/{SLUG}", data=_form(page, preset="dividend", amount="100"))
+    form = _form(page, preset="dividend", amount="100", resolution="2025-01")
+    client.post(f"/entry/{SLUG}", data=form)
     queue = client.get(f"/entry/{SLUG}").text
     assert "Entered by you" in queue
-    entry_id = client.get(f"{api()}/transactions").json()["items"][0]["id"]
+    entry_id = client.get(f"{api()}/transactions?status=pending").json()["items"][0]["id"]
     own = client.post(f"/entry/{SLUG}/pending/{entry_id}/approve", data={"csrf": _csrf(queue)})
     assert "cannot also approve it" in own.text
     assert client.get(f"{api()}/transactions/{entry_id}").json()["status"] == "pending"

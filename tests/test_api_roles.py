@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import route_table
-from ledger import clock, journal
+from ledger import chart, clock, journal
 from ledger.books import Books
 from ledger.schemas import TransactionIn
 from tests.api_helpers import SLUG, Login, login, spend, txn
@@ -27,7 +27,12 @@ def test_every_route_has_a_row_and_every_row_a_route(app: FastAPI) -> None:
 
 
 def _prepare(api_books: Books) -> dict[str, str]:
-    """A posted entry and four pending ones, entered by the treasurer."""
+    """A posted entry and four pending ones, entered by the treasurer (after an opening
+    balance, so reversing the posted one does not overdraw the bank)."""
+    opening = txn("100000.00", "opening", kind="opening", credit=chart.OPENING)
+    journal.post(
+        books=api_books, slug=SLUG, draft=TransactionIn.model_validate(opening), actor="treasurer"
+    )
     post = journal.post(
         books=api_books,
         slug=SLUG,

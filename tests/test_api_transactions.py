@@ -69,7 +69,7 @@ def test_a_rejected_entry_never_reaches_books_projection_or_balances(
     treasurer, approver = members["treasurer"].bearer, members["approver"].bearer
     client.post(f"{api()}/transactions", json=txn("20000.00", "in"), headers=treasurer)
     entry = client.post(
-        f"{api()}/transactions", json=spend("7000.00", "out", kind="upgrade"), headers=treasurer
+        f"{api()}/transactions", json=spend("7000.00", "out"), headers=treasurer
     ).json()
     no_reason = client.post(
         f"{api()}/transactions/{entry['id']}/reject", json={"reason": ""}, headers=approver

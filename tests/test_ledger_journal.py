@@ -25,6 +25,7 @@ from ledger.models import Entry, Event, Posting
 from ledger.render import chain_hash, genesis_hash
 from ledger.schemas import PostingIn, TransactionIn
 from tests.conftest import txn
+from tests.rules_helpers import add_resolution
 
 
 def counts(books: Books) -> tuple[int, int, int]:
@@ -164,15 +165,20 @@ def test_small_receipts_post_directly_and_dividends_always_wait(
     journal.post(books=books, slug=community, draft=txn("20000.00"), actor="t")
     small = txn("4999.99", debit=chart.USE_AUDIT, credit=chart.BANK, kind="cost")
     assert not journal.post(books=books, slug=community, draft=small, actor="t").pending
+    add_resolution(books, community, purpose=("dividend",))
     dividend = txn(
-        "1.00", debit=chart.USE_DIVIDEND, credit=chart.DIVIDENDS_PAYABLE, kind="dividend"
+        "1.00",
+        debit=chart.USE_DIVIDEND,
+        credit=chart.DIVIDENDS_PAYABLE,
+        kind="dividend",
+        resolution="2025-01",
     )
     assert journal.post(books=books, slug=community, draft=dividend, actor="t").pending
 
 
 def test_rejected_entry_never_reaches_the_books(books: Books, community: str) -> None:
     journal.post(books=books, slug=community, draft=txn("20000.00"), actor="t")
-    spend = txn("7000.00", debit=chart.USE_UPGRADE, credit=chart.BANK, kind="upgrade")
+    spend = txn("7000.00", debit=chart.USE_UPGRADE, credit=chart.BANK, kind="cost")
     pending = journal.post(books=books, slug=community, draft=spend, actor="t")
     rejected = journal.reject(
         books=books, slug=community, entry_id=pending.entry.id, actor="chair", reason="无决议"

@@ -1,0 +1,32 @@
+"""``commons close SLUG PERIOD``: close a quarter (``2025Q1``) or a year's open quarters."""
+
+from __future__ import annotations
+
+import click
+
+from api.cli import Ctx, actor_option, refusals
+
+
+@click.command("close")
+@click.argument("slug")
+@click.argument("period")
+@actor_option
+@click.pass_obj
+def close_command(ctx: Ctx, slug: str, period: str, actor: str) -> None:
+    """Close PERIOD (2025Q1, or 2025 for each of its open quarters): nothing dated in it can be
+    posted or reversed afterwards. Refused while entries are pending or the reserve falls short."""
+    from rules.periods import close
+
+    with refusals():
+        done = close(books=ctx.books, slug=slug, period=period, actor=actor)
+    for item in done:
+        c, r = item.close, item.reserve
+        click.echo(
+            f"closed {slug} {c.period} ({c.start} to {c.end}) at seq {c.head_seq} "
+            f"{c.head_hash}; set aside {r.set_aside:,.2f} of net common income "
+            f"{r.net_income:,.2f}"
+        )
+
+
+def register(main: click.Group) -> None:
+    main.add_command(close_command)

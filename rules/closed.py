@@ -1,0 +1,74 @@
+"""Nothing is posted into a closed period.
+
+Why: a closed period has been disclosed to the owners with its chain head (DESIGN.md, Periods;
+Shanghai 住宅物业管理规定 art. 66: quarterly disclosure); changing it afterwards would change
+what they were shown. A correction goes into an open period.
+
+The posting path refuses such a post or reversal before the rules run (409, ``PeriodLocked``,
+see ``ledger.journal``) with the message of :func:`message`; this rule says the same in the
+plugin and ``commons verify``: a transaction with a sequence number above a close's
+``head_seq`` (posted after the close) dated inside the closed period is a violation.
+
+Before (2025Q1 closed at seq 40)::
+
+    2025-03-30 * "停车场" "补记3月停车费"
+      seq: 41
+      ...
+
+After: ``closed period: the transaction is dated 2025-03-30, inside the closed period 2025Q1
+(2025-01-01 to 2025-03-31, closed at seq 40); post a correction in an open period (...)``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ledger.txn import Txn
+from rules.engine import Context, RuleViolation
+
+NAME = "closed-period"
+SOURCE = "Shanghai 住宅物业管理规定 art. 66 (disclosed periods stay as disclosed)"
+
+
+def message(what: str, day: date, close: Any) -> str:
+    """The one wording of the refusal, for the posting path and the plugin alike."""
+    return (
+        f"closed period: {what} is dated {day}, inside the closed period {close.period} "
+        f"({close.start} to {close.end}, closed at seq {close.head_seq}); post a correction "
+        f"in an open period ({SOURCE})"
+    )
+
+
+def details(day: date, close: Any) -> dict[str, Any]:
+    return {
+        "period": close.period,
+        "date": str(day),
+        "start": str(close.start),
+        "end": str(close.end),
+        "head_seq": close.head_seq,
+    }
+
+
+class ClosedPeriod:
+    name = NAME
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+
+    def check(self, txn: Txn) -> list[RuleViolation]:
+        for close in self.context.closed:
+            after_close = txn.seq is None or txn.seq > close.head_seq
+            if after_close and close.covers(txn.date):
+                return [
+                    RuleViolation(
+                        NAME,
+                        message("the transaction", txn.date, close),
+                        details=details(txn.date, close),
+                        source={"rule": SOURCE},
+                    )
+                ]
+        return []
+
+    def apply(self, txn: Txn) -> None:
+        return None

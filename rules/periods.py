@@ -1,0 +1,212 @@
+"""Closing a period: ``close(books=, slug=, period=, actor=)``.
+
+A period is a quarter (``2025Q1``) by default; ``2025`` closes each quarter of the year in
+order, skipping the ones already closed (with ``period = "year"`` in the rules file, a year is
+closed as one period). The rules file version in force at the period's end decides.
+
+Closing is refused, leaving nothing behind:
+
+- 422 (``period-format``) for anything else than a quarter or a year (or a quarter when the
+  community closes years);
+- 409 (``period-closed``) when the period (or, for a year, every quarter) is already closed;
+- 409 (``pending-entries``) while entries dated in the period wait for approval;
+- 422 (``reserve-share``) while the reserve rule (:mod:`rules.reserve`) is broken, with the
+  shortfall in yuan.
+
+A year is closed all or nothing: one refusal of one quarter refuses the year, listing every
+problem. Otherwise, in one database transaction with the community row locked: a
+``PeriodClose`` row per period (who, when, the chain head and its seq at that moment), an event
+(``close``), and ``Community.rev`` bumped so every in-memory state reloads the closed periods.
+After the commit the close is appended to the projection as a ``custom "close"`` directive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from audit import events
+from audit.period import Period, parse_period
+from ledger import clock
+from ledger.books import Books
+from ledger.db import writer
+from ledger.errors import Problem, RuleViolations, StateConflict, ValidationFailed
+from ledger.models import Community, Entry, PeriodClose
+from rules import reserve
+from rules.facts import CloseFact, close_fact, render_close
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A period just closed, with its reserve figures."""
+
+    close: CloseFact
+    reserve: reserve.Reserve
+
+    def as_dict(self) -> dict[str, Any]:
+        c = self.close
+        return {
+            "period": c.period,
+            "start": c.start.isoformat(),
+            "end": c.end.isoformat(),
+            "head_seq": c.head_seq,
+            "head_hash": c.head_hash,
+            "closed_by": c.closed_by,
+            "closed_at": c.closed_at.isoformat(),
+            "reserve": self.reserve.as_dict(),
+        }
+
+
+def _bad_period(text: str, why: str) -> ValidationFailed:
+    return ValidationFailed(
+        [Problem(f"cannot close {text!r}: {why}", field="period", rule="period-format")]
+    )
+
+
+def periods_of(text: str, unit: str) -> list[Period]:
+    """The periods ``text`` closes when the community closes ``unit`` ("quarter" or "year")."""
+    parsed = parse_period(text)
+    is_year = parsed.label.isdigit()
+    is_quarter = "Q" in parsed.label
+    if not (is_year or is_quarter):
+        raise _bad_period(text, "close a quarter (2025Q1) or a year (2025), not a date range")
+    if unit == "year":
+        if is_quarter:
+            raise _bad_period(text, 'this community closes whole years (period = "year")')
+        return [parsed]
+    if is_year:
+        return [parse_period(f"{parsed.label}Q{q}") for q in range(1, 5)]
+    return [parsed]
+
+
+def close(
+    *, books: Books, slug: str, period: str, actor: str, address: str | None = None
+) -> list[Closed]:
+    """Close ``period`` (see the module docstring). Returns the periods closed, in order."""
+    parsed = parse_period(period)
+    rules_file = books.rules_file(slug)
+    settings = rules_file.at(parsed.end)
+    targets = periods_of(period, settings.period)
+    done: list[Closed] = []
+    with writer(books.engine) as session:
+        community = books.community(session, slug, for_update=True)
+        existing = {c.period: c for c in _closes(session, community)}
+        todo = []
+        for target in targets:
+            if target.label in existing:
+                continue
+            for other in existing.values():
+                if other.start <= target.end and target.start <= other.end:
+                    raise StateConflict(
+                        [
+                            Problem(
+                                f"cannot close {target.label}: it overlaps the closed period "
+                                f"{other.period} ({other.start} to {other.end})",
+                                rule="period-closed",
+                                details={"period": target.label, "closed": other.period},
+                            )
+                        ]
+                    )
+            todo.append(target)
+        if not todo:
+            labels = ", ".join(t.label for t in targets)
+            raise StateConflict(
+                [
+                    Problem(
+                        f"{period} is already closed ({labels})",
+                        rule="period-closed",
+                        details={"period": period},
+                    )
+                ]
+            )
+        pending = _pending(session, community, todo)
+        if pending:
+            raise StateConflict(pending)
+        context = books.rule_context(session, community)
+        txns = [item.txn for item in books.chained(session, community.id)]
+        shortfalls = []
+        figures = []
+        for target in todo:
+            at_end = rules_file.at(target.end)
+            found = reserve.figures(
+                context,
+                txns,
+                period=target.label,
+                start=target.start,
+                end=target.end,
+                settings=at_end,
+            )
+            figures.append(found)
+            violation = reserve.check(found, at_end)
+            if violation is not None:
+                shortfalls.append(
+                    Problem(violation.message, rule=violation.rule, details=violation.details)
+                )
+        if shortfalls:
+            raise RuleViolations(shortfalls)
+        now = clock.now()
+        for target, found in zip(todo, figures, strict=True):
+            row = PeriodClose(
+                community_id=community.id,
+                period=target.label,
+                start=target.start,
+                end=target.end,
+                closed_at=now,
+                closed_by=actor,
+                head_seq=community.head_seq,
+                head_hash=community.head_hash,
+            )
+            session.add(row)
+            done.append(Closed(close_fact(row), found))
+            events.record(
+                session,
+                community_id=community.id,
+                actor=actor,
+                action="close",
+                object_type="period",
+                object_id=target.label,
+                address=address,
+                details={"head_seq": row.head_seq, "head_hash": row.head_hash},
+            )
+        community.rev += 1
+        session.add(community)
+    projection = books.projection(slug)
+    for item in done:
+        projection.append_directive(render_close(item.close))
+    return done
+
+
+def _closes(session: Session, community: Community) -> list[PeriodClose]:
+    return list(
+        session.execute(
+            select(PeriodClose).where(col(PeriodClose.community_id) == community.id)
+        ).scalars()
+    )
+
+
+def _pending(session: Session, community: Community, periods: list[Period]) -> list[Problem]:
+    problems = []
+    for target in periods:
+        rows = session.execute(
+            select(col(Entry.id), col(Entry.date))
+            .where(col(Entry.community_id) == community.id)
+            .where(col(Entry.status) == "pending")
+            .where(col(Entry.date) >= target.start)
+            .where(col(Entry.date) <= target.end)
+            .order_by(col(Entry.date))
+        ).all()
+        if rows:
+            ids = [row[0] for row in rows]
+            problems.append(
+                Problem(
+                    f"cannot close {target.label}: {len(ids)} entr"
+                    f"{'y is' if len(ids) == 1 else 'ies are'} dated in it and pending "
+                    "approval; approve or reject them first",
+                    rule="pending-entries",
+                    details={"period": target.label, "pending": ids},
+                )
+            )
+    return problems

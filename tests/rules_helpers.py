@@ -1,0 +1,58 @@
+"""Helpers for the rules tests: owners' resolutions written the way the register side does
+(a ``Resolution`` row, ``Community.rev`` bumped in the same transaction, then the directive
+appended to the projection; see rules/facts.py), and small ledger builders."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from ledger import clock
+from ledger.books import Books
+from ledger.db import writer
+from ledger.models import Community, Resolution
+from ledger.money import to_fen
+from rules.facts import render_resolution, resolution_fact
+
+
+def add_resolution(
+    books: Books,
+    slug: str,
+    number: str = "2025-01",
+    *,
+    purpose: tuple[str, ...] = ("upgrade",),
+    budget: str = "50000.00",
+    passed: bool = True,
+    voted_on: date = date(2025, 1, 10),
+    effective_from: date = date(2025, 1, 10),
+    expires_on: date | None = None,
+    title: str = "电梯改造",
+    matter: int = 9,
+) -> None:
+    with writer(books.engine) as session:
+        community = session.execute(
+            select(Community).where(col(Community.slug) == slug).with_for_update()
+        ).scalar_one()
+        row = Resolution(
+            community_id=community.id,
+            number=number,
+            title=title,
+            matter=matter,
+            voted_on=voted_on,
+            effective_from=effective_from,
+            expires_on=expires_on,
+            budget_fen=to_fen(Decimal(budget)),
+            purpose=json.dumps(list(purpose), ensure_ascii=False),
+            passed=passed,
+            tally="{}",
+            created_by="chair",
+            created_at=datetime(2025, 1, 10, tzinfo=clock.CST),
+        )
+        session.add(row)
+        community.rev += 1
+        session.add(community)
+    books.projection(slug).append_directive(render_resolution(resolution_fact(row)))

@@ -1,0 +1,140 @@
+"""The rules file: every setting with its default and source, typed validation whose errors
+name the version and the key, and dated versions (the past judged by the old version)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ledger import chart
+from ledger.books import Books
+from rules.config import DEFAULT_TEXT, SOURCES, RulesFileError, Settings, parse
+from tests.api_helpers import SLUG, Login, api, txn
+
+
+def test_the_default_file_writes_every_setting_with_its_source() -> None:
+    parsed = parse(DEFAULT_TEXT)
+    assert parsed.at(date(2025, 1, 1)) == Settings()
+    for setting in fields(Settings):
+        assert f"\n{setting.name} = " in DEFAULT_TEXT, setting.name
+        assert setting.name in SOURCES, setting.name
+    assert "人民防空法 art. 5" in DEFAULT_TEXT and "住宅物业管理规定 art. 51" in DEFAULT_TEXT
+    defaults = Settings()
+    assert defaults.resolution_threshold == Decimal("10000.00")
+    assert defaults.manager_share_max == Decimal("0.30")
+    assert (defaults.reserve_share_min, defaults.reserve_comparison) == (
+        Decimal("0.50"),
+        "more_than",
+    )
+    assert defaults.civil_defence_owned is False and defaults.period == "quarter"
+
+
+BASE = "[[version]]\neffective_from = 2000-01-01\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        (
+            'civil_defence_owned = "true"',
+            "rules.toml [[version]] #1 (effective 2000-01-01) civil_defence_owned: must be true "
+            "or false (no quotes), got 'true'",
+        ),
+        (
+            'reserve_comparison = "over"',
+            "rules.toml [[version]] #1 (effective 2000-01-01) reserve_comparison: must be "
+            '"more_than" or "at_least", got \'over\'',
+        ),
+        (
+            'manager_share_max = "30"',
+            "rules.toml [[version]] #1 (effective 2000-01-01) manager_share_max: a share must be "
+            "between 0 and 1, got '30'",
+        ),
+        (
+            'resolution_threshold = "-1"',
+            "rules.toml [[version]] #1 (effective 2000-01-01) resolution_threshold: must be a "
+            "non-negative number, got '-1'",
+        ),
+        (
+            'resolution_threshold = "lots"',
+            "rules.toml [[version]] #1 (effective 2000-01-01) resolution_threshold: not a "
+            "number: 'lots'",
+        ),
+        (
+            "disclosure_days = 2.5",
+            "rules.toml [[version]] #1 (effective 2000-01-01) disclosure_days: must be a whole "
+            "number of days, got 2.5",
+        ),
+        (
+            'period = "week"',
+            'rules.toml [[version]] #1 (effective 2000-01-01) period: must be "quarter" or '
+            "\"year\", got 'week'",
+        ),
+        (
+            'reserve_share = "0.5"',
+            "rules.toml [[version]] #1 (effective 2000-01-01): unknown setting(s) "
+            "['reserve_share']",
+        ),
+    ],
+)
+def test_invalid_settings_are_refused_naming_version_and_key(line: str, error: str) -> None:
+    with pytest.raises(RulesFileError) as refused:
+        parse(BASE + line + "\n")
+    assert str(refused.value) == error
+
+
+def test_the_error_names_the_later_version() -> None:
+    text = BASE + '\n[[version]]\neffective_from = 2025-07-01\nmanager_share_max = "1.5"\n'
+    with pytest.raises(RulesFileError, match=r"#2 \(effective 2025-07-01\) manager_share_max"):
+        parse(text)
+
+
+def test_versions_carry_settings_forward_and_apply_from_their_date() -> None:
+    text = (
+        BASE
+        + 'resolution_threshold = "10000.00"\ncivil_defence_owned = false\n'
+        + '\n[[version]]\neffective_from = 2025-07-01\nresolution_threshold = "5000.00"\n'
+    )
+    parsed = parse(text)
+    assert parsed.at(date(2025, 6, 30)).resolution_threshold == Decimal("10000.00")
+    assert parsed.at(date(2025, 7, 1)).resolution_threshold == Decimal("5000.00")
+    assert parsed.at(date(2025, 7, 1)).manager_share_max == Decimal("0.30")
+
+
+def test_a_post_before_a_change_is_judged_by_the_old_threshold(
+    client: TestClient, members: dict[str, Login], api_books: Books
+) -> None:
+    """The owners lowered the resolution threshold to 5,000 from 2025-07-01: a 6,000 repair
+    dated June passes (old rule), the same repair dated July is refused (new rule)."""
+    path = api_books.rules_path(SLUG)
+    path.write_text(
+        DEFAULT_TEXT + "\n[[version]]\neffective_from = 2025-07-01\nresolution_threshold = "
+        '"5000.00"\n',
+        encoding="utf-8",
+    )
+    treasurer, approver = members["treasurer"].bearer, members["approver"].bearer
+    income = txn("50000.00", "in", day="2025-01-05")
+    assert client.post(f"{api()}/transactions", json=income, headers=treasurer).status_code == 201
+    june = txn("6000.00", "june", debit=chart.COST_DIRECT, credit=chart.BANK, day="2025-06-30")
+    june["kind"] = "cost"
+    posted = client.post(f"{api()}/transactions", json=june, headers=treasurer)
+    assert posted.status_code == 202, posted.text  # over the approval threshold: waits
+    approved = client.post(f"{api()}/transactions/{posted.json()['id']}/approve", headers=approver)
+    assert approved.status_code == 200, approved.text
+    july = {**june, "date": "2025-07-01", "idempotency_key": "july"}
+    refused = client.post(f"{api()}/transactions", json=july, headers=treasurer)
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == [
+        {
+            "field": None,
+            "rule": "resolution-required",
+            "message": "resolution required: spending of 6,000.00 is at or over the resolution "
+            "threshold 5,000.00; this one cites none (民法典 art. 278 (九) and the committee's "
+            "rules of procedure)",
+            "details": {"limit": "5000.00", "actual": "6000.00"},
+        }
+    ]
