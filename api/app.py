@@ -34,6 +34,7 @@ ROUTERS: tuple[str, ...] = (
     "api.routes_transactions",
     "api.routes_entry",
     "api.routes_audit",
+    "api.routes_rules",
 )
 
 SESSION_COOKIE = "commons_session"
