@@ -117,12 +117,13 @@ def check_row(where: str, raw: dict[str, Any]) -> tuple[UnitIn | None, list[Prob
                 unit=code if isinstance(code, str) else None,
             )
         )
-    try:
-        owner = clean_text(owner, max_length=100, min_length=1, multiline=False).strip()
-        if not owner:
-            raise ValueError("is empty")
-    except ValueError as exc:
-        problems.append(_problem(where, f"owner id {exc}"))
+    if owner is None or (isinstance(owner, str) and not owner.strip()):
+        problems.append(_problem(where, "the owner id is missing"))
+    else:
+        try:
+            owner = clean_text(owner, max_length=100, min_length=1, multiline=False).strip()
+        except ValueError as exc:
+            problems.append(_problem(where, f"owner id: {exc}"))
     try:
         area = parse_area(raw.get("area"))
     except ValueError as exc:
