@@ -4,10 +4,11 @@ a subsidy, approve, close the period, and find the unit's amount (never its owne
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from ledger import chart, journal
 from ledger.books import Books
@@ -268,3 +269,34 @@ def test_allocation_on_each_backend(any_books: Books) -> None:
     assert sorted(line.amount_fen for line in lines) == [61600, 80300, 94600, 114600]
     posted = journal.approve(books=any_books, slug="maple", entry_id=out.entry.id, actor="chair")
     assert posted.status == "posted"
+
+
+def test_the_demo_has_its_register_resolutions_and_allocations(books: Books) -> None:
+    from api.demo import DEMO_RESOLUTIONS, build_demo, demo_units
+
+    assert build_demo(books=books, slug="demo")
+    decided = {r.number: r.passed for r in resolution_store.list_all(books=books, slug="demo")}
+    assert decided == {"2025-01": True, "2025-02": True, "2025-03": True, "2025-04": False}
+    assert len(decided) == len(DEMO_RESOLUTIONS)
+    with Session(books.engine) as session:
+        entries = list(
+            session.exec(
+                select(Entry).where(col(Entry.kind).in_(["dividend", "subsidy"]))  # type: ignore[arg-type]
+            )
+        )
+        lines = {
+            entry.kind: session.exec(
+                select(func.count(), func.sum(AllocationLine.amount_fen)).where(
+                    AllocationLine.entry_id == entry.id
+                )
+            ).one()
+            for entry in entries
+        }
+    assert {e.kind: (e.status, e.approved_by) for e in entries} == {
+        "subsidy": ("posted", "chair"),
+        "dividend": ("posted", "chair"),
+    }
+    units = demo_units()
+    assert lines["subsidy"] == (len(units), 1_500_000)
+    dividend = sum(int(u.area * Decimal("0.30")) * 100 for u in units)
+    assert lines["dividend"] == (len(units), dividend)
