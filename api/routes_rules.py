@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from api.deps import BooksDep, Member, Role, require_role
@@ -34,7 +34,10 @@ TreasurerDep = Annotated[Member, Depends(require_role(Role.TREASURER))]
 
 
 class UnitIn(BaseModel):
-    """One unit of the register (the CSV's columns)."""
+    """One unit of the register (the CSV's columns). Values are checked by the register,
+    which lists every bad row at once."""
+
+    model_config = ConfigDict(extra="forbid")
 
     unit: Any = Field(description="unit code, e.g. 1-1-0101", examples=["1-1-0101"])
     owner: Any = Field(description="an opaque owner id (never shown publicly)")

@@ -36,8 +36,9 @@ from rules.resolutions import SOURCE, BallotProblem, Voter, check_ballots, tally
 
 #: Kinds a resolution may pay for (reversals and openings need none).
 PURPOSE_KINDS = tuple(k for k in KINDS if k not in {"reversal", "opening"})
-#: A resolution number goes into URLs and beancount strings: letters, digits, ``.``, ``-``.
-NUMBER = r"^[\w.-]{1,40}$"
+#: A resolution number goes into URLs and beancount strings: a letter or digit, then letters,
+#: digits, ``.``, ``-``.
+NUMBER = r"^\w[\w.-]{0,39}$"
 MAX_BALLOTS = 50_000
 
 Line = Annotated[

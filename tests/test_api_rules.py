@@ -300,3 +300,33 @@ def test_the_demo_has_its_register_resolutions_and_allocations(books: Books) -> 
     assert lines["subsidy"] == (len(units), 1_500_000)
     dividend = sum(int(u.area * Decimal("0.30")) * 100 for u in units)
     assert lines["dividend"] == (len(units), dividend)
+
+
+def test_bad_registers_and_resolutions_are_refused_over_http(
+    client: TestClient, members: dict[str, Login]
+) -> None:
+    admin = members["admin"].bearer
+    bad_units = [
+        {"unit": "1-1-0101", "owner": "O1", "area": "89.30"},
+        {"unit": "1-1-0101", "owner": "O2", "area": "-1"},
+        {"unit": "1-1-0102", "owner": "O2", "area": "80", "floor": 3},
+    ]
+    response = client.post(f"{api()}/units", json=bad_units, headers=admin)
+    assert response.status_code == 422
+    assert client.get(f"{api()}/units", headers=admin).json()["units"] == 0
+    response = client.post(f"{api()}/units", json=bad_units[:2], headers=admin)
+    assert [p["message"] for p in response.json()["detail"]] == [
+        "units[1]: area must be positive (got '-1')",
+    ]
+    _setup(client, members)
+    for change, field in (
+        ({"number": "../x"}, "number"),
+        ({"matter": 10}, "matter"),
+        ({"effective_from": "2025-11-01"}, None),
+        ({"budget": "1.001"}, "budget"),
+        ({"allocation": {"mode": "rate"}}, "allocation"),
+    ):
+        response = client.post(f"{api()}/resolutions", json={**DIVIDEND, **change}, headers=admin)
+        assert response.status_code == 422, change
+        assert response.json()["detail"][0]["field"] == field, response.text
+    assert client.get(f"{api()}/resolutions", headers=admin).json() == []
