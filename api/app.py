@@ -35,6 +35,7 @@ ROUTERS: tuple[str, ...] = (
     "api.routes_entry",
     "api.routes_audit",
     "api.routes_periods",
+    "api.routes_rules",
 )
 
 SESSION_COOKIE = "commons_session"

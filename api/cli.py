@@ -272,12 +272,13 @@ def dump(obj: Any) -> str:
 
 
 # The other parts' commands (users, audit exports, rules, disclosures) register here.
-from api import cli_audit, cli_disclose, cli_periods, cli_users  # noqa: E402
+from api import cli_audit, cli_disclose, cli_periods, cli_rules, cli_users  # noqa: E402
 
 cli_users.register(main)
 cli_audit.register(main)
 cli_disclose.register(main)
 cli_periods.register(main)
+cli_rules.register(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

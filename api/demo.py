@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -15,11 +16,9 @@ from sqlmodel import Session, col
 from ledger import chart, journal
 from ledger.books import Books
 from ledger.community import create
-from ledger.db import writer
-from ledger.models import Community, Resolution, Unit
+from ledger.models import Community
 from ledger.money import quantize
 from ledger.schemas import PostingIn, TransactionIn
-from rules.facts import render_resolution, resolution_fact
 
 YEAR = 2025
 TREASURER = "treasurer"
@@ -265,27 +264,122 @@ def demo_year(year: int = YEAR, seed: int = SEED) -> list[TransactionIn]:
     return out
 
 
-def demo_resolution(community_id: str, year: int = YEAR) -> Resolution:
-    """The owners' resolution the year's upgrade cites (the rules refuse an upgrade without
-    one). Its tally is left empty here; the register's vote arithmetic fills real ones."""
-    return Resolution(
-        community_id=community_id,
-        number=f"{year}-02",
-        title="电梯轿厢监控改造",
-        matter=9,
-        voted_on=date(year, 7, 20),
-        effective_from=date(year, 8, 1),
-        budget_fen=2_000_000,
-        purpose='["upgrade"]',
-        passed=True,
-        tally="{}",
-        created_by="demo",
-        created_at=datetime(year, 7, 21, tzinfo=UTC),
+#: The owners' resolutions of the demo year: (number, title, matter, voted_on, effective_from,
+#: budget, purpose, allocation, share of owners voting yes). The last one fails: a matter (八)
+#: needs 3/4 of those voting.
+DEMO_RESOLUTIONS: tuple[tuple[Any, ...], ...] = (
+    (
+        "2025-01",
+        "2025年公共收益补贴物业费",
+        9,
+        date(YEAR, 3, 29),
+        date(YEAR, 4, 1),
+        "15000.00",
+        ["subsidy"],
+        {"mode": "total", "basis": "area", "rounding": "fen"},
+        0.9,
+    ),
+    (
+        "2025-02",
+        "电梯轿厢监控改造",
+        9,
+        date(YEAR, 6, 28),
+        date(YEAR, 7, 1),
+        "20000.00",
+        ["upgrade"],
+        None,
+        0.85,
+    ),
+    (
+        "2025-03",
+        "2025年度公共收益分红(每平方米0.30元, 按元取整)",
+        9,
+        date(YEAR, 12, 13),
+        date(YEAR, 12, 15),
+        "25000.00",
+        ["dividend"],
+        {"mode": "rate", "basis": "area", "rate": "0.30", "rounding": "yuan_floor"},
+        0.9,
+    ),
+    (
+        "2025-04",
+        "小区入口新增广告牌(改变共有部分用途)",
+        8,
+        date(YEAR, 12, 13),
+        date(YEAR, 12, 15),
+        "0.00",
+        [],
+        None,
+        0.6,
+    ),
+)
+#: (resolution, date, kind, total or None) of the demo year's allocations.
+DEMO_ALLOCATIONS = (
+    ("2025-01", date(YEAR, 4, 20), "subsidy", "15000.00"),
+    ("2025-03", date(YEAR, 12, 20), "dividend", None),
+)
+
+
+def demo_ballots(units: list[DemoUnit], yes_share: float, seed: int) -> list[dict[str, str]]:
+    """One ballot per voting unit, decided per owner (an owner's units vote alike): about 85%
+    of owners vote, ``yes_share`` of them yes. Deterministic for a seed."""
+    rng = random.Random(seed)
+    decided: dict[str, str | None] = {}
+    out: list[dict[str, str]] = []
+    for unit in units:
+        head = "developer" if unit.developer_unsold else unit.owner
+        if head not in decided:
+            if rng.random() >= 0.85:
+                decided[head] = None
+            else:
+                roll = rng.random()
+                decided[head] = "yes" if roll < yes_share else ("abstain" if roll > 0.97 else "no")
+        vote = decided[head]
+        if vote is not None:
+            out.append({"unit": unit.code, "vote": vote})
+    return out
+
+
+def _resolutions(books: Books, slug: str, units: list[DemoUnit]) -> None:
+    from rules.resolution_store import ResolutionIn, create
+
+    for index, row in enumerate(DEMO_RESOLUTIONS):
+        number, title, matter, voted, effective, budget, purpose, allocation, yes = row
+        body = ResolutionIn.model_validate(
+            {
+                "number": number,
+                "title": title,
+                "matter": matter,
+                "voted_on": voted,
+                "effective_from": effective,
+                "budget": budget,
+                "purpose": purpose,
+                "allocation": allocation,
+                "ballots": demo_ballots(units, yes, SEED + 10 + index),
+            }
+        )
+        create(books=books, slug=slug, body=body, actor=APPROVER)
+
+
+def _allocate(
+    books: Books, slug: str, number: str, day: date, kind: str, total: str | None
+) -> None:
+    from rules.allocate import AllocationIn, allocate
+
+    body = AllocationIn.model_validate(
+        {"date": day, "kind": kind, "total": total, "idempotency_key": f"demo-{number}-{kind}"}
     )
+    out, _ = allocate(books=books, slug=slug, number=number, body=body, actor=TREASURER)
+    if out.entry.status == "pending":
+        journal.approve(books=books, slug=slug, entry_id=out.entry.id, actor=APPROVER)
 
 
 def build_demo(*, books: Books, slug: str = "demo") -> bool:
-    """Create the demo community; False if it already exists."""
+    """Create the demo community; False if it already exists. The unit register goes in
+    through the register's import, the resolutions through their tally, the dividend and the
+    subsidy through the allocation, so the demo shows what the service computes."""
+    from rules.units import UnitIn, import_units
+
     with Session(books.engine) as session:
         exists = session.execute(
             select(col(Community.id)).where(col(Community.slug) == slug)
@@ -293,29 +387,25 @@ def build_demo(*, books: Books, slug: str = "demo") -> bool:
     if exists is not None:
         add_demo_users(books=books, slug=slug)
         return False
-    community = create(books=books, slug=slug, name="枫林苑小区业主委员会 (演示)", actor="demo")
-    with writer(books.engine) as session:
-        for unit in demo_units():
-            session.add(
-                Unit(
-                    community_id=community.id,
-                    code=unit.code,
-                    owner=unit.owner,
-                    area_centi=int(unit.area * 100),
-                    developer_unsold=unit.developer_unsold,
-                )
-            )
-        resolution = demo_resolution(community.id)
-        session.add(resolution)
-        locked = session.get(Community, community.id, with_for_update=True)
-        assert locked is not None
-        locked.rev += 1
-        session.add(locked)
-    books.projection(slug).append_directive(render_resolution(resolution_fact(resolution)))
+    create(books=books, slug=slug, name="枫林苑小区业主委员会 (演示)", actor="demo")
+    units = demo_units()
+    import_units(
+        books=books,
+        slug=slug,
+        units=[UnitIn(u.code, u.owner, u.area, u.developer_unsold) for u in units],
+        actor="demo",
+        source="demo",
+    )
+    _resolutions(books, slug, units)
+    allocations = sorted(DEMO_ALLOCATIONS, key=lambda a: a[1])
     for draft in demo_year():
+        while allocations and allocations[0][1] <= draft.date:
+            _allocate(books, slug, *allocations.pop(0))
         result = journal.post(books=books, slug=slug, draft=draft, actor=TREASURER)
         if result.pending:
             journal.approve(books=books, slug=slug, entry_id=result.entry.id, actor=APPROVER)
+    for allocation in allocations:
+        _allocate(books, slug, *allocation)
     add_demo_users(books=books, slug=slug)
     return True
 

@@ -48,6 +48,9 @@ from ledger.state import BookState
 from ledger.txn import Leg, Txn
 from rules import closed as closed_period
 
+#: A dividend's or subsidy's per-unit lines: (unit_id, area_centi, amount_fen).
+Schedule = list[tuple[int, int, int]]
+
 #: Kinds that always wait for a second member, whatever the amount (the service issue, §4).
 ALWAYS_APPROVED = frozenset({"dividend", "subsidy", "upgrade"})
 
@@ -266,9 +269,18 @@ def post(
     draft: TransactionIn,
     actor: str,
     address: str | None = None,
+    schedule: Schedule | None = None,
 ) -> Posted:
-    """Validate, check the rules and post one transaction (or store it pending approval)."""
-    return post_many(books=books, slug=slug, drafts=[draft], actor=actor, address=address)[0]
+    """Validate, check the rules and post one transaction (or store it pending approval).
+    ``schedule``: a dividend's or subsidy's per-unit lines, stored with the entry."""
+    return post_many(
+        books=books,
+        slug=slug,
+        drafts=[draft],
+        actor=actor,
+        address=address,
+        schedules=None if schedule is None else [schedule],
+    )[0]
 
 
 def post_many(
@@ -278,18 +290,31 @@ def post_many(
     drafts: Sequence[TransactionIn],
     actor: str,
     address: str | None = None,
+    schedules: Sequence[Schedule | None] | None = None,
 ) -> list[Posted]:
     """Post several transactions all or nothing: one database transaction, every rule checked
-    in order (each sees the ones before it), every problem of every draft reported."""
+    in order (each sees the ones before it), every problem of every draft reported.
+
+    ``schedules``, when given, has one item per draft: ``None``, or the per-unit lines
+    ``(unit_id, area_centi, amount_fen)`` of a dividend or subsidy, stored as
+    ``AllocationLine`` rows in the same database transaction as the entry (not again when an
+    idempotency key replays an earlier entry)."""
+    if schedules is not None and len(schedules) != len(drafts):
+        raise ValueError("schedules must have one item (or None) per draft")
     try:
-        return _post_many(books, slug, drafts, actor, address)
+        return _post_many(books, slug, drafts, actor, address, schedules)
     except IntegrityError:
         # Two processes raced on one idempotency key; the loser replays the winner's result.
-        return _post_many(books, slug, drafts, actor, address)
+        return _post_many(books, slug, drafts, actor, address, schedules)
 
 
 def _post_many(
-    books: Books, slug: str, drafts: Sequence[TransactionIn], actor: str, address: str | None
+    books: Books,
+    slug: str,
+    drafts: Sequence[TransactionIn],
+    actor: str,
+    address: str | None,
+    schedules: Sequence[Schedule | None] | None = None,
 ) -> list[Posted]:
     results: list[Posted] = []
     chained: list[ChainedTxn] = []
@@ -309,6 +334,7 @@ def _post_many(
                 entry_rows: list[dict[str, Any]] = []
                 posting_rows: list[dict[str, Any]] = []
                 event_rows: list[dict[str, Any]] = []
+                line_rows: list[dict[str, Any]] = []
                 for index, draft in enumerate(drafts):
                     prefix = f"transactions[{index}]." if len(drafts) > 1 else ""
                     digest = fingerprint(draft)
@@ -339,6 +365,8 @@ def _post_many(
                             ]
                             continue
                     posting_rows += _posting_rows(state, row["id"], txn.legs)
+                    if schedules is not None and schedules[index]:
+                        line_rows += _line_rows(row["id"], schedules[index] or [])
                     threshold = rules_file.at(draft.date).approval_threshold
                     if needs_approval(txn, threshold):
                         action = "enter"
@@ -377,6 +405,8 @@ def _post_many(
                     session.execute(insert(tables["entry"]), entry_rows)
                     session.execute(insert(tables["posting"]), posting_rows)
                     session.execute(insert(tables["event"]), event_rows)
+                    if line_rows:
+                        session.execute(insert(tables["allocationline"]), line_rows)
                 if chained:
                     session.execute(
                         update(tables["community"])
@@ -493,6 +523,13 @@ def _posting_rows(state: BookState, entry_id: str, legs: Sequence[Leg]) -> list[
             "amount_fen": to_fen(leg.amount),
         }
         for position, leg in enumerate(legs)
+    ]
+
+
+def _line_rows(entry_id: str, schedule: Schedule) -> list[dict[str, Any]]:
+    return [
+        {"entry_id": entry_id, "unit_id": unit_id, "area_centi": area, "amount_fen": amount}
+        for unit_id, area, amount in schedule
     ]
 
 

@@ -133,6 +133,37 @@ ROWS: tuple[Row, ...] = (
         ids={"entry_id": "posted"},
     ),
     Row("GET", f"{API}/balances", MEMBERS),
+    # --- the unit register (owner ids: members only), resolutions, allocations ----------------
+    Row(
+        "POST",
+        f"{API}/units",
+        "401 404 201 403 403 403 403",
+        json=[{"unit": "RM-9", "owner": "O-RM9", "area": "70.00"}],
+    ),
+    Row("GET", f"{API}/units", MEMBERS),
+    Row(
+        "POST",
+        f"{API}/resolutions",
+        "401 404 201 403 201 403 403",
+        json={
+            "number": "RM-{role}",
+            "title": "role matrix",
+            "matter": 9,
+            "voted_on": TODAY,
+            "effective_from": TODAY,
+            "budget": "0.00",
+            "ballots": [{"unit": f"RM-{n}", "vote": "yes"} for n in (1, 2, 3)],
+        },
+    ),
+    Row("GET", f"{API}/resolutions", MEMBERS),
+    Row("GET", f"{API}/resolutions/{{number}}", MEMBERS, ids={"number": "resolution"}),
+    Row(
+        "POST",
+        f"{API}/resolutions/{{number}}/allocations",
+        "401 404 403 202 403 403 403",
+        ids={"number": "resolution"},
+        json={"date": TODAY, "kind": "dividend"},
+    ),
     # --- audit exports: the auditor and the supervisory committee -----------------------------
     Row(
         "GET",

@@ -14,6 +14,8 @@ from api.app import route_table
 from ledger import chart, clock, journal
 from ledger.books import Books
 from ledger.schemas import TransactionIn
+from rules import resolution_store, units
+from rules.resolution_store import ResolutionIn
 from tests.api_helpers import SLUG, Login, login, spend, txn
 from tests.role_matrix import ROLES, ROWS
 
@@ -28,7 +30,8 @@ def test_every_route_has_a_row_and_every_row_a_route(app: FastAPI) -> None:
 
 def _prepare(api_books: Books) -> dict[str, str]:
     """A posted entry and four pending ones, entered by the treasurer (after an opening
-    balance, so reversing the posted one does not overdraw the bank)."""
+    balance, so reversing the posted one does not overdraw the bank); four units and a
+    passed dividend resolution (``resolution``) for the rules' routes."""
     opening = txn("100000.00", "opening", kind="opening", credit=chart.OPENING)
     journal.post(
         books=api_books, slug=SLUG, draft=TransactionIn.model_validate(opening), actor="treasurer"
@@ -49,6 +52,31 @@ def _prepare(api_books: Books) -> dict[str, str]:
         )
         assert result.pending
         ids[name] = result.entry.id
+    units.import_units(
+        books=api_books,
+        slug=SLUG,
+        units=units.parse_json(
+            [{"unit": f"RM-{n}", "owner": f"O-RM{n}", "area": "100.00"} for n in (1, 2, 3, 4)]
+        ),
+        actor="admin",
+    )
+    today = clock.today().isoformat()
+    body = ResolutionIn.model_validate(
+        {
+            "number": "RM-DIV",
+            "title": "role matrix dividend",
+            "matter": 9,
+            "voted_on": today,
+            "effective_from": today,
+            "budget": "1000.00",
+            "purpose": ["dividend"],
+            "allocation": {"mode": "rate", "rate": "1.00"},
+            "ballots": [{"unit": f"RM-{n}", "vote": "yes"} for n in (1, 2, 3, 4)],
+        }
+    )
+    ids["resolution"] = resolution_store.create(
+        books=api_books, slug=SLUG, body=body, actor="admin"
+    ).number
     return ids
 
 

@@ -1,0 +1,129 @@
+"""``commons units import``, ``commons resolutions add|show`` and ``commons allocate``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from api.cli import Ctx, actor_option, dump, refusals
+
+
+@click.group()
+def units() -> None:
+    """The unit register (unit, owner id, area m², developer-unsold flag)."""
+
+
+@units.command("import")
+@click.argument("slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@actor_option
+@click.pass_obj
+def import_units(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
+    """Add the units of a CSV (header unit,owner,area,developer_unsold), all or none."""
+    from rules.units import import_units as store
+    from rules.units import parse_csv
+
+    with refusals():
+        rows = parse_csv(file.read_bytes(), name=file.name)
+        summary = store(books=ctx.books, slug=slug, units=rows, actor=actor, source=file.name)
+    click.echo(
+        f"imported {summary.added} units into {slug}: the register has {summary.units} units, "
+        f"{summary.total_area} m²"
+    )
+
+
+@click.group()
+def resolutions() -> None:
+    """Owners' resolutions (民法典 art. 278)."""
+
+
+@resolutions.command("add")
+@click.argument("slug")
+@click.option("--file", "file", required=True, type=click.Path(exists=True, path_type=Path))
+@actor_option
+@click.pass_obj
+def add_resolution(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
+    """Enter a resolution from a JSON file (with its ballots); prints whether it passed."""
+    from rules.resolution_store import ResolutionIn, create
+
+    try:
+        body = ResolutionIn.model_validate_json(file.read_bytes())
+    except ValidationError as exc:
+        click.echo(f"refused (422): {file.name} is not a valid resolution:", err=True)
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            click.echo(f"  - {where}: {error['msg']}", err=True)
+        sys.exit(1)
+    with refusals():
+        out = create(books=ctx.books, slug=slug, body=body, actor=actor)
+    click.echo(f"resolution {out.number}: {'passed' if out.passed else 'NOT passed'}")
+    click.echo(out.arithmetic)
+
+
+@resolutions.command("show")
+@click.argument("slug")
+@click.argument("number")
+@click.pass_obj
+def show_resolution(ctx: Ctx, slug: str, number: str) -> None:
+    """A resolution with its figures (JSON, without the ballots)."""
+    from rules.resolution_store import get
+
+    with refusals():
+        out = get(books=ctx.books, slug=slug, number=number)
+    click.echo(dump(out.model_dump(mode="json", exclude={"ballots"})))
+
+
+@click.command("allocate")
+@click.argument("slug")
+@click.argument("resolution")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--kind", type=click.Choice(["dividend", "subsidy"]), default="dividend")
+@click.option("--total", help="the amount to split (total mode only), e.g. 20000.00")
+@click.option("--key", "key", help="an idempotency key")
+@actor_option
+@click.pass_obj
+def allocate(
+    ctx: Ctx,
+    slug: str,
+    resolution: str,
+    day: datetime,
+    kind: str,
+    total: str | None,
+    key: str | None,
+    actor: str,
+) -> None:
+    """Create the dividend or subsidy RESOLUTION allows, with its per-unit schedule."""
+    from rules.allocate import AllocationIn
+    from rules.allocate import allocate as run
+
+    try:
+        body = AllocationIn.model_validate(
+            {"date": day.date(), "kind": kind, "total": total, "idempotency_key": key}
+        )
+    except ValidationError as exc:
+        click.echo("refused (422):", err=True)
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            click.echo(f"  - {where}: {error['msg']}", err=True)
+        sys.exit(1)
+    with refusals():
+        out, _ = run(books=ctx.books, slug=slug, number=resolution, body=body, actor=actor)
+    entry = out.entry
+    click.echo(
+        f"{entry.kind} {entry.id} {entry.status}: {out.total} CNY over {len(out.schedule)} units "
+        f"(resolution {out.resolution})"
+    )
+    for line in out.schedule[:5]:
+        click.echo(f"  {line.unit:<12} {line.area:>10} m²  {line.amount:>12}")
+    if len(out.schedule) > 5:
+        click.echo(f"  ... {len(out.schedule) - 5} more")
+
+
+def register(main: click.Group) -> None:
+    main.add_command(units)
+    main.add_command(resolutions)
+    main.add_command(allocate)

@@ -1,0 +1,242 @@
+"""Creating a dividend or subsidy: the schedule a passed resolution allows, and its entry.
+
+The resolution must exist, have passed, carry an allocation setting and a purpose covering the
+kind. The schedule is computed over the unit register (:mod:`rules.allocation`), and the entry
+goes through ``ledger.journal`` like any other, so every rule checks it and it waits for a
+second member's approval (dividends and subsidies always do). Its per-unit lines are stored as
+``AllocationLine`` rows in the same database transaction as the entry.
+
+The entries:
+
+- a **dividend** is owed to the owners, then paid out over time, unit by unit: it debits
+  ``Expenses:5101-业务活动成本:06-业主分红`` and credits
+  ``Liabilities:2209-其他应付款:02-应付业主分红`` (each payment later debits the payable and
+  credits the bank);
+- a **subsidy** of property-management fees is paid to the manager in one transfer on the
+  owners' behalf: it debits ``Expenses:5101-业务活动成本:04-补贴物业费`` and credits the bank
+  (so the no-overdraft rule sees the money leave).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from ledger import chart, journal
+from ledger.books import Books
+from ledger.errors import Problem, RuleViolations, ValidationFailed
+from ledger.models import AllocationLine, Unit
+from ledger.money import fmt, from_fen, to_fen
+from ledger.schemas import IdempotencyKey, Money, PostingIn, TransactionIn, TransactionOut
+from rules.allocation import STEP, AllocationSetting, Part, Recipient, schedule
+from rules.resolution_store import allows, find, setting_of
+from rules.resolutions import SOURCE
+
+Kind = Literal["dividend", "subsidy"]
+#: (expense debited, account credited, payee, name) per kind.
+ACCOUNTS: dict[str, tuple[str, str, str, str]] = {
+    "dividend": (chart.USE_DIVIDEND, chart.DIVIDENDS_PAYABLE, "全体业主", "业主分红"),
+    "subsidy": (chart.USE_SUBSIDY, chart.BANK, "物业服务企业", "补贴物业费"),
+}
+Area = Annotated[Decimal, PlainSerializer(fmt, return_type=str)]
+
+
+class AllocationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: date
+    kind: Kind
+    total: Money | None = Field(
+        default=None, description="the amount to split: required in total mode, refused in rate"
+    )
+    idempotency_key: IdempotencyKey | None = None
+
+
+class ScheduleLine(BaseModel):
+    unit: str
+    area: Area = Field(description="exclusive area, m²")
+    amount: Money
+
+
+class AllocationOut(BaseModel):
+    entry: TransactionOut
+    resolution: str
+    setting: AllocationSetting
+    total: Money
+    schedule: list[ScheduleLine]
+
+
+def _refuse(message: str, rule: str, *, field: str | None = None, **details: object) -> Problem:
+    return Problem(message, field=field, rule=rule, details=dict(details))
+
+
+def allocate(
+    *,
+    books: Books,
+    slug: str,
+    number: str,
+    body: AllocationIn,
+    actor: str,
+    address: str | None = None,
+) -> tuple[AllocationOut, bool]:
+    """Compute the schedule and post the entry (pending approval). Returns the answer and
+    whether this call created it (``False`` when an idempotency key replayed it)."""
+    with Session(books.engine) as session:
+        community = books.community(session, slug)
+        row = find(session, community, number)
+        setting = setting_of(row)
+        units = list(
+            session.execute(
+                select(Unit).where(col(Unit.community_id) == community.id).order_by(col(Unit.code))
+            ).scalars()
+        )
+    purpose = tuple(json.loads(row.purpose or "[]"))
+    arithmetic = str(json.loads(row.tally or "{}").get("arithmetic", ""))
+    expense, credit, payee, name = ACCOUNTS[body.kind]
+    rules: list[Problem] = []
+    fields: list[Problem] = []
+    if not row.passed:
+        rules.append(
+            _refuse(
+                f"resolution {number} did not pass ({SOURCE}), so it allows no {body.kind}. "
+                + arithmetic,
+                "resolution-passed",
+                resolution=number,
+            )
+        )
+    if not allows(purpose, body.kind, expense):
+        rules.append(
+            _refuse(
+                f"resolution {number} does not allow a {body.kind}: its purpose is "
+                f"{', '.join(purpose) or 'empty'}",
+                "resolution-purpose",
+                resolution=number,
+                purpose=list(purpose),
+            )
+        )
+    if setting is None:
+        rules.append(
+            _refuse(
+                f"resolution {number} sets no allocation (mode, basis, rate, rounding); a "
+                "dividend or subsidy is computed from it, never typed",
+                "allocation-setting",
+                resolution=number,
+            )
+        )
+    elif setting.mode == "total" and body.total is None:
+        fields.append(
+            _refuse(
+                f"resolution {number} splits a total: give the total to split",
+                "allocation-total",
+                field="total",
+            )
+        )
+    elif setting.mode == "rate" and body.total is not None:
+        fields.append(
+            _refuse(
+                f"resolution {number} pays {setting.rate:f} yuan per "
+                f"{'m²' if setting.basis == 'area' else 'unit'}: the total is the sum of the "
+                "parts, so none may be given",
+                "allocation-total",
+                field="total",
+                total=str(body.total),
+            )
+        )
+    elif body.total is not None and (
+        body.total <= 0 or to_fen(body.total) % STEP[setting.rounding]
+    ):
+        whole = " in whole yuan (the resolution pays whole yuan)"
+        fields.append(
+            _refuse(
+                f"the total {body.total} must be positive"
+                + (whole if setting.rounding == "yuan_floor" else ""),
+                "allocation-total",
+                field="total",
+                total=str(body.total),
+            )
+        )
+    if not units:
+        rules.append(_refuse(f"the unit register of {slug} is empty", "unit-register"))
+    if fields:
+        raise ValidationFailed(fields)
+    if rules:
+        raise RuleViolations(rules)
+    assert setting is not None
+    recipients = [Recipient(u.id or 0, u.code, u.area_centi) for u in units]
+    total_fen = None if body.total is None else to_fen(body.total)
+    parts = schedule(setting, recipients, total_fen)
+    amount = from_fen(sum(p.amount_fen for p in parts))
+    if amount <= 0:
+        raise RuleViolations(
+            [
+                _refuse(
+                    f"resolution {number}'s rate gives every unit 0.00 after rounding; "
+                    "nothing to allocate",
+                    "allocation-total",
+                )
+            ]
+        )
+    draft = TransactionIn(
+        date=body.date,
+        payee=payee,
+        narration=(
+            f"{number}号决议《{row.title}》{name}: {setting.describe()}, "
+            f"{len(parts)}户合计 {fmt(amount)} 元"
+        ),
+        kind=body.kind,
+        postings=[
+            PostingIn(account=expense, amount=amount),
+            PostingIn(account=credit, amount=-amount),
+        ],
+        resolution=number,
+        documents=[f"决议 {number}"],
+        idempotency_key=body.idempotency_key,
+    )
+    posted = journal.post(
+        books=books,
+        slug=slug,
+        draft=draft,
+        actor=actor,
+        address=address,
+        schedule=[(p.unit_id, p.area_centi, p.amount_fen) for p in parts],
+    )
+    if not posted.created:
+        parts = stored_schedule(books, posted.entry.id)
+    return (
+        AllocationOut(
+            entry=posted.entry,
+            resolution=number,
+            setting=setting,
+            total=amount,
+            schedule=[
+                ScheduleLine(
+                    unit=p.code, area=from_fen(p.area_centi), amount=from_fen(p.amount_fen)
+                )
+                for p in parts
+            ],
+        ),
+        posted.created,
+    )
+
+
+def stored_schedule(books: Books, entry_id: str) -> list[Part]:
+    """An entry's schedule as stored, by unit code."""
+    with Session(books.engine) as session:
+        rows = session.execute(
+            select(
+                col(AllocationLine.unit_id),
+                col(Unit.code),
+                col(AllocationLine.area_centi),
+                col(AllocationLine.amount_fen),
+            )
+            .join(Unit, col(Unit.id) == col(AllocationLine.unit_id))
+            .where(col(AllocationLine.entry_id) == entry_id)
+            .order_by(col(Unit.code))
+        )
+        return [Part(unit_id, code, area, amount) for unit_id, code, area, amount in rows]

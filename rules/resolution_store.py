@@ -1,0 +1,382 @@
+"""Entering owners' resolutions: validate, tally against the register, store, and tell the rules.
+
+A resolution is entered with its ballots (one per voting unit); the service computes whether it
+passed from the unit register (:mod:`rules.resolutions`), never from figures its author typed.
+The row, its ballots, the event and the bump of ``community.rev`` (so the posting path's rule
+state is rebuilt with the new fact) are one database transaction; after it commits, the
+resolution's ``custom "resolution"`` directive is appended to the projection so the beancount
+plugin sees the same fact.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from functools import partial
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, col
+
+from audit import events
+from ledger import clock
+from ledger.books import Books
+from ledger.chart import USE_DIVIDEND, USE_SUBSIDY
+from ledger.db import writer
+from ledger.errors import Conflict, NotFound, Problem, ValidationFailed
+from ledger.models import Ballot, Community, Resolution, Unit
+from ledger.money import from_fen, to_fen
+from ledger.schemas import Money, clean_text
+from ledger.txn import KINDS
+from rules.allocation import AllocationSetting
+from rules.facts import render_resolution, resolution_fact
+from rules.resolutions import SOURCE, BallotProblem, Voter, check_ballots, tally
+
+#: Kinds a resolution may pay for (reversals and openings need none).
+PURPOSE_KINDS = tuple(k for k in KINDS if k not in {"reversal", "opening"})
+#: A resolution number goes into URLs and beancount strings: a letter or digit, then letters,
+#: digits, ``.``, ``-``.
+NUMBER = r"^\w[\w.-]{0,39}$"
+MAX_BALLOTS = 50_000
+
+Line = Annotated[
+    str, BeforeValidator(partial(clean_text, max_length=200, min_length=1, multiline=False))
+]
+Number = Annotated[str, Field(pattern=NUMBER, description="e.g. 2025-03")]
+
+
+class BallotIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit: Annotated[str, Field(min_length=1, max_length=40)]
+    vote: Literal["yes", "no", "abstain"]
+
+
+class ResolutionIn(BaseModel):
+    """A resolution as the committee enters it (the API body and ``--file`` of the CLI)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "number": "2025-03",
+                "title": "2025年度公共收益分红",
+                "matter": 9,
+                "voted_on": "2025-11-30",
+                "effective_from": "2025-12-01",
+                "budget": "40000.00",
+                "purpose": ["dividend"],
+                "allocation": {"mode": "rate", "basis": "area", "rate": "0.50", "rounding": "fen"},
+                "ballots": [{"unit": "1-1-0101", "vote": "yes"}],
+            }
+        },
+    )
+
+    number: Number
+    title: Line
+    matter: Annotated[int, Field(ge=1, le=9, description="the item of 民法典 art. 278, 1 to 9")]
+    voted_on: date
+    effective_from: date
+    expires_on: date | None = None
+    budget: Money
+    purpose: Annotated[
+        list[Line],
+        Field(max_length=20, description="kinds (dividend, upgrade...) and/or account names"),
+    ] = []
+    allocation: AllocationSetting | None = None
+    ballots: Annotated[list[BallotIn], Field(max_length=MAX_BALLOTS)]
+
+    @model_validator(mode="after")
+    def _dates_and_budget(self) -> Self:
+        if self.effective_from < self.voted_on:
+            raise ValueError("effective_from is before voted_on")
+        if self.expires_on is not None and self.expires_on < self.effective_from:
+            raise ValueError("expires_on is before effective_from")
+        if self.budget < 0:
+            raise ValueError("the budget cannot be negative")
+        return self
+
+
+class ResolutionOut(BaseModel):
+    number: str
+    title: str
+    matter: int
+    voted_on: date
+    effective_from: date
+    expires_on: date | None
+    budget: Money
+    purpose: list[str]
+    allocation: AllocationSetting | None
+    passed: bool
+    tally: dict[str, Any] = Field(
+        description="total, participating and yes area (m²) and heads, the thresholds applied "
+        "and whether each was met, and the arithmetic in words"
+    )
+    arithmetic: str
+    created_by: str
+    created_at: datetime
+    ballots: list[BallotIn] | None = Field(
+        default=None, description="how each unit voted (one resolution only)"
+    )
+
+
+def _problem(field: str, message: str, rule: str, **details: Any) -> Problem:
+    return Problem(message, field=field, rule=rule, details=details)
+
+
+def voters(units: list[Unit]) -> list[Voter]:
+    return [Voter(u.code, u.owner, u.area_centi, u.developer_unsold) for u in units]
+
+
+def allows(purpose: list[str] | tuple[str, ...], kind: str, account: str) -> bool:
+    """Whether a purpose list covers ``kind`` or ``account`` (an account purpose covers its
+    sub-accounts)."""
+    return kind in purpose or any(account == p or account.startswith(p + ":") for p in purpose)
+
+
+def _check_purpose(body: ResolutionIn, accounts: set[str]) -> list[Problem]:
+    problems = [
+        _problem(
+            f"purpose[{i}]",
+            f"purpose {item!r} is neither a kind ({', '.join(PURPOSE_KINDS)}) nor an account "
+            "of the chart",
+            "resolution-purpose",
+            purpose=item,
+        )
+        for i, item in enumerate(body.purpose)
+        if item not in PURPOSE_KINDS and item not in accounts
+    ]
+    if body.allocation is not None and not any(
+        allows(body.purpose, kind, account)
+        for kind, account in (
+            ("dividend", USE_DIVIDEND),
+            ("subsidy", USE_SUBSIDY),
+        )
+    ):
+        problems.append(
+            _problem(
+                "allocation",
+                "an allocation setting is for a dividend or a subsidy: the purpose must "
+                "include dividend or subsidy",
+                "resolution-purpose",
+            )
+        )
+    return problems
+
+
+def create(
+    *, books: Books, slug: str, body: ResolutionIn, actor: str, address: str | None = None
+) -> ResolutionOut:
+    """Tally, store and announce a resolution; refused whole (nothing stored) on any problem."""
+    from ledger.models import Account
+
+    today = clock.today()
+    try:
+        with writer(books.engine) as session:
+            community = books.community(session, slug, for_update=True)
+            problems: list[Problem] = []
+            if body.voted_on > today:
+                problems.append(
+                    _problem(
+                        "voted_on",
+                        f"voted_on {body.voted_on} is in the future (today is {today})",
+                        "no-future-dates",
+                    )
+                )
+            accounts = set(
+                session.execute(
+                    select(col(Account.name)).where(col(Account.community_id) == community.id)
+                ).scalars()
+            )
+            problems += _check_purpose(body, accounts)
+            units = list(
+                session.execute(
+                    select(Unit).where(col(Unit.community_id) == community.id)
+                ).scalars()
+            )
+            if not units:
+                problems.append(
+                    _problem(
+                        "ballots",
+                        f"the unit register of {slug} is empty: import it (commons units import) "
+                        f"before entering resolutions; {SOURCE} counts areas and owners from it",
+                        "unit-register",
+                    )
+                )
+            register = voters(units)
+            try:
+                votes = check_ballots(register, [(b.unit, b.vote) for b in body.ballots])
+            except BallotProblem as exc:
+                votes = {}
+                if units:
+                    problems += [
+                        _problem(f"ballots[{i}].unit", message, "ballots", unit=unit)
+                        for i, unit, message in exc.problems
+                    ]
+            if _exists(session, community, body.number):
+                raise _duplicate(slug, body.number)
+            if problems:
+                raise ValidationFailed(problems)
+            result = tally(register, votes, matter=body.matter)
+            figures = result.as_json()
+            row = Resolution(
+                community_id=community.id,
+                number=body.number,
+                title=body.title,
+                matter=body.matter,
+                voted_on=body.voted_on,
+                effective_from=body.effective_from,
+                expires_on=body.expires_on,
+                budget_fen=to_fen(body.budget),
+                purpose=json.dumps(body.purpose, ensure_ascii=False),
+                allocation=(
+                    body.allocation.model_dump_json() if body.allocation is not None else None
+                ),
+                passed=result.passed,
+                tally=json.dumps(figures, ensure_ascii=False),
+                created_by=actor,
+                created_at=clock.now(),
+            )
+            session.add(row)
+            session.flush()
+            ids = {u.code: u.id for u in units}
+            if votes:
+                session.execute(
+                    insert(SQLModel.metadata.tables["ballot"]),
+                    [
+                        {"resolution_id": row.id, "unit_id": ids[unit], "vote": vote}
+                        for unit, vote in votes.items()
+                    ],
+                )
+            community.rev += 1
+            session.add(community)
+            events.record(
+                session,
+                community_id=community.id,
+                actor=actor,
+                action="resolution",
+                object_type="resolution",
+                object_id=body.number,
+                address=address,
+                details={
+                    "passed": result.passed,
+                    "matter": body.matter,
+                    "ballots": len(votes),
+                    "budget": f"{body.budget:.2f}",
+                },
+            )
+            out = to_out(row)
+    except IntegrityError:
+        raise _duplicate(slug, body.number) from None
+    books.projection(slug).append_directive(render_resolution(resolution_fact(row)))
+    return out
+
+
+def _exists(session: Session, community: Community, number: str) -> bool:
+    return (
+        session.execute(
+            select(col(Resolution.id))
+            .where(col(Resolution.community_id) == community.id)
+            .where(col(Resolution.number) == number)
+        ).first()
+        is not None
+    )
+
+
+def _duplicate(slug: str, number: str) -> Conflict:
+    return Conflict(
+        [
+            Problem(
+                f"resolution {number} already exists in {slug}; a resolution is entered once "
+                "(a new vote is a new resolution with its own number)",
+                field="number",
+                rule="resolution-number",
+                details={"number": number},
+            )
+        ]
+    )
+
+
+def to_out(row: Resolution, ballots: list[BallotIn] | None = None) -> ResolutionOut:
+    figures = json.loads(row.tally or "{}")
+    return ResolutionOut(
+        number=row.number,
+        title=row.title,
+        matter=row.matter,
+        voted_on=row.voted_on,
+        effective_from=row.effective_from,
+        expires_on=row.expires_on,
+        budget=from_fen(row.budget_fen),
+        purpose=json.loads(row.purpose or "[]"),
+        allocation=setting_of(row),
+        passed=row.passed,
+        tally=figures,
+        arithmetic=str(figures.get("arithmetic", "")),
+        created_by=row.created_by,
+        created_at=row.created_at,
+        ballots=ballots,
+    )
+
+
+def setting_of(row: Resolution) -> AllocationSetting | None:
+    return AllocationSetting.model_validate_json(row.allocation) if row.allocation else None
+
+
+def find(session: Session, community: Community, number: str) -> Resolution:
+    row: Resolution | None = (
+        session.execute(
+            select(Resolution)
+            .where(col(Resolution.community_id) == community.id)
+            .where(col(Resolution.number) == number)
+        )
+        .scalars()
+        .first()
+    )
+    if row is None:
+        raise NotFound(
+            [Problem(f"no resolution {number!r} in {community.slug}", rule="resolution")]
+        )
+    return row
+
+
+def get(*, books: Books, slug: str, number: str) -> ResolutionOut:
+    """One resolution with its figures and how each unit voted."""
+    with Session(books.engine) as session:
+        community = books.community(session, slug)
+        row = find(session, community, number)
+        ballots = [
+            BallotIn(unit=code, vote=vote)
+            for code, vote in session.execute(
+                select(col(Unit.code), col(Ballot.vote))
+                .join(Unit, col(Unit.id) == col(Ballot.unit_id))
+                .where(col(Ballot.resolution_id) == row.id)
+                .order_by(col(Unit.code))
+            )
+        ]
+        return to_out(row, ballots)
+
+
+def list_all(*, books: Books, slug: str) -> list[ResolutionOut]:
+    with Session(books.engine) as session:
+        community = books.community(session, slug)
+        rows = session.execute(
+            select(Resolution)
+            .where(col(Resolution.community_id) == community.id)
+            .order_by(col(Resolution.voted_on), col(Resolution.number))
+        ).scalars()
+        return [to_out(row) for row in rows]
+
+
+__all__ = [
+    "BallotIn",
+    "ResolutionIn",
+    "ResolutionOut",
+    "allows",
+    "create",
+    "find",
+    "get",
+    "list_all",
+    "setting_of",
+]
