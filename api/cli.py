@@ -197,9 +197,15 @@ def serve(ctx: Ctx, host: str, port: int) -> None:
     base = f"http://{host}:{port}"
     click.echo(f"commons-ledger on {base}/")
     click.echo(f"  API docs: {base}/docs    log in: {base}/login")
+    from audit.disclosure import closed_periods
+
     for slug in list_slugs(ctx.books):
         click.echo(f"  {slug}: Fava (read-only) {base}/fava/{slug}/")
         click.echo(f"  {slug}: entry page {base}/entry/{slug}")
+        latest = closed_periods(books=ctx.books, slug=slug)[:1]
+        if latest:
+            period = latest[0].period
+            click.echo(f"  {slug}: latest disclosure {base}/public/{slug}/disclosures/{period}")
     _print_demo_logins(ctx.books, base)
     sys.stdout.flush()
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -13,12 +13,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from ledger import chart, journal
+from ledger import chart, clock, journal
 from ledger.books import Books
 from ledger.community import create
 from ledger.models import Community
 from ledger.money import quantize
 from ledger.schemas import PostingIn, TransactionIn
+from rules.periods import close
 
 YEAR = 2025
 TREASURER = "treasurer"
@@ -406,6 +407,9 @@ def build_demo(*, books: Books, slug: str = "demo") -> bool:
             journal.approve(books=books, slug=slug, entry_id=result.entry.id, actor=APPROVER)
     for allocation in allocations:
         _allocate(books, slug, *allocation)
+    if clock.today() > date(YEAR, 12, 31):
+        # The year's four quarters closed, so the owners' disclosures are published.
+        close(books=books, slug=slug, period=str(YEAR), actor=APPROVER)
     add_demo_users(books=books, slug=slug)
     return True
 

@@ -8,6 +8,8 @@ Closing is refused, leaving nothing behind:
 
 - 422 (``period-format``) for anything else than a quarter or a year (or a quarter when the
   community closes years);
+- 422 (``period-not-ended``) for a period that has not ended yet (it closes from the day after
+  its last day);
 - 409 (``period-closed``) when the period (or, for a year, every quarter) is already closed;
 - 409 (``pending-entries``) while entries dated in the period wait for approval;
 - 422 (``reserve-share``) while the reserve rule (:mod:`rules.reserve`) is broken, with the
@@ -90,6 +92,21 @@ def close(
     rules_file = books.rules_file(slug)
     settings = rules_file.at(parsed.end)
     targets = periods_of(period, settings.period)
+    today = clock.today()
+    unfinished = [t for t in targets if t.end >= today]
+    if unfinished:
+        first = unfinished[0]
+        raise ValidationFailed(
+            [
+                Problem(
+                    f"cannot close {first.label}: it runs to {first.end} and today is {today}; "
+                    "a period can be closed from the day after it ends",
+                    field="period",
+                    rule="period-not-ended",
+                    details={"period": first.label, "end": str(first.end), "today": str(today)},
+                )
+            ]
+        )
     done: list[Closed] = []
     with writer(books.engine) as session:
         community = books.community(session, slug, for_update=True)

@@ -265,3 +265,17 @@ def test_close_over_http_for_approvers(
         headers=members["treasurer"].bearer,
     )
     assert late.status_code == 409 and late.json()["detail"][0]["rule"] == "closed-period"
+
+
+def test_a_period_closes_only_after_its_last_day(books: Books, community: str) -> None:
+    on_its_last_day = freeze_time("2025-03-31 12:00:00+08:00")
+    with on_its_last_day, pytest.raises(ValidationFailed, match="today is 2025-03-31"):
+        close(books=books, slug=community, period="2025Q1", actor="chair")
+    in_may = freeze_time("2025-05-10 09:00:00+08:00")  # a year: its unfinished quarter refuses
+    with in_may, pytest.raises(ValidationFailed, match="cannot close 2025Q2: it runs to 2025-06"):
+        close(books=books, slug=community, period="2025", actor="chair")
+    with Session(books.engine) as session:
+        assert session.execute(select(PeriodClose)).first() is None
+    with freeze_time("2025-04-01 09:00:00+08:00"):
+        closed = close(books=books, slug=community, period="2025Q1", actor="chair")
+    assert [c.close.period for c in closed] == ["2025Q1"]
