@@ -16,7 +16,6 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from api.deps import BooksDep, Member, Role, require_role
-from audit.export import export, record_export
 from audit.period import parse_period
 
 router = APIRouter(prefix="/api/v1/communities/{slug}", tags=["audit"])
@@ -33,6 +32,8 @@ def get_export(slug: str, period: str, books: BooksDep, member: AuditorDep) -> F
     """The audit package of ``period`` (``2025``, ``2025Q1`` or ``2025-01-01..2025-06-30``):
     journal, general ledger, trial balance, statements, registers, events, the beancount
     stretch with its rules file, the workbook and the manifest (see ``commons verify-export``)."""
+    from audit.export import export, record_export  # openpyxl: imported on first export
+
     parsed = parse_period(period)
     with tempfile.NamedTemporaryFile(prefix="commons-export-", suffix=".zip", delete=False) as tmp:
         try:

@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from audit import charts
 from audit.disclosure import Statement, UnitReceipts
 from ledger.money import fmt_cny
 
@@ -311,6 +310,8 @@ def _data_uri(svg: str) -> str:
 
 def chart_svgs(st: Statement, lang: str) -> dict[str, str]:
     """The two charts of a statement, as SVG text."""
+    from audit import charts  # matplotlib takes most of a second to import: only when drawing
+
     t = labels(lang)
     return {
         "income": charts.by_type(

@@ -145,10 +145,11 @@ class Books:
             col(Entry.prev_hash),
             col(Entry.hash),
         )
+        connection = session.connection()
         low = after_seq
         while low < stop:
             high = min(low + BATCH, stop)
-            rows = session.execute(
+            rows = connection.execute(  # Core, not the ORM: plain rows, no loading machinery
                 select(*columns, col(Posting.account_id), col(Posting.amount_fen))
                 .join(Posting, col(Posting.entry_id) == col(Entry.id))
                 .where(col(Entry.community_id) == community_id)
@@ -315,7 +316,7 @@ def _chained_of(row: Any, legs: list[Leg]) -> ChainedTxn:
         entered_by=row[6],
         approved_by=row[7],
         resolution=row[8],
-        documents=tuple(json.loads(row[9])),
+        documents=() if row[9] == "[]" else tuple(json.loads(row[9])),
         reverses=row[10],
     )
     return ChainedTxn(txn, row[11] or "", row[12] or "")
