@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 from ledger.books import Books
 from ledger.models import Entry
 from ledger.render import chain_hash, genesis_hash, parse_entries, render_txn, txn_from_entry
+from rules.config import RulesFileError
 from rules.engine import build_state
 from rules.registry import RULES
 
@@ -108,7 +109,12 @@ def verify_rules(books: Books, session: Session, slug: str, report: Report) -> N
     """Fold the rules over the journal, as the posting path did, and list every violation
     (with the facts the database holds: resolutions, closed periods)."""
     community = books.community(session, slug)
-    state = build_state(books.rule_context(session, community), RULES)
+    try:
+        context = books.rule_context(session, community)
+    except RulesFileError as exc:
+        report.problems.append(f"rules file {books.rules_path(slug)}: {exc}")
+        return
+    state = build_state(context, RULES)
     for txn, violation in state.fold(item.txn for item in books.chained(session, community.id)):
         report.problems.append(f"rules: seq {txn.seq} ({txn.date}): {violation.message}")
 
