@@ -199,7 +199,11 @@ def _value(key: str, value: Any, where: str) -> Any:
     """One setting, typed and range-checked; the error names the version and the key."""
     where = f"{where} {key}"
     if key in _AMOUNTS:
-        return _decimal(value, where)
+        amount = _decimal(value, where)
+        exponent = amount.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -2:
+            raise RulesFileError(f"{where}: at most two decimal places (fen), got {value!r}")
+        return amount
     if key in _SHARES:
         share = _decimal(value, where)
         if share > 1:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from beancount import loader
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from api.cli import main
 from ledger.books import Books
-from rules.config import DEFAULT_TEXT
+from rules.config import DEFAULT_TEXT, RulesFileError, parse
 from tests.api_helpers import SLUG, Login, api, txn
 
 BROKEN = DEFAULT_TEXT.replace(
@@ -70,3 +71,9 @@ def test_bean_check_points_at_the_rules_file(books: Books, community: str) -> No
     (error,) = [e for e in errors if "rules file" in e.message]
     assert Path(error.source["filename"]) == rules
     assert WHY in error.message
+
+
+def test_an_amount_in_the_rules_file_is_whole_fen() -> None:
+    text = DEFAULT_TEXT.replace('approval_threshold = "5000.00"', "approval_threshold = 5000.001")
+    with pytest.raises(RulesFileError, match=r"approval_threshold: at most two decimal places"):
+        parse(text)
