@@ -32,14 +32,17 @@ class Period:
 def parse_period(text: str) -> Period:
     """``2025`` → the year; ``2025Q1`` → the quarter; ``A..B`` → A to B inclusive."""
     value = text.strip()
-    if match := _YEAR.match(value):
-        year = int(match.group(1))
-        return Period(value, date(year, 1, 1), date(year, 12, 31))
-    if match := _QUARTER.match(value):
-        year, quarter = int(match.group(1)), int(match.group(2))
-        start = date(year, 3 * quarter - 2, 1)
-        after = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
-        return Period(f"{year}Q{quarter}", start, after - timedelta(days=1))
+    try:
+        if match := _YEAR.match(value):
+            year = int(match.group(1))
+            return Period(value, date(year, 1, 1), date(year, 12, 31))
+        if match := _QUARTER.match(value):
+            year, quarter = int(match.group(1)), int(match.group(2))
+            start = date(year, 3 * quarter - 2, 1)
+            after = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+            return Period(f"{year}Q{quarter}", start, after - timedelta(days=1))
+    except ValueError:
+        pass  # year 0, or the quarter after 9999: outside the calendar, refused below
     if match := _RANGE.match(value):
         try:
             start, end = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))

@@ -4,7 +4,7 @@ rules)?"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from beancount import loader
 from beancount.core import data
@@ -14,7 +14,9 @@ from sqlmodel import Session, col
 from ledger.books import Books
 from ledger.models import Entry
 from ledger.render import chain_hash, genesis_hash, parse_entries, render_txn, txn_from_entry
+from rules.config import RulesFileError
 from rules.engine import build_state
+from rules.facts import facts_from_entries
 from rules.registry import RULES
 
 
@@ -102,13 +104,67 @@ def verify_projection(books: Books, slug: str, texts: dict[int, str], report: Re
             report.problems.append(f"projection: seq {seq} differs from the journal")
     for seq in sorted(set(seen) - set(texts)):
         report.problems.append(f"projection: seq {seq} is not in the journal")
+    verify_facts(books, slug, entries, report)
+
+
+def _differences(ours: object, theirs: object) -> str:
+    """``field projection ≠ database`` for each field of two facts that differs."""
+    return ", ".join(
+        f"{f.name} {getattr(theirs, f.name)} ≠ {getattr(ours, f.name)}"
+        for f in fields(ours)  # type: ignore[arg-type]
+        if getattr(ours, f.name) != getattr(theirs, f.name)
+    )
+
+
+def verify_facts(books: Books, slug: str, entries: list[data.Directive], report: Report) -> None:
+    """The projection's ``custom "resolution"`` and ``custom "close"`` directives against the
+    database. The chain does not cover them, and the plugin judges spending by them, so an
+    edited budget or vote would otherwise pass bean-check unnoticed."""
+    try:
+        in_file, closes_in_file = facts_from_entries(entries)
+    except ValueError as exc:
+        report.problems.append(f"projection: {exc}")
+        return
+    with Session(books.engine) as session:
+        community = books.community(session, slug)
+        resolutions, closes = books.facts(session, community.id)
+    stored = {r.number: r for r in resolutions}
+    for number, fact in sorted(stored.items()):
+        found = in_file.get(number)
+        if found is None:
+            report.problems.append(f"projection: resolution {number} is missing")
+        elif found != fact:
+            report.problems.append(
+                f"projection: resolution {number} differs from the database "
+                f"(projection ≠ database): {_differences(fact, found)}"
+            )
+    for number in sorted(set(in_file) - set(stored)):
+        report.problems.append(f"projection: resolution {number} is not in the database")
+    stored_closes = {c.period: c for c in closes}
+    file_closes = {c.period: c for c in closes_in_file}
+    for period, close in sorted(stored_closes.items()):
+        seen_close = file_closes.get(period)
+        if seen_close is None:
+            report.problems.append(f"projection: close {period} is missing")
+        elif seen_close != close:
+            report.problems.append(
+                f"projection: close {period} differs from the database "
+                f"(projection ≠ database): {_differences(close, seen_close)}"
+            )
+    for period in sorted(set(file_closes) - set(stored_closes)):
+        report.problems.append(f"projection: close {period} is not in the database")
 
 
 def verify_rules(books: Books, session: Session, slug: str, report: Report) -> None:
     """Fold the rules over the journal, as the posting path did, and list every violation
     (with the facts the database holds: resolutions, closed periods)."""
     community = books.community(session, slug)
-    state = build_state(books.rule_context(session, community), RULES)
+    try:
+        context = books.rule_context(session, community)
+    except RulesFileError as exc:
+        report.problems.append(f"rules file {books.rules_path(slug)}: {exc}")
+        return
+    state = build_state(context, RULES)
     for txn, violation in state.fold(item.txn for item in books.chained(session, community.id)):
         report.problems.append(f"rules: seq {txn.seq} ({txn.date}): {violation.message}")
 

@@ -27,9 +27,19 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from ledger.errors import StateConflict
 
-class RulesFileError(ValueError):
-    """The rules file is invalid; the message names the version and the key."""
+
+class RulesFileError(StateConflict, ValueError):
+    """The rules file is invalid; the message names the version and the key.
+
+    A refusal, not a crash: while the file is broken nothing that the rules judge can be
+    posted or closed, and the API answers 409 (``rules-file``) with the message, so the
+    treasurer can tell the admin what to fix in ``<data>/<slug>/rules.toml``."""
+
+    @classmethod
+    def default_rule(cls) -> str:
+        return "rules-file"
 
 
 #: Where each setting comes from; rules quote it in their refusals.
@@ -189,7 +199,11 @@ def _value(key: str, value: Any, where: str) -> Any:
     """One setting, typed and range-checked; the error names the version and the key."""
     where = f"{where} {key}"
     if key in _AMOUNTS:
-        return _decimal(value, where)
+        amount = _decimal(value, where)
+        exponent = amount.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -2:
+            raise RulesFileError(f"{where}: at most two decimal places (fen), got {value!r}")
+        return amount
     if key in _SHARES:
         share = _decimal(value, where)
         if share > 1:

@@ -128,12 +128,12 @@ def verify(
     errors: list[RuleError] = []
     rules_file = None
     if "rules" in settings:
-        base = Path(options_map.get("filename") or ".").parent
+        path = Path(options_map.get("filename") or ".").parent / settings["rules"]
         try:
-            rules_file = rules_config.load(base / settings["rules"])
+            rules_file = rules_config.load(path)
         except (OSError, rules_config.RulesFileError) as exc:
             errors.append(
-                RuleError({"filename": str(base), "lineno": 0}, f"rules file: {exc}", None)
+                RuleError({"filename": str(path), "lineno": 0}, f"rules file: {exc}", None)
             )
 
     chain = []

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
@@ -41,8 +41,17 @@ PURPOSE_KINDS = tuple(k for k in KINDS if k not in {"reversal", "opening"})
 NUMBER = r"^\w[\w.-]{0,39}$"
 MAX_BALLOTS = 50_000
 
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
 Line = Annotated[
-    str, BeforeValidator(partial(clean_text, max_length=200, min_length=1, multiline=False))
+    str,
+    BeforeValidator(partial(clean_text, max_length=200, min_length=1, multiline=False)),
+    AfterValidator(_not_blank),
 ]
 Number = Annotated[str, Field(pattern=NUMBER, description="e.g. 2025-03")]
 
@@ -76,7 +85,9 @@ class ResolutionIn(BaseModel):
 
     number: Number
     title: Line
-    matter: Annotated[int, Field(ge=1, le=9, description="the item of 民法典 art. 278, 1 to 9")]
+    matter: Annotated[
+        int, Field(strict=True, ge=1, le=9, description="the item of 民法典 art. 278, 1 to 9")
+    ]
     voted_on: date
     effective_from: date
     expires_on: date | None = None
@@ -191,6 +202,18 @@ def create(
                 ).scalars()
             )
             problems += _check_purpose(body, accounts)
+            if body.budget == 0 and (body.purpose or body.allocation is not None):
+                problems.append(
+                    _problem(
+                        "budget",
+                        f"a budget of 0.00 allows no spending, yet the purpose is "
+                        f"{', '.join(body.purpose) or 'a dividend or subsidy'}: give the amount "
+                        "the owners voted, or leave the purpose empty for a decision that "
+                        "spends nothing",
+                        "resolution-budget",
+                        budget="0.00",
+                    )
+                )
             units = list(
                 session.execute(
                     select(Unit).where(col(Unit.community_id) == community.id)

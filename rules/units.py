@@ -41,7 +41,7 @@ from ledger.schemas import clean_text
 HEADER = ("unit", "owner", "area", "developer_unsold")
 RULE = "unit-register"
 #: A unit code goes into URLs (the public lookup) and file names: no spaces or separators.
-CODE = re.compile(r"^[^\s/\\?#%&|\"'<>]{1,40}$")
+CODE = re.compile(r"^(?!\.{1,2}$)[^\s/\\?#%&|\"'<>]{1,40}$")
 #: The largest exclusive area one unit may have; more is a typo (m² entered as dm²...).
 MAX_AREA = Decimal("100000.00")
 #: The most units one import may carry.
@@ -71,23 +71,29 @@ def _problem(where: str, message: str, **details: Any) -> Problem:
     return Problem(f"{where}: {message}", field=where, rule=RULE, details=details)
 
 
+def _short(value: object) -> str:
+    """``repr(value)``, cut to 40 characters so a pasted column does not flood the message."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def parse_area(value: object) -> Decimal:
     """An exclusive area: a positive decimal of square metres with at most two places."""
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise ValueError(f"area must be a decimal string such as '89.30', not {value!r}")
+        raise ValueError(f"area must be a decimal string such as '89.30', not {_short(value)}")
     try:
         area = Decimal(str(value).strip())
     except InvalidOperation:
-        raise ValueError(f"area {value!r} is not a number") from None
+        raise ValueError(f"area {_short(value)} is not a number") from None
     if not area.is_finite():
-        raise ValueError(f"area {value!r} is not a number")
+        raise ValueError(f"area {_short(value)} is not a number")
     exponent = area.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
-        raise ValueError(f"area {value!r} has more than two decimal places")
+        raise ValueError(f"area {_short(value)} has more than two decimal places")
     if area <= 0:
-        raise ValueError(f"area must be positive (got {value!r})")
+        raise ValueError(f"area must be positive (got {_short(value)})")
     if area > MAX_AREA:
-        raise ValueError(f"area {value!r} exceeds {MAX_AREA} m²")
+        raise ValueError(f"area {_short(value)} exceeds {MAX_AREA} m²")
     return area.quantize(Decimal("0.01"))
 
 
@@ -127,7 +133,7 @@ def check_row(where: str, raw: dict[str, Any]) -> tuple[UnitIn | None, list[Prob
     try:
         area = parse_area(raw.get("area"))
     except ValueError as exc:
-        problems.append(_problem(where, str(exc), area=str(raw.get("area"))))
+        problems.append(_problem(where, str(exc), area=str(raw.get("area"))[:40]))
     try:
         flag = _flag(raw.get("developer_unsold"))
     except ValueError as exc:
@@ -170,8 +176,9 @@ def parse_csv(data: bytes | str, *, name: str = "units.csv") -> list[UnitIn]:
     rows: list[tuple[str, dict[str, Any]]] = []
     problems: list[Problem] = []
     try:
+        start = reader.line_num + 1
         for values in reader:
-            line = reader.line_num
+            line, start = start, reader.line_num + 1  # a quoted field may span lines
             if not any(v.strip() for v in values):
                 continue  # blank line
             where = f"line {line}"
