@@ -17,7 +17,6 @@ An account matches a name when it is that account or one of its sub-accounts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 
@@ -34,23 +33,19 @@ def under(account: str, parent: str) -> bool:
     return account == parent or account.startswith(parent + ":")
 
 
-def under_any(account: str, parents: Iterable[str]) -> bool:
-    return any(under(account, parent) for parent in parents)
-
-
 @lru_cache(maxsize=4096)
-def _under_any(account: str, parents: tuple[str, ...]) -> bool:
-    """``under_any`` remembered: a community has a few dozen accounts, and every rule asks
-    this of every leg of every transaction (a fold over 100k entries asks it millions of
-    times)."""
-    return under_any(account, parents)
+def under_any(account: str, parents: tuple[str, ...]) -> bool:
+    """``account`` is under one of ``parents``. Remembered: a community has a few dozen
+    accounts, and the rules ask this of every leg of every transaction (a fold over 100k
+    entries asks it millions of times)."""
+    return any(under(account, parent) for parent in parents)
 
 
 def net(txn: Txn, *parents: str) -> Decimal:
     """The net amount ``txn`` posts to ``parents`` and their sub-accounts (debit positive)."""
     total = ZERO
     for leg in txn.legs:
-        if _under_any(leg.account, parents):
+        if under_any(leg.account, parents):
             total += leg.amount
     return total
 

@@ -214,3 +214,24 @@ def test_clock_decides_what_the_future_is(books: Books, community: str) -> None:
         journal.post(books=books, slug=community, draft=txn("1.00"), actor="t")
     with freeze_time("2025-03-31 00:30:00+08:00"):
         assert journal.post(books=books, slug=community, draft=txn("1.00"), actor="t").created
+
+
+def test_clean_text_refuses_exactly_the_control_and_bidi_characters() -> None:
+    """The fast pattern in ``clean_text`` agrees with Unicode's own categories for every code
+    point: Cc and Cs refused (tab always allowed, newline where multi-line), and the
+    bidirectional controls refused; everything else kept."""
+    import unicodedata
+
+    from ledger.schemas import _BIDI, clean_text
+
+    for code in range(0x110000):
+        ch = chr(code)
+        bad = unicodedata.category(ch) in {"Cc", "Cs"} or ch in _BIDI
+        for multiline in (True, False):
+            allowed = ch == "\t" or (ch == "\n" and multiline)
+            try:
+                clean_text(ch, max_length=5, multiline=multiline)
+                refused = False
+            except ValueError:
+                refused = True
+            assert refused == (bad and not allowed), (hex(code), multiline)
