@@ -1,6 +1,5 @@
-"""The service: ``create_app(settings)`` and the ``commons`` command line."""
+"""The service: ``create_app(settings)`` (in ``api.app``) and the ``commons`` command line.
 
-from api.app import create_app
-from api.settings import Settings
-
-__all__ = ["Settings", "create_app"]
+Nothing is imported here: every ``commons`` command imports this package, and most of them
+(post, verify, close...) never need FastAPI.
+"""
