@@ -68,6 +68,7 @@ from ledger.models import (
 )
 from ledger.money import from_fen
 from ledger.txn import Txn
+from rules import reserve
 
 __all__ = [
     "Check",
@@ -324,6 +325,7 @@ def statement(*, books: Books, slug: str, period: str) -> Statement:
             )
         txns = [c.txn for c in chained]
         settings = books.rules_file(slug).at(close.end)
+        context = books.rule_context(session, community)
         resolutions = _resolutions(session, community, txns, close)
         schedules = _schedules(session, community, txns, close)
 
@@ -354,18 +356,22 @@ def statement(*, books: Books, slug: str, period: str) -> Statement:
     )
     year = _Sums(txns, date(close.end.year, 1, 1), close.end)
     civil_defence = -during.under(chart.INCOME_CIVIL_DEFENCE)
-    maintenance = next(line for line in uses if line.key == "maintenance")
     figures = Figures(
-        net_common_income=net_income - civil_defence,
-        set_aside=maintenance.amount,
         civil_defence_income=civil_defence,
         ytd_service_income=-year.under(SERVICE_INCOME),
         ytd_manager_share=year.under(chart.COST_MANAGER_SHARE),
         ytd_common_income=-year.under("Income") + year.under(chart.INCOME_CIVIL_DEFENCE),
         ytd_committee=year.under(chart.USE_COMMITTEE),
     )
+    reserve_figures = reserve.figures(
+        context, txns, period=close.period, start=close.start, end=close.end, settings=settings
+    )
     checks = period_checks(
-        settings=settings, figures=figures, closing=closing, resolutions=resolutions
+        settings=settings,
+        reserve_figures=reserve_figures,
+        figures=figures,
+        closing=closing,
+        resolutions=resolutions,
     )
     return Statement(
         slug=community.slug,

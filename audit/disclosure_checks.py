@@ -1,14 +1,10 @@
 """The rule checks printed on a statement, each with the figures that decide it.
 
 They restate, for the owners, the period-end and year-to-date arithmetic of the rules the
-posting path enforces (``rules/``), with the same settings of the rules file in force at the
-period's end: ``reserve_share_min``, ``reserve_comparison`` (``more_than`` | ``at_least``),
-``reserve_condition`` (``always`` | ``fund_below_floor``), ``fund_floor_share``,
-``fund_initial_amount``, ``fund_balance``, ``manager_share_max``, ``committee_share_max``,
-``civil_defence_owned``. A rules file without them gets the defaults below (Shanghai's).
+posting path enforces (``rules/``), with the settings of the rules file in force at the
+period's end. The reserve check takes its figures from :func:`rules.reserve.figures`, the very
+computation that allowed the period to close, so the statement and the close cannot disagree.
 
-- net common income: the period's income, civil-defence parking excluded, less the manager's
-  share and direct costs (民法典 art. 282);
 - the manager's share and the committee's expenses: year to date at the period's end, against
   the service income (4301) and the common income of the same months, as the rules fold them.
 """
@@ -21,14 +17,10 @@ from typing import Any
 
 from audit.disclosure_model import Check, Funds, ResolutionLine
 from ledger.money import FEN, quantize
+from rules.reserve import Reserve
 
 DEFAULTS: dict[str, Any] = {
-    "reserve_share_min": Decimal("0.50"),
-    "reserve_comparison": "more_than",
     "reserve_condition": "always",
-    "fund_floor_share": Decimal("0.30"),
-    "fund_initial_amount": Decimal("0.00"),
-    "fund_balance": Decimal("0.00"),
     "manager_share_max": Decimal("0.30"),
     "committee_share_max": Decimal("0.10"),
     "civil_defence_owned": False,
@@ -39,8 +31,6 @@ DEFAULTS: dict[str, Any] = {
 class Figures:
     """What the checks read from the books."""
 
-    net_common_income: Decimal  # the period's
-    set_aside: Decimal  # the period's top-up of the maintenance fund (5101-03)
     civil_defence_income: Decimal  # the period's
     ytd_service_income: Decimal  # 4301, 1 January to the period's end
     ytd_manager_share: Decimal  # 5101-01, same months
@@ -65,21 +55,16 @@ def _money(value: Decimal) -> str:
     return f"{value:f}"
 
 
-def reserve(settings: Any, figures: Figures) -> Check:
+def reserve(found: Reserve, settings: Any) -> Check:
     """By the close, enough of the period's net common income was set aside for the
     maintenance fund (上海 art. 51: more than 50%; 北京 art. 74: at least 50% while the fund is
     under its floor). The required amount is the least fen amount that satisfies the rule."""
-    share_min = Decimal(str(_get(settings, "reserve_share_min")))
-    more_than = _get(settings, "reserve_comparison") == "more_than"
-    below_floor = Decimal(str(_get(settings, "fund_balance"))) < Decimal(
-        str(_get(settings, "fund_floor_share"))
-    ) * Decimal(str(_get(settings, "fund_initial_amount")))
-    applies = _get(settings, "reserve_condition") == "always" or below_floor
-    beijing = not more_than or _get(settings, "reserve_condition") == "fund_below_floor"
-    net = figures.net_common_income
+    more_than = found.comparison == "more_than"
+    beijing = not more_than or _get(settings, "reserve_condition") == "fund_below"
+    net = found.net_income
     required = Decimal("0.00")
-    if applies and net > 0:
-        exact = net * share_min
+    if found.applies and net > 0:
+        exact = net * found.share
         required = (
             exact.quantize(FEN, rounding=ROUND_FLOOR) + FEN
             if more_than
@@ -89,12 +74,12 @@ def reserve(settings: Any, figures: Figures) -> Check:
         rule="reserve",
         name_zh="补充专项维修资金比例",
         name_en="Share set aside for the maintenance fund",
-        ok=figures.set_aside >= required,
+        ok=found.shortfall <= 0,
         figures={
             "net_income": _money(net),
-            "set_aside": _money(figures.set_aside),
-            "share": _pct(_share(figures.set_aside, net)),
-            "required": ("> " if more_than else "≥ ") + _pct(share_min) if applies else "—",
+            "set_aside": _money(found.set_aside),
+            "share": _pct(_share(found.set_aside, net)),
+            "required": ("> " if more_than else "≥ ") + _pct(found.share) if found.applies else "—",
             "required_amount": _money(required),
         },
         source="北京物业管理条例 art. 74" if beijing else "上海住宅物业管理规定 art. 51",
@@ -175,10 +160,15 @@ def cash(closing: Funds) -> Check:
 
 
 def period_checks(
-    *, settings: Any, figures: Figures, closing: Funds, resolutions: list[ResolutionLine]
+    *,
+    settings: Any,
+    reserve_figures: Reserve,
+    figures: Figures,
+    closing: Funds,
+    resolutions: list[ResolutionLine],
 ) -> list[Check]:
     return [
-        reserve(settings, figures),
+        reserve(reserve_figures, settings),
         manager_share(settings, figures),
         committee_share(settings, figures),
         civil_defence(settings, figures),

@@ -13,10 +13,10 @@ import subprocess
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from beancount import loader
@@ -30,6 +30,11 @@ from audit import disclosure_render as render
 from ledger import chart, journal
 from ledger.errors import NotFound, StateConflict
 from ledger.models import PeriodClose, Resolution
+from ledger.txn import Leg, Txn
+from rules import reserve as reserve_rule
+from rules.config import Settings as RulesSettings
+from rules.engine import AccountSpec, Context
+from rules.reserve import Reserve
 from tests import disclosure_books as fixture
 
 Q1 = (date(2025, 1, 1), date(2025, 3, 31))
@@ -478,33 +483,57 @@ def test_commons_disclose_writes_each_format(books_dir: fixture.Community_, tmp_
 # --- the checks' arithmetic under other rules files ------------------------------------------
 
 
-def _figures(net: str, set_aside: str) -> disclosure_checks.Figures:
-    zero = Decimal("0.00")
-    return disclosure_checks.Figures(Decimal(net), Decimal(set_aside), zero, zero, zero, zero, zero)
+def _reserve(net: str, set_aside: str, settings: RulesSettings, fund: str = "0.00") -> Reserve:
+    """The reserve figures of 2025Q1 for ``net`` income and ``set_aside`` top-ups, with
+    ``fund`` in the restricted fund before the quarter: computed by the rule itself."""
+
+    def txn(day: date, debit: str, credit: str, amount: str) -> Txn:
+        value = Decimal(amount)
+        legs = (Leg(debit, value), Leg(credit, -value))
+        return Txn(str(day), day, "", "", "income", legs, "treasurer")
+
+    txns = [txn(date(2025, 2, 1), chart.BANK, chart.INCOME_PARKING, net)]
+    if Decimal(set_aside):
+        txns.append(txn(date(2025, 3, 1), chart.USE_MAINTENANCE, chart.BANK, set_aside))
+    if Decimal(fund):
+        txns.append(txn(date(2024, 12, 1), chart.BANK, chart.RESTRICTED, fund))
+    restricted = {chart.RESTRICTED: AccountSpec(chart.RESTRICTED, "3102-01", True)}
+    return reserve_rule.figures(
+        Context("c", restricted),
+        txns,
+        period="2025Q1",
+        start=date(2025, 1, 1),
+        end=date(2025, 3, 31),
+        settings=settings,
+    )
 
 
 def test_reserve_at_least_half_is_met_by_exactly_half() -> None:
     """Beijing art. 74: at least 50% while the fund is under 30% of its initial amount."""
-    beijing = SimpleNamespace(
+    beijing = replace(
+        RulesSettings(),
         reserve_comparison="at_least",
-        reserve_condition="fund_below_floor",
-        fund_initial_amount=Decimal("1000000.00"),
-        fund_balance=Decimal("250000.00"),  # under the 300,000.00 floor: the rule applies
+        reserve_condition="fund_below",
+        maintenance_fund_initial=Decimal("1000000.00"),
     )
-    check = disclosure_checks.reserve(beijing, _figures("1000.01", "500.01"))
+    low = "250000.00"  # under the 300,000.00 floor: the rule applies
+    check = disclosure_checks.reserve(_reserve("1000.01", "500.01", beijing, low), beijing)
     assert check.ok and check.figures["required_amount"] == "500.01"  # ceiling of 500.005
     assert check.figures["required"] == "≥ 50.00%" and check.source == "北京物业管理条例 art. 74"
-    assert not disclosure_checks.reserve(beijing, _figures("1000.01", "500.00")).ok
+    assert not disclosure_checks.reserve(_reserve("1000.01", "500.00", beijing, low), beijing).ok
     # Shanghai's "more than" half: exactly half is not enough
-    assert not disclosure_checks.reserve(SimpleNamespace(), _figures("1000.00", "500.00")).ok
-    assert disclosure_checks.reserve(SimpleNamespace(), _figures("1000.00", "500.01")).ok
+    shanghai = RulesSettings()
+    assert not disclosure_checks.reserve(_reserve("1000.00", "500.00", shanghai), shanghai).ok
+    assert disclosure_checks.reserve(_reserve("1000.00", "500.01", shanghai), shanghai).ok
 
 
 def test_reserve_does_not_apply_above_the_floor() -> None:
-    above = SimpleNamespace(
-        reserve_condition="fund_below_floor",
-        fund_initial_amount=Decimal("1000000.00"),
-        fund_balance=Decimal("400000.00"),
+    above = replace(
+        RulesSettings(),
+        reserve_condition="fund_below",
+        maintenance_fund_initial=Decimal("1000000.00"),
     )
-    check = disclosure_checks.reserve(above, _figures("1000.00", "0.00"))
+    found = _reserve("1000.00", "0.00", above, fund="400000.00")
+    check = disclosure_checks.reserve(found, above)
     assert check.ok and check.figures["required"] == "—"
+    assert reserve_rule.check(found, above) is None  # the close agrees: nothing required
