@@ -207,36 +207,53 @@ class Books:
         caller has locked when it is about to write)."""
         with self._lock:
             state = self._states.get(community.id)
-            stale = (
-                state is None
-                or state.rev != community.rev
-                or state.seq > community.head_seq
-                or state.rules_mtime != self._rules_mtime(community.slug)
-            )
-            if stale:
+            mtime = self._rules_mtime(community.slug)
+            if state is None or state.seq > community.head_seq or state.rules is None:
                 state = self._build_state(session, community)
                 self._states[community.id] = state
-            assert state is not None
+            elif state.rev != community.rev or state.rules_mtime != mtime:
+                self._refresh_facts(session, community, state, mtime)
         if state.seq < community.head_seq:
             with state.lock:
                 for item in self.chained(session, community.id, after_seq=state.seq):
                     state.apply(item.txn, item.hash)
         return state
 
-    def _build_state(self, session: Session, community: Community) -> BookState:
-        accounts = {
+    def _refresh_facts(
+        self, session: Session, community: Community, state: BookState, mtime: float
+    ) -> None:
+        """A resolution, a close, a unit import or an edited rules file changed what the rules
+        *check* against, not what they *fold* (a rule's ``apply`` reads only transactions and
+        the chart; see :class:`rules.engine.Rule`). So the context is swapped in place, the
+        same object every rule holds, instead of refolding the whole journal."""
+        fresh = self.rule_context(session, community)
+        with state.lock:
+            assert state.rules is not None
+            context = state.rules.context
+            context.accounts = fresh.accounts
+            context.config = fresh.config
+            context.resolutions = fresh.resolutions
+            context.closed = fresh.closed
+            state.accounts = self._account_infos(session, community)
+            state.rev = community.rev
+            state.rules_mtime = mtime
+
+    def _account_infos(self, session: Session, community: Community) -> dict[str, AccountInfo]:
+        return {
             a.name: AccountInfo(
                 a.id or 0, a.name, a.code, a.name_zh, a.restricted, a.open_date, a.close_date
             )
             for a in self.accounts(session, community.id)
         }
+
+    def _build_state(self, session: Session, community: Community) -> BookState:
         state = BookState(
             community_id=community.id,
             seq=0,
             head=community.head_hash if community.head_seq == 0 else "",
             rev=community.rev,
             rules_mtime=self._rules_mtime(community.slug),
-            accounts=accounts,
+            accounts=self._account_infos(session, community),
             rules=build_state(self.rule_context(session, community), RULES),
         )
         return state

@@ -3,8 +3,9 @@ and never re-reads the ledger: the chain head, the chart, balances, and the rule
 
 The state remembers the sequence number it reflects. A writer that locks the community row and
 finds the database ahead (another process posted) folds in just the missing entries; a change
-to what the rules depend on (resolutions, closes, the rules file) bumps ``Community.rev`` or the
-rules file's mtime, and the state is rebuilt from the journal once.
+to what the rules check against (resolutions, closes, the rules file) bumps ``Community.rev`` or
+the rules file's mtime, and the rules' context is re-read and swapped in place (the folds stay:
+they never depend on those facts).
 """
 
 from __future__ import annotations

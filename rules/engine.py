@@ -53,6 +53,11 @@ class Context:
 
 
 class Rule(Protocol):
+    """``check`` may read everything in the Context. ``apply`` must fold only what the
+    transactions and the chart say, never the facts or the rules file: when those change (a
+    resolution, a close, an edited rules file) the posting path swaps them in the Context
+    without refolding the journal (``ledger.books.Books._refresh_facts``)."""
+
     name: str
 
     def check(self, txn: Txn) -> list[RuleViolation]: ...
