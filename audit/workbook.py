@@ -5,7 +5,7 @@ The workbook follows what Chinese auditors expect of a ledger export: Chinese he
 codes as text (``1002-01`` must not become a date or a number), amounts as numbers with two
 decimals and thousands separators, dates as dates, the header row frozen, column widths that
 fit CJK text (a CJK character is two columns wide). openpyxl writes the workbook and each
-sheet's header; the data rows are streamed into the sheets as XML (:func:`write_rows`), so a
+sheet's header; the data rows are streamed into the sheets as XML (:func:`write_table`), so a
 year of 100k entries neither sits in memory as cells nor pays openpyxl's cost per cell.
 
 Determinism: openpyxl stamps the workbook with "now" and its zip entries with the local time;
@@ -45,13 +45,19 @@ ZipTime = tuple[int, int, int, int, int, int]
 class FixedTimeZip(zipfile.ZipFile):
     """A zip writer whose every entry carries ``date_time`` and fixed permissions."""
 
-    def __init__(self, file: str | Path | IO[bytes], date_time: ZipTime) -> None:
-        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    def __init__(
+        self, file: str | Path | IO[bytes], date_time: ZipTime, compresslevel: int | None = None
+    ) -> None:
+        super().__init__(
+            file, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=compresslevel
+        )
         self.fixed_time = date_time
 
-    def info(self, name: str) -> zipfile.ZipInfo:
+    def info(self, name: str, *, stored: bool = False) -> zipfile.ZipInfo:
+        """An entry's header; ``stored`` for data already compressed (a workbook)."""
         info = zipfile.ZipInfo(name, self.fixed_time)
-        info.compress_type = zipfile.ZIP_DEFLATED
+        info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+        info._compresslevel = self.compresslevel  # type: ignore[attr-defined]
         info.external_attr = 0o644 << 16
         return info
 
@@ -263,7 +269,9 @@ class WorkbookWriter:
         skeleton = path.with_suffix(".skeleton.xlsx")
         ExcelWriter(self.workbook, FixedTimeZip(skeleton, zip_time)).save()
         sheets = {f"xl/worksheets/sheet{i}.xml": t for i, t in enumerate(self.tables, start=1)}
-        with zipfile.ZipFile(skeleton) as source, FixedTimeZip(path, zip_time) as target:
+        # The fastest deflate for the sheets: 320 MB of XML for a year of 100k entries, which
+        # level 1 packs in a third of the default's time to a quarter more bytes.
+        with zipfile.ZipFile(skeleton) as source, FixedTimeZip(path, zip_time, 1) as target:
             for name in source.namelist():
                 data = source.read(name)
                 if name not in sheets:
