@@ -114,14 +114,14 @@ def activity_figures(snap: Snapshot, root: str) -> list[tuple[Group, int, int]]:
     """Per first-level account under ``root``: (group, unrestricted, restricted) movement in
     the period, signed so that income and expenses are both positive."""
     sign = -1 if root == "Income" else 1
-    moved = movements(snap)
+    moved = {name: sum(fen for _item, fen in items) for name, items in movements(snap).items()}
     out = []
     for group in groups(snap, root):
         free = held = 0
-        for name, items in moved.items():
+        for name, total in moved.items():
             if group_of(name) != group:
                 continue
-            amount = sign * sum(fen for _item, fen in items)
+            amount = sign * total
             account = snap.accounts.get(name)
             if account is not None and account.restricted:
                 held += amount

@@ -5,7 +5,7 @@ The workbook follows what Chinese auditors expect of a ledger export: Chinese he
 codes as text (``1002-01`` must not become a date or a number), amounts as numbers with two
 decimals and thousands separators, dates as dates, the header row frozen, column widths that
 fit CJK text (a CJK character is two columns wide). openpyxl writes the workbook and each
-sheet's header; the data rows are streamed into the sheets as XML (:func:`write_rows`), so a
+sheet's header; the data rows are streamed into the sheets as XML (:func:`write_table`), so a
 year of 100k entries neither sits in memory as cells nor pays openpyxl's cost per cell.
 
 Determinism: openpyxl stamps the workbook with "now" and its zip entries with the local time;
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import zipfile
 from collections.abc import Sequence
@@ -33,7 +34,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from audit.tables import Table, Value
-from ledger.money import fmt
+from ledger.money import FEN, fmt
 
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -44,13 +45,19 @@ ZipTime = tuple[int, int, int, int, int, int]
 class FixedTimeZip(zipfile.ZipFile):
     """A zip writer whose every entry carries ``date_time`` and fixed permissions."""
 
-    def __init__(self, file: str | Path | IO[bytes], date_time: ZipTime) -> None:
-        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    def __init__(
+        self, file: str | Path | IO[bytes], date_time: ZipTime, compresslevel: int | None = None
+    ) -> None:
+        super().__init__(
+            file, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=compresslevel
+        )
         self.fixed_time = date_time
 
-    def info(self, name: str) -> zipfile.ZipInfo:
+    def info(self, name: str, *, stored: bool = False) -> zipfile.ZipInfo:
+        """An entry's header; ``stored`` for data already compressed (a workbook)."""
         info = zipfile.ZipInfo(name, self.fixed_time)
-        info.compress_type = zipfile.ZIP_DEFLATED
+        info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+        info._compresslevel = self.compresslevel  # type: ignore[attr-defined]
         info.external_attr = 0o644 << 16
         return info
 
@@ -87,27 +94,6 @@ def cell_text(value: Value) -> str:
     return str(value)
 
 
-def write_csv(table: Table, out: IO[bytes]) -> list[int]:
-    """Write ``table`` as UTF-8 CSV with a BOM; return each column's widest display width."""
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-    writer = csv.writer(text, lineterminator="\r\n")
-    headers = [c.header for c in table.columns]
-    writer.writerow(headers)
-    widths = [display_width(h) for h in headers]
-    for row in table.rows():
-        cells = [cell_text(v) for v in row]
-        writer.writerow(cells)
-        for index, cell in enumerate(cells):
-            if 2 * len(cell) + len(cell) // 3 <= widths[index]:
-                continue  # cannot be wider than the widest so far
-            width = display_width(cell) + (len(cell) // 3 if isinstance(row[index], Decimal) else 0)
-            if width > widths[index]:
-                widths[index] = width
-    text.flush()
-    text.detach()
-    return widths
-
-
 def _style_ids(ws: Any, table: Table) -> list[int]:
     """The workbook's style index for each column's kind (registered with openpyxl, so its
     styles part carries the number formats)."""
@@ -127,82 +113,174 @@ def _style_ids(ws: Any, table: Table) -> list[int]:
 
 #: XML 1.0 forbids most control characters; the books refuse them, this is the last guard.
 _NOT_XML = {c: None for c in range(32) if c not in (9, 10, 13)}
+_HAS_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]").search
+_NEEDS_ESCAPE = re.compile("[&<>]").search
 _EPOCH = date(1899, 12, 30)
 
 
-def _cell_xml(ref: str, value: Value, style: int) -> str:
+def _cell(ref: str, value: Value, style: int) -> tuple[str, str]:
+    """A value as (CSV text, sheet cell XML); any type, as the fast path in
+    :func:`write_table` would write it."""
     s = f' s="{style}"' if style else ""
+    text = cell_text(value)
     if isinstance(value, Decimal):
-        return f'<c r="{ref}"{s}><v>{fmt(value)}</v></c>'
+        return text, f'<c r="{ref}"{s}><v>{text}</v></c>'
     if isinstance(value, int):
-        return f'<c r="{ref}"{s}><v>{value}</v></c>'
+        return text, f'<c r="{ref}"{s}><v>{value}</v></c>'
     if isinstance(value, date):
-        return f'<c r="{ref}"{s}><v>{(value - _EPOCH).days}</v></c>'
-    text = escape(str(value).translate(_NOT_XML))
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+        return text, f'<c r="{ref}"{s}><v>{(value - _EPOCH).days}</v></c>'
+    xml = escape(str(value).translate(_NOT_XML))
+    return text, f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{xml}</t></is></c>'
 
 
-def write_rows(table: Table, styles: list[int], out: IO[bytes]) -> None:
-    """The table's rows as ``<row>`` elements from row 2 on, as openpyxl would write them in
-    write-only mode (numbers, date serials, inline strings), at a tenth of the cost."""
-    letters = [get_column_letter(i) for i in range(1, len(table.columns) + 1)]
-    batch: list[str] = []
+def write_table(
+    table: Table, out: IO[bytes], sheet: IO[bytes] | None = None, styles: list[int] | None = None
+) -> list[int]:
+    """Write ``table`` as UTF-8 CSV with a BOM to ``out`` and, with ``sheet``, its rows as the
+    ``<row>`` elements of a worksheet from row 2 on (numbers, date serials and inline strings,
+    as openpyxl writes them in write-only mode, at a tenth of the cost) to ``sheet``; return
+    each column's widest display width.
+
+    One pass over the rows: each value is formatted once for both files (an amount's text is
+    the CSV cell and the sheet's ``<v>``), the common types dispatched on their exact type."""
+    count = len(table.columns)
+    styles = styles or [0] * count
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    headers = [c.header for c in table.columns]
+    writer.writerow(headers)
+    widths = [display_width(h) for h in headers]
+    letters = [get_column_letter(i) for i in range(1, count + 1)]
+    attrs = [f' s="{style}"' if style else "" for style in styles]
+    columns = list(zip(range(count), letters, attrs, strict=True))
+    xml: list[str] = []
+    out.write("\ufeff".encode())
     for number, row in enumerate(table.rows(), start=2):
-        cells = "".join(
-            _cell_xml(f"{letter}{number}", value, style)
-            for letter, value, style in zip(letters, row, styles, strict=True)
-            if value is not None
-        )
-        batch.append(f'<row r="{number}">{cells}</row>')
-        if len(batch) == 1000:
-            out.write("".join(batch).encode("utf-8"))
-            batch = []
-    out.write("".join(batch).encode("utf-8"))
-
-
-def write_workbook(
-    tables: Sequence[tuple[Table, list[int]]], path: Path, *, when: datetime, zip_time: ZipTime
-) -> None:
-    """Every table as a sheet of one workbook at ``path``; ``when`` (naive UTC) stamps it.
-
-    openpyxl writes the workbook: properties, styles, each sheet with its frozen, styled
-    header row and column widths. The data rows are then streamed into each sheet's
-    ``<sheetData>`` by :func:`write_rows` (openpyxl spends ~20 µs a cell; a year's journal
-    and ledger are millions of cells)."""
-    wb = Workbook(write_only=True)
-    wb.properties.creator = "commons-ledger"
-    wb.properties.lastModifiedBy = "commons-ledger"
-    wb.properties.created = when
-    wb.properties.modified = when
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    centre = Alignment(horizontal="center", vertical="center")
-    styles: list[list[int]] = []
-    for table, widths in tables:
-        ws = wb.create_sheet(title=table.title)
-        ws.freeze_panes = "A2"
-        for index, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(index)].width = min(width + 2, MAX_WIDTH)
-        header = []
-        for column in table.columns:
-            cell = WriteOnlyCell(ws, value=column.header)
-            cell.font, cell.fill, cell.alignment = bold, fill, centre
-            header.append(cell)
-        ws.append(header)
-        styles.append(_style_ids(ws, table))
-    skeleton = path.with_suffix(".skeleton.xlsx")
-    ExcelWriter(wb, FixedTimeZip(skeleton, zip_time)).save()
-    sheets = {f"xl/worksheets/sheet{i}.xml": i - 1 for i in range(1, len(tables) + 1)}
-    with zipfile.ZipFile(skeleton) as source, FixedTimeZip(path, zip_time) as target:
-        for name in source.namelist():
-            data = source.read(name)
-            if name not in sheets:
-                target.writestr(name, data)
+        cells: list[str] = []
+        parts: list[str] = []
+        for index, letter, s in columns:
+            value = row[index]
+            kind = type(value)
+            if value is None:
+                cells.append("")
                 continue
-            head, tail = data.split(b"</sheetData>", 1)
-            index = sheets[name]
-            with target.open(target.info(name), "w") as out:
-                out.write(head)
-                write_rows(tables[index][0], styles[index], out)
-                out.write(b"</sheetData>" + tail)
-    skeleton.unlink()
+            if kind is str:
+                cell: str = value  # type: ignore[assignment]
+                if _HAS_NOT_XML(cell):
+                    cell_xml = escape(cell.translate(_NOT_XML))
+                elif _NEEDS_ESCAPE(cell):
+                    cell_xml = escape(cell)
+                else:
+                    cell_xml = cell
+                parts.append(
+                    f'<c r="{letter}{number}"{s} t="inlineStr"><is>'
+                    f'<t xml:space="preserve">{cell_xml}</t></is></c>'
+                )
+            elif kind is Decimal:
+                amount: Decimal = value  # type: ignore[assignment]
+                cell = f"{amount.quantize(FEN):f}"
+                parts.append(f'<c r="{letter}{number}"{s}><v>{cell}</v></c>')
+            elif kind is int:
+                cell = str(value)
+                parts.append(f'<c r="{letter}{number}"{s}><v>{cell}</v></c>')
+            elif kind is date:
+                day: date = value  # type: ignore[assignment]
+                cell, days = day.isoformat(), (day - _EPOCH).days
+                parts.append(f'<c r="{letter}{number}"{s}><v>{days}</v></c>')
+            else:
+                cell, part = _cell(f"{letter}{number}", value, styles[index])
+                parts.append(part)
+            cells.append(cell)
+            if 2 * len(cell) + len(cell) // 3 > widths[index]:  # else not the widest so far
+                width = display_width(cell) + (len(cell) // 3 if kind is Decimal else 0)
+                if width > widths[index]:
+                    widths[index] = width
+        writer.writerow(cells)
+        xml.append(f'<row r="{number}">{"".join(parts)}</row>')
+        if len(xml) == 1000:
+            out.write(text.getvalue().encode("utf-8"))
+            text.seek(0)
+            text.truncate()
+            if sheet is not None:
+                sheet.write("".join(xml).encode("utf-8"))
+            xml = []
+    out.write(text.getvalue().encode("utf-8"))
+    if sheet is not None:
+        sheet.write("".join(xml).encode("utf-8"))
+    return widths
+
+
+class WorkbookWriter:
+    """Every table of an export as a sheet of one workbook, written beside the CSVs.
+
+    Made before the CSVs: openpyxl registers the sheets and their styles (the header's, a
+    number format per column kind), so :meth:`write_csv` knows each column's style index and
+    spools the sheet's rows to a file in ``directory`` while it writes the CSV. :meth:`save`
+    then has openpyxl write the workbook (properties, styles, each sheet with its frozen,
+    styled header row and the column widths the CSVs measured) and splices each sheet's rows
+    into its ``<sheetData>`` (openpyxl spends ~20 µs a cell; a year's journal and ledger are
+    millions of cells). ``when`` (naive UTC) stamps the workbook.
+    """
+
+    def __init__(self, tables: Sequence[Table], directory: Path, *, when: datetime) -> None:
+        self.tables = list(tables)
+        self.directory = directory
+        self.widths: dict[str, list[int]] = {}
+        wb = Workbook(write_only=True)
+        wb.properties.creator = "commons-ledger"
+        wb.properties.lastModifiedBy = "commons-ledger"
+        wb.properties.created = when
+        wb.properties.modified = when
+        bold = Font(bold=True)
+        fill = PatternFill("solid", fgColor="DDEBF7")
+        centre = Alignment(horizontal="center", vertical="center")
+        self.workbook = wb
+        self.sheets: list[tuple[Any, list[WriteOnlyCell]]] = []
+        self.styles: dict[str, list[int]] = {}
+        for table in self.tables:
+            ws = wb.create_sheet(title=table.title)
+            ws.freeze_panes = "A2"
+            header = []
+            for column in table.columns:
+                cell = WriteOnlyCell(ws, value=column.header)
+                cell.font, cell.fill, cell.alignment = bold, fill, centre
+                cell.style_id  # noqa: B018 - registered now, in the order writing it would
+                header.append(cell)
+            self.sheets.append((ws, header))
+            self.styles[table.name] = _style_ids(ws, table)
+
+    def _spool(self, table: Table) -> Path:
+        return self.directory / f"{table.name}.rows.xml"
+
+    def write_csv(self, table: Table, out: IO[bytes]) -> None:
+        """The table as CSV to ``out``; its sheet's rows to the spool."""
+        with open(self._spool(table), "wb") as sheet:
+            self.widths[table.name] = write_table(table, out, sheet, self.styles[table.name])
+
+    def save(self, path: Path, *, zip_time: ZipTime) -> None:
+        for table, (ws, header) in zip(self.tables, self.sheets, strict=True):
+            widths = self.widths.get(table.name)
+            if widths is None:  # not written as CSV: measure it now
+                with open(self._spool(table), "wb") as sheet:
+                    widths = write_table(table, io.BytesIO(), sheet, self.styles[table.name])
+            for index, width in enumerate(widths, start=1):
+                ws.column_dimensions[get_column_letter(index)].width = min(width + 2, MAX_WIDTH)
+            ws.append(header)
+        skeleton = path.with_suffix(".skeleton.xlsx")
+        ExcelWriter(self.workbook, FixedTimeZip(skeleton, zip_time)).save()
+        sheets = {f"xl/worksheets/sheet{i}.xml": t for i, t in enumerate(self.tables, start=1)}
+        # The fastest deflate for the sheets: 320 MB of XML for a year of 100k entries, which
+        # level 1 packs in a third of the default's time to a quarter more bytes.
+        with zipfile.ZipFile(skeleton) as source, FixedTimeZip(path, zip_time, 1) as target:
+            for name in source.namelist():
+                data = source.read(name)
+                if name not in sheets:
+                    target.writestr(name, data)
+                    continue
+                head, tail = data.split(b"</sheetData>", 1)
+                with target.open(target.info(name), "w") as out:
+                    out.write(head)
+                    with open(self._spool(sheets[name]), "rb") as rows:
+                        shutil.copyfileobj(rows, out, 1 << 20)
+                    out.write(b"</sheetData>" + tail)
+        skeleton.unlink()

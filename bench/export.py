@@ -97,9 +97,10 @@ def main() -> None:
         manifest = export_file(books=books, slug=SLUG, period="2025", path=out)
         exporting = time.perf_counter() - began
         size = out.stat().st_size / 1e6
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
             f"export of 2025 ({manifest['entries']:,} entries, {size:.1f} MB zip): "
-            f"{exporting:.1f} s"
+            f"{exporting:.1f} s; peak RSS so far {peak:,.0f} MB"
         )
 
         began = time.perf_counter()
@@ -116,7 +117,10 @@ def main() -> None:
             f"{len(errors)} errors): {loading:.1f} s"
         )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"export / beancount load: {exporting / loading:.2f}; peak RSS {peak:,.0f} MB")
+        print(
+            f"export / beancount load: {exporting / loading:.2f}; "
+            f"peak RSS {peak:,.0f} MB (with the verify and the load)"
+        )
 
 
 if __name__ == "__main__":
