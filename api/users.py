@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -262,11 +263,18 @@ def member_by_token(
     if first.revoked_at is not None or first.disabled:
         return None
     _touch(books, first.token_id, first.last_used_at)
+    membership = None if first.community_id is None else _membership(rows, "community_")
+    return str(first.username), membership
+
+
+def _membership(rows: Sequence[Any], prefix: str = "") -> tuple[Community, frozenset[Role]] | None:
+    """The community (its columns named ``prefix + column``) and the roles held, from rows
+    of a community joined to memberships; None when no role is held."""
     held = frozenset(Role(row.role) for row in rows if row.role in ROLE_NAMES)
-    if first.community_id is None or not held:
-        return str(first.username), None
-    fields = {name: getattr(first, "community_" + name) for name in Community.model_fields}
-    return str(first.username), (Community(**fields), held)
+    if not held:
+        return None
+    fields = {name: getattr(rows[0], prefix + name) for name in Community.model_fields}
+    return Community(**fields), held
 
 
 def _touch(books: Books, token_id: int | None, last: datetime | None) -> None:
@@ -326,13 +334,7 @@ def roles_in(books: Books, username: str, slug: str) -> tuple[Community, frozens
             )
             .where(col(Community.slug) == slug)
         ).all()
-    if not rows:
-        return None
-    held = frozenset(Role(row.role) for row in rows if row.role in ROLE_NAMES)
-    if not held:
-        return None
-    fields = {name: getattr(rows[0], name) for name in Community.model_fields}
-    return Community(**fields), held
+    return _membership(rows)
 
 
 def communities_of(books: Books, username: str) -> list[tuple[str, frozenset[Role]]]:

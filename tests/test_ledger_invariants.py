@@ -71,6 +71,7 @@ class JournalMachine(RuleBasedStateMachine):
         self.pending: list[str] = []
         self.posted: list[str] = []
         self.reversed: set[str] = set()
+        self.refusal: LedgerError | None = None  # the last refused action's error
 
     def teardown(self) -> None:
         self.books.engine.dispose()
@@ -179,8 +180,7 @@ class JournalMachine(RuleBasedStateMachine):
         if self.attempt(periods.close, period=period, actor="chair") is not None:
             event("closed at once")
             return
-        refused = getattr(self, "refusal", None)
-        problems = getattr(refused, "problems", [])
+        problems = self.refusal.problems if self.refusal is not None else []
         shortfall = next((p.details.get("shortfall") for p in problems if p.details), None)
         if not (top_up and shortfall):
             return
