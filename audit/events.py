@@ -11,6 +11,18 @@ from sqlmodel import Session
 from ledger import clock
 from ledger.models import Event
 
+#: The columns of :func:`row` (every column of ``event`` but its key).
+ROW_COLUMNS = (
+    "community_id",
+    "at",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "address",
+    "details",
+)
+
 
 def row(
     *,

@@ -19,7 +19,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
@@ -27,7 +28,7 @@ from audit import events
 from ledger import clock
 from ledger.books import Books, txn_of
 from ledger.chart import CASH_ACCOUNTS
-from ledger.db import writer
+from ledger.db import write_connection, writer
 from ledger.errors import (
     AlreadyReversed,
     Forbidden,
@@ -41,6 +42,7 @@ from ledger.errors import (
 )
 from ledger.models import Community, Entry, Posting
 from ledger.money import CURRENCY, from_fen, to_fen
+from ledger.prepared import Statements, insert_of
 from ledger.projection import ChainedTxn
 from ledger.render import chain_hash, render_txn
 from ledger.schemas import PostingOut, TransactionIn, TransactionOut
@@ -308,6 +310,62 @@ def post_many(
         return _post_many(books, slug, drafts, actor, address, schedules)
 
 
+#: Columns of the rows the posting path inserts (``_new_row``, ``_posting_rows``,
+#: ``_line_rows``): every column but the autoincrement keys.
+ENTRY_COLUMNS = tuple(column.name for column in Entry.__table__.columns)  # type: ignore[attr-defined]
+POSTING_COLUMNS = ("entry_id", "account_id", "position", "amount_fen")
+LINE_COLUMNS = ("entry_id", "unit_id", "area_centi", "amount_fen")
+
+
+def _table(name: str) -> Table:
+    return SQLModel.metadata.tables[name]
+
+
+def _community_for_update() -> Any:
+    table = _table("community")
+    return select(table).where(table.c.slug == bindparam("slug")).with_for_update()
+
+
+def _entry_by_key() -> Any:
+    table = _table("entry")
+    return select(table.c.idempotency_key.label("key"), table.c.id, table.c.request_hash).where(
+        table.c.community_id == bindparam("community_id"),
+        table.c.idempotency_key == bindparam("key"),
+    )
+
+
+def _head_update() -> Any:
+    table = _table("community")
+    return (
+        update(table)
+        .where(table.c.id == bindparam("id"))
+        .values(head_seq=bindparam("head_seq"), head_hash=bindparam("head_hash"))
+    )
+
+
+#: The posting path's statements, run on the driver's cursor (``ledger.prepared``): the same
+#: SQL SQLAlchemy would send, without its per-statement cost. The row dicts built below have
+#: exactly these columns.
+SQL = Statements(
+    community=_community_for_update,
+    entry_by_key=_entry_by_key,
+    head=_head_update,
+    entry=lambda: insert_of(_table("entry"), ENTRY_COLUMNS),
+    posting=lambda: insert_of(_table("posting"), POSTING_COLUMNS),
+    event=lambda: insert_of(_table("event"), events.ROW_COLUMNS),
+    allocationline=lambda: insert_of(_table("allocationline"), LINE_COLUMNS),
+)
+
+
+def _locked_community(connection: Connection, slug: str) -> Community:
+    """The community's row, locked for the write (``FOR UPDATE``; SQLite's ``BEGIN
+    IMMEDIATE`` already holds the database's write lock), as a detached ``Community``."""
+    rows = SQL("community", connection.dialect).rows(connection, {"slug": slug})
+    if not rows:
+        raise NotFound(f"no community {slug!r}")
+    return Community(**rows[0])
+
+
 def _post_many(
     books: Books,
     slug: str,
@@ -321,13 +379,13 @@ def _post_many(
     applied = False
     today, now = clock.today(), clock.now()
     rules_file = books.rules_file(slug)
-    with writer(books.engine) as session, session.no_autoflush:
-        # A detached copy of the locked row: the head is written back with one Core UPDATE.
-        community = books.community_row(session, slug, for_update=True)
+    with write_connection(books.engine) as (connection, session):
+        dialect = connection.dialect
+        community = _locked_community(connection, slug)
         state = books.state(session, community)
         with state.lock:
             try:
-                earlier = _entries_by_key(session, community, drafts)
+                earlier = _entries_by_key(session, connection, community, drafts)
                 in_batch: dict[str, tuple[str, int]] = {}  # key -> (fingerprint, result index)
                 problems: list[Problem] = []
                 violations: list[Problem] = []
@@ -401,19 +459,21 @@ def _post_many(
                 if violations:
                     raise RuleViolations(violations)
                 if entry_rows:
-                    tables = SQLModel.metadata.tables  # Core inserts: no ORM bookkeeping
-                    session.execute(insert(tables["entry"]), entry_rows)
-                    session.execute(insert(tables["posting"]), posting_rows)
-                    session.execute(insert(tables["event"]), event_rows)
+                    SQL("entry", dialect).execute_many(connection, entry_rows)
+                    SQL("posting", dialect).execute_many(connection, posting_rows)
+                    SQL("event", dialect).execute_many(connection, event_rows)
                     if line_rows:
-                        session.execute(insert(tables["allocationline"]), line_rows)
+                        SQL("allocationline", dialect).execute_many(connection, line_rows)
                 if chained:
-                    session.execute(
-                        update(tables["community"])
-                        .where(tables["community"].c.id == community.id)
-                        .values(head_seq=community.head_seq, head_hash=community.head_hash)
+                    SQL("head", dialect).execute(
+                        connection,
+                        {
+                            "id": community.id,
+                            "head_seq": community.head_seq,
+                            "head_hash": community.head_hash,
+                        },
                     )
-                session.commit()
+                connection.commit()  # under the state's lock: the state never runs ahead
             except BaseException:
                 if applied:
                     books.invalidate(community.id)
@@ -424,13 +484,18 @@ def _post_many(
 
 
 def _entries_by_key(
-    session: Session, community: Community, drafts: Sequence[TransactionIn]
+    session: Session, connection: Connection, community: Community, drafts: Sequence[TransactionIn]
 ) -> dict[str, tuple[str, str]]:
     """(entry id, request hash) of entries already stored under the drafts' idempotency
     keys, in one indexed query of plain rows."""
     keys = [d.idempotency_key for d in drafts if d.idempotency_key is not None]
     if not keys:
         return {}
+    if len(keys) == 1:  # one post: the prepared statement
+        rows = SQL("entry_by_key", connection.dialect).rows(
+            connection, {"community_id": community.id, "key": keys[0]}
+        )
+        return {row["key"]: (row["id"], row["request_hash"]) for row in rows}
     found = session.execute(
         select(col(Entry.idempotency_key), col(Entry.id), col(Entry.request_hash))
         .where(col(Entry.community_id) == community.id)
