@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -43,6 +44,7 @@ class Books:
         self._states: dict[str, BookState] = {}
         self._rules_cache: dict[str, tuple[float, rules_config.RulesFile]] = {}
         self._lock = threading.Lock()
+        self._projections: dict[str, Projection] = {}
 
     # --- places -------------------------------------------------------------------------
 
@@ -50,7 +52,11 @@ class Books:
         return self.data_dir / slug
 
     def projection(self, slug: str) -> Projection:
-        return Projection(self.community_dir(slug))
+        """The community's projection writer, one per community (it keeps its lock open)."""
+        projection = self._projections.get(slug)
+        if projection is None:
+            projection = self._projections.setdefault(slug, Projection(self.community_dir(slug)))
+        return projection
 
     def rules_path(self, slug: str) -> Path:
         return self.community_dir(slug) / RULES_FILE
@@ -289,17 +295,26 @@ class Books:
 
     def sync_projection(self, slug: str, items: list[ChainedTxn] | None = None) -> None:
         """Append ``items`` (just committed), catching up or repairing from the database.
-        The database is read only when the file is behind or damaged."""
-        with Session(self.engine) as session:
+        The database is read only when the file is behind or damaged, in one session (one
+        snapshot for a rebuild's header and entries), opened on first use."""
+        with ExitStack() as stack:
+            opened: list[Session] = []
+
+            def session() -> Session:
+                if not opened:
+                    opened.append(stack.enter_context(Session(self.engine)))
+                return opened[0]
 
             def community_id() -> str:
-                return self.community(session, slug).id
+                return self.community(session(), slug).id
 
             self.projection(slug).append(
                 items or [],
-                catch_up=lambda after: list(self.chained(session, community_id(), after_seq=after)),
-                header=lambda: self.header(session, self.community(session, slug)),
-                all_txns=lambda: self.chained(session, community_id()),
+                catch_up=lambda after: list(
+                    self.chained(session(), community_id(), after_seq=after)
+                ),
+                header=lambda: self.header(session(), self.community(session(), slug)),
+                all_txns=lambda: self.chained(session(), community_id()),
             )
 
     def balances(

@@ -14,11 +14,11 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from ledger.render import (
     quote,
@@ -117,23 +117,46 @@ class Projection:
         self.directory = directory
         self.path = directory / LEDGER_FILE
         self.sidecar = directory / SIDECAR
+        # The lock file stays open between appends (no mkdir and open for every post);
+        # threads of this process take the mutex before the flock, since they share it.
+        self._mutex = threading.Lock()
+        self._lock_fd = -1
+        self._lock_pid = 0
+
+    def __del__(self) -> None:
+        if self._lock_fd >= 0 and self._lock_pid == os.getpid():
+            os.close(self._lock_fd)
 
     @contextmanager
-    def _locked(self) -> Iterator[IO[bytes]]:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self.directory / ".ledger.lock", "a+b") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+    def _locked(self) -> Iterator[None]:
+        with self._mutex:
+            fd = self._lock_fd
+            if fd < 0 or self._lock_pid != os.getpid() or os.fstat(fd).st_nlink == 0:
+                # First use, a forked child (it must not share its parent's lock), or the
+                # directory was removed and made again.
+                if fd >= 0 and self._lock_pid == os.getpid():
+                    os.close(fd)
+                self.directory.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.directory / ".ledger.lock", os.O_RDWR | os.O_CREAT, 0o644)
+                self._lock_fd, self._lock_pid = fd, os.getpid()
+            fcntl.flock(fd, fcntl.LOCK_EX)
             try:
-                yield lock
+                yield
             finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _read_state(self) -> tuple[int, int] | None:
         try:
-            state = json.loads(self.sidecar.read_text())
+            fd = os.open(self.sidecar, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            state = json.loads(os.pread(fd, SIDECAR_SIZE, 0))
             return int(state["seq"]), int(state["offset"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
+        finally:
+            os.close(fd)
 
     def _write_state(self, seq: int, offset: int) -> None:
         """Overwrite the sidecar in place with one fixed-size record (padded JSON). A torn
@@ -182,7 +205,10 @@ class Projection:
         file is missing or damaged it is rebuilt."""
         with self._locked():
             state = self._read_state()
-            size = self.path.stat().st_size if self.path.exists() else -1
+            try:
+                size = os.stat(self.path).st_size
+            except FileNotFoundError:
+                size = -1
             if state is None or size < state[1]:
                 self._rebuild_unlocked(header(), all_txns())
                 return
@@ -193,7 +219,7 @@ class Projection:
                 # missing. When another writer already appended ours this reads nothing.
                 pending = list(catch_up(seq))
             if pending:
-                self._write_items(pending, seq, offset)
+                self._write_items(pending, seq, offset, size)
 
     def append_directive(self, text: str) -> None:
         """Append a non-entry directive (a resolution, a period close) after the entries."""
@@ -209,15 +235,18 @@ class Projection:
                 offset = out.tell()
             self._write_state(seq, offset)
 
-    def _write_items(self, items: list[ChainedTxn], seq: int, offset: int) -> None:
-        with open(self.path, "r+b") as out:
-            out.truncate(offset)  # drop whatever a crashed writer left half-written
-            out.seek(offset)
-            for item in items:
-                out.write(("\n" + item.render()).encode("utf-8"))
-                seq = item.txn.seq or seq
-            offset = out.tell()
-        self._write_state(seq, offset)
+    def _write_items(self, items: list[ChainedTxn], seq: int, offset: int, size: int) -> None:
+        text = "".join("\n" + item.render() for item in items).encode("utf-8")
+        fd = os.open(self.path, os.O_WRONLY)
+        try:
+            if size != offset:
+                os.ftruncate(fd, offset)  # drop whatever a crashed writer left half-written
+            view, done = memoryview(text), 0
+            while done < len(text):  # a regular file takes it all at once; loop anyway
+                done += os.pwrite(fd, view[done:], offset + done)
+        finally:
+            os.close(fd)
+        self._write_state(items[-1].txn.seq or seq, offset + len(text))
 
 
 __all__ = [
