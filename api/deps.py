@@ -37,9 +37,11 @@ from ledger.models import Community
 
 __all__ = [
     "AnyMemberDep",
+    "BearerDoc",
     "BooksDep",
     "Member",
     "Role",
+    "authorize",
     "current_username",
     "get_books",
     "member_of",
@@ -139,36 +141,42 @@ bearer_scheme = HTTPBearer(
 BearerDoc = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 
 
+def authorize(request: Request, books: Books, slug: str, wanted: frozenset[Role]) -> Member:
+    """The caller as a ``Member`` of ``slug`` holding one of ``wanted`` (any role when
+    empty); raises 401, 404 or 403. Blocks on the database: call it from a worker thread."""
+    token = _bearer_token(request)
+    if token is not None:  # the common case for programs: one query answers it all
+        found = users.member_by_token(books, token, slug)
+        if found is None:
+            raise _problem(HTTP_401_UNAUTHORIZED, "the token is unknown or revoked", "auth")
+        username, membership = found
+        member = _member(request, membership, username)
+    else:
+        session_user = current_username(request, books)
+        if session_user is None:
+            raise _problem(HTTP_401_UNAUTHORIZED, "log in or send an API token", "auth")
+        username = session_user
+        member = member_of(request, books, slug, username)
+    if member is None:
+        raise _problem(HTTP_404_NOT_FOUND, f"no community {slug!r}", "community")
+    if wanted and not member.roles & wanted:
+        needed = " or ".join(sorted(r.value for r in wanted))
+        raise _problem(
+            HTTP_403_FORBIDDEN,
+            f"this needs the role {needed} in {slug}; {username} holds "
+            + ", ".join(sorted(r.value for r in member.roles)),
+            "role",
+        )
+    return member
+
+
 def require_role(*roles: Role) -> Callable[..., Member]:
     """A dependency answering the caller as a ``Member`` of the path's ``{slug}`` holding one
     of ``roles`` (any role when none are given); 401, 404 or 403 otherwise."""
     wanted = frozenset(roles)
 
     def dependency(slug: str, request: Request, books: BooksDep, _bearer: BearerDoc) -> Member:
-        token = _bearer_token(request)
-        if token is not None:  # the common case for programs: one query answers it all
-            found = users.member_by_token(books, token, slug)
-            if found is None:
-                raise _problem(HTTP_401_UNAUTHORIZED, "the token is unknown or revoked", "auth")
-            username, membership = found
-            member = _member(request, membership, username)
-        else:
-            session_user = current_username(request, books)
-            if session_user is None:
-                raise _problem(HTTP_401_UNAUTHORIZED, "log in or send an API token", "auth")
-            username = session_user
-            member = member_of(request, books, slug, username)
-        if member is None:
-            raise _problem(HTTP_404_NOT_FOUND, f"no community {slug!r}", "community")
-        if wanted and not member.roles & wanted:
-            needed = " or ".join(sorted(r.value for r in wanted))
-            raise _problem(
-                HTTP_403_FORBIDDEN,
-                f"this needs the role {needed} in {slug}; {username} holds "
-                + ", ".join(sorted(r.value for r in member.roles)),
-                "role",
-            )
-        return member
+        return authorize(request, books, slug, wanted)
 
     dependency.__name__ = "require_" + ("_".join(sorted(r.value for r in wanted)) or "member")
     return dependency

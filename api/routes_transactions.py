@@ -13,12 +13,13 @@ from functools import partial
 from http import HTTPStatus
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import and_, or_, select
 from sqlmodel import Session, col
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import BooksDep, Member, Role, require_role
+from api.deps import BearerDoc, BooksDep, Member, Role, authorize, require_role
 from api.errors import ERRORS
 from ledger import clock, journal
 from ledger.errors import LedgerError, Problem, ValidationFailed
@@ -34,6 +35,7 @@ router = APIRouter(prefix="/api/v1/communities/{slug}", tags=["transactions"])
 
 MemberDep = Annotated[Member, Depends(require_role())]
 TreasurerDep = Annotated[Member, Depends(require_role(Role.TREASURER))]
+TREASURER = frozenset({Role.TREASURER})
 ApproverDep = Annotated[Member, Depends(require_role(Role.APPROVER))]
 
 IdempotencyHeader = Annotated[
@@ -155,19 +157,27 @@ def _json(model: BaseModel, status: int, headers: dict[str, str] | None = None) 
     },
     summary="Post a transaction (201 posted, 202 pending approval)",
 )
-def post_transaction(
+async def post_transaction(
     slug: str,
     body: TransactionIn,
+    request: Request,
     books: BooksDep,
-    member: TreasurerDep,
+    _bearer: BearerDoc,
     idempotency_key: IdempotencyHeader = None,
 ) -> Response:
-    draft = _with_key(body, idempotency_key)
-    result = journal.post(
-        books=books, slug=slug, draft=draft, actor=member.username, address=member.address
-    )
-    headers = None if result.created else {"Idempotent-Replayed": "true"}
-    return _json(result.entry, _status_of(result.entry), headers)
+    """``async``, with the role check and the post in one worker thread: as two sync
+    dependencies they took two thread hops, a tenth of the request's time (profiled)."""
+
+    def work() -> Response:
+        member = authorize(request, books, slug, TREASURER)
+        draft = _with_key(body, idempotency_key)
+        result = journal.post(
+            books=books, slug=slug, draft=draft, actor=member.username, address=member.address
+        )
+        headers = None if result.created else {"Idempotent-Replayed": "true"}
+        return _json(result.entry, _status_of(result.entry), headers)
+
+    return await run_in_threadpool(work)
 
 
 @router.post(
@@ -177,16 +187,24 @@ def post_transaction(
     responses={202: {"model": BulkOut, "description": "Posted, some pending approval"}, **ERRORS},
     summary="Post many transactions, all or nothing",
 )
-def post_bulk(slug: str, body: BulkIn, books: BooksDep, member: TreasurerDep) -> Response:
-    results = journal.post_many(
-        books=books,
-        slug=slug,
-        drafts=body.transactions,
-        actor=member.username,
-        address=member.address,
-    )
-    status = 202 if any(r.pending for r in results) else 201
-    return _json(BulkOut.model_construct(transactions=[r.entry for r in results]), status)
+async def post_bulk(
+    slug: str, body: BulkIn, request: Request, books: BooksDep, _bearer: BearerDoc
+) -> Response:
+    """One worker thread for the role check and the post, as for one transaction."""
+
+    def work() -> Response:
+        member = authorize(request, books, slug, TREASURER)
+        results = journal.post_many(
+            books=books,
+            slug=slug,
+            drafts=body.transactions,
+            actor=member.username,
+            address=member.address,
+        )
+        status = 202 if any(r.pending for r in results) else 201
+        return _json(BulkOut.model_construct(transactions=[r.entry for r in results]), status)
+
+    return await run_in_threadpool(work)
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -26,6 +26,7 @@ from ledger.books import Books
 from ledger.db import writer
 from ledger.errors import NotFound, Problem, ValidationFailed
 from ledger.models import ApiToken, Community, Membership, User
+from ledger.prepared import Statements
 
 #: The prefix makes a leaked token recognisable (secret scanners, logs).
 TOKEN_PREFIX = "cl_"
@@ -245,7 +246,8 @@ def _member_query() -> Any:
     )
 
 
-_MEMBER_QUERY = _member_query()
+#: Asked on every bearer request, so run on the driver's cursor (``ledger.prepared``).
+SQL = Statements(member=_member_query)
 
 
 def member_by_token(
@@ -254,26 +256,28 @@ def member_by_token(
     """For a bearer request on ``/communities/{slug}``: the token's username and, if they are
     a member there, the community and their roles, in one query; None for a bad token."""
     with books.engine.connect() as connection:
-        rows = connection.execute(
-            _MEMBER_QUERY, {"slug": slug, "token_hash": hash_token(token)}
-        ).all()
+        rows = SQL("member", connection.dialect).rows(
+            connection, {"slug": slug, "token_hash": hash_token(token)}
+        )
     if not rows:
         return None
     first = rows[0]
-    if first.revoked_at is not None or first.disabled:
+    if first["revoked_at"] is not None or first["disabled"]:
         return None
-    _touch(books, first.token_id, first.last_used_at)
-    membership = None if first.community_id is None else _membership(rows, "community_")
-    return str(first.username), membership
+    _touch(books, first["token_id"], first["last_used_at"])
+    membership = None if first["community_id"] is None else _membership(rows, "community_")
+    return str(first["username"]), membership
 
 
-def _membership(rows: Sequence[Any], prefix: str = "") -> tuple[Community, frozenset[Role]] | None:
+def _membership(
+    rows: Sequence[Mapping[str, Any]], prefix: str = ""
+) -> tuple[Community, frozenset[Role]] | None:
     """The community (its columns named ``prefix + column``) and the roles held, from rows
     of a community joined to memberships; None when no role is held."""
-    held = frozenset(Role(row.role) for row in rows if row.role in ROLE_NAMES)
+    held = frozenset(Role(row["role"]) for row in rows if row["role"] in ROLE_NAMES)
     if not held:
         return None
-    fields = {name: getattr(rows[0], prefix + name) for name in Community.model_fields}
+    fields = {name: rows[0][prefix + name] for name in Community.model_fields}
     return Community(**fields), held
 
 
@@ -334,7 +338,7 @@ def roles_in(books: Books, username: str, slug: str) -> tuple[Community, frozens
             )
             .where(col(Community.slug) == slug)
         ).all()
-    return _membership(rows)
+    return _membership([dict(row._mapping) for row in rows])
 
 
 def communities_of(books: Books, username: str) -> list[tuple[str, frozenset[Role]]]:
