@@ -12,9 +12,12 @@ import importlib
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 
@@ -116,8 +119,12 @@ def create_app(settings: Settings | None = None, *, books: Books | None = None) 
     app.state.settings = settings
     app.state.login_throttle = LoginThrottle()
     errors.install(app)
+    models: list[type[BaseModel]] = []
     for name in ROUTERS:
-        app.include_router(importlib.import_module(name).router)
+        module = importlib.import_module(name)
+        app.include_router(module.router)
+        models += getattr(module, "OPENAPI_MODELS", ())
+    _document_models(app, models)
     app.mount("/fava", FavaMount(books, guard=fava_guard(books)))
     app.add_middleware(
         SessionMiddleware,
@@ -130,6 +137,28 @@ def create_app(settings: Settings | None = None, *, books: Books | None = None) 
     app.add_middleware(BodyLimit, limit=settings.max_body)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _document_models(app: FastAPI, models: list[type[BaseModel]]) -> None:
+    """Add ``models`` to the OpenAPI document's schemas: routes that read their body
+    themselves (a module's ``OPENAPI_MODELS``) refer to them from ``openapi_extra``."""
+    if not models:
+        return
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            _, defs = models_json_schema(
+                [(model, "validation") for model in models],
+                ref_template="#/components/schemas/{model}",
+            )
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for name, schema in defs.get("$defs", {}).items():
+                schemas.setdefault(name, schema)
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def route_table(app: FastAPI) -> list[tuple[str, str]]:

@@ -36,6 +36,7 @@ from ledger.books import Books
 from ledger.models import Community
 
 __all__ = [
+    "BEARER_SCHEME",
     "AnyMemberDep",
     "BearerDoc",
     "BooksDep",
@@ -133,9 +134,10 @@ def _member(
 
 #: Declares the bearer scheme in the OpenAPI document (the "Authorize" button of ``/docs``);
 #: the header itself is read by ``current_username``, which also accepts the session cookie.
+BEARER_SCHEME = "token"
 bearer_scheme = HTTPBearer(
     auto_error=False,
-    scheme_name="token",
+    scheme_name=BEARER_SCHEME,
     description="An API token from `commons user add` or `commons user token`.",
 )
 BearerDoc = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]

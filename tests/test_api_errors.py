@@ -110,3 +110,36 @@ def test_openapi_documents_models_and_error_body(client: TestClient) -> None:
         "ErrorBody"
     )
     assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/transactions", "/transactions/bulk"])
+def test_posting_checks_the_caller_before_the_body(
+    client: TestClient, members: dict[str, Login], path: str
+) -> None:
+    """The posting routes read their body themselves, after the role check: a stranger
+    learns nothing from a bad body, a member without the role is refused for the role."""
+    bad = b'{"date": "2025-'
+    json_headers = {"Content-Type": "application/json"}
+    _assert_problems(client.post(f"{api()}{path}", content=bad, headers=json_headers), 401)
+    viewer = {**members["auditor"].bearer, **json_headers}
+    _assert_problems(client.post(f"{api()}{path}", content=bad, headers=viewer), 403)
+    treasurer = {**members["treasurer"].bearer, **json_headers}
+    detail = _assert_problems(client.post(f"{api()}{path}", content=bad, headers=treasurer), 422)
+    assert detail[0]["rule"] == "json_invalid"
+    extra = client.post(
+        f"{api()}{path}", json={"transactions": [], "surprise": 1}, headers=treasurer
+    )
+    assert {p["field"] for p in _assert_problems(extra, 422)} & {"surprise", "date", "transactions"}
+
+
+def test_posting_routes_document_body_header_and_scheme(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    single = document["paths"]["/api/v1/communities/{slug}/transactions"]["post"]
+    bulk = document["paths"]["/api/v1/communities/{slug}/transactions/bulk"]["post"]
+    for operation, model in ((single, "TransactionIn"), (bulk, "BulkIn")):
+        schema = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": f"#/components/schemas/{model}"}
+        assert operation["security"] == [{"token": []}]
+        assert model in document["components"]["schemas"]
+    assert "PostingIn" in document["components"]["schemas"]
+    assert "Idempotency-Key" in {p["name"] for p in single["parameters"]}
