@@ -208,7 +208,7 @@ def serve(ctx: Ctx, host: str, port: int) -> None:
             click.echo(f"  {slug}: latest disclosure {base}/public/{slug}/disclosures/{period}")
     _print_demo_logins(ctx.books, base)
     sys.stdout.flush()
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
 @main.command()

@@ -126,8 +126,18 @@ class TransactionIn(BaseModel):
     idempotency_key: IdempotencyKey | None = None
 
     def fingerprint_body(self) -> dict[str, Any]:
-        """What makes two requests "the same" for idempotency: everything but the key."""
-        return self.model_dump(mode="json", exclude={"idempotency_key"})
+        """What makes two requests "the same" for idempotency: everything but the key.
+        Equal to ``model_dump(mode="json", exclude={"idempotency_key"})`` (a test keeps it
+        so, since stored request hashes depend on it), built by hand at a tenth the cost."""
+        return {
+            "date": self.date.isoformat(),
+            "payee": self.payee,
+            "narration": self.narration,
+            "kind": self.kind,
+            "postings": [{"account": p.account, "amount": fmt(p.amount)} for p in self.postings],
+            "resolution": self.resolution,
+            "documents": list(self.documents),
+        }
 
 
 class PostingOut(BaseModel):
