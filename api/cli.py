@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -16,6 +17,7 @@ import click
 from pydantic import ValidationError
 
 from api.books import open_books
+from api.heap import collector_paused, freeze_startup
 from api.settings import Settings
 from ledger import journal
 from ledger.books import Books
@@ -133,15 +135,26 @@ def _load_drafts(file: Path) -> list[TransactionIn]:
 @actor_option
 @pass_ctx
 def post(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
-    """Post a transaction from a JSON file, or many (all or nothing) from a .jsonl file."""
+    """Post a transaction from a JSON file, or many (all or nothing) from a .jsonl file.
+    Prints a line per transaction, and on stderr how long reading and posting took."""
+    started = time.perf_counter()
     drafts = _load_drafts(file)
-    with refusals():
+    read = time.perf_counter()
+    with refusals(), collector_paused():
         results = journal.post_many(books=ctx.books, slug=slug, drafts=drafts, actor=actor)
+    posted = time.perf_counter()
+    lines = []
     for result in results:
         entry = result.entry
         state = "pending approval" if result.pending else f"posted as seq {entry.seq}"
         again = "" if result.created else " (already posted with this idempotency key)"
-        click.echo(f"{entry.id} {entry.date} {state}{again}")
+        lines.append(f"{entry.id} {entry.date} {state}{again}\n")
+    click.echo("".join(lines), nl=False)
+    click.echo(
+        f"{len(drafts)} transaction(s): read in {read - started:.2f} s, checked and posted in "
+        f"{posted - read:.2f} s ({len(drafts) / max(posted - read, 1e-9):,.0f} a second)",
+        err=True,
+    )
 
 
 @main.command()
@@ -208,6 +221,7 @@ def serve(ctx: Ctx, host: str, port: int) -> None:
             click.echo(f"  {slug}: latest disclosure {base}/public/{slug}/disclosures/{period}")
     _print_demo_logins(ctx.books, base)
     sys.stdout.flush()
+    freeze_startup()
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 

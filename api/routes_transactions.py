@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import BEARER_SCHEME, BooksDep, Member, Role, authorize, require_role
 from api.errors import ERRORS
+from api.heap import collector_paused
 from ledger import clock, journal
 from ledger.books import Books
 from ledger.errors import LedgerError, Problem, ValidationFailed
@@ -223,13 +224,14 @@ async def post_bulk(slug: str, request: Request) -> Response:
     def work() -> Response:
         member = authorize(request, books, slug, TREASURER)
         body = _body(BulkIn, raw)
-        results = journal.post_many(
-            books=books,
-            slug=slug,
-            drafts=body.transactions,
-            actor=member.username,
-            address=member.address,
-        )
+        with collector_paused():
+            results = journal.post_many(
+                books=books,
+                slug=slug,
+                drafts=body.transactions,
+                actor=member.username,
+                address=member.address,
+            )
         status = 202 if any(r.pending for r in results) else 201
         return _json(BulkOut.model_construct(transactions=[r.entry for r in results]), status)
 

@@ -15,6 +15,7 @@ Only the hot path uses this; everything else speaks SQLAlchemy.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -48,6 +49,13 @@ class Prepared:
             for key in keys
         )
         self.fixed = {binds[k].key: binds[k].value for k in keys if not binds[k].required}
+        # The hot loop of a bulk insert: values picked in one C call, and only the
+        # parameters with a processor (dates and times on SQLite) touched in Python.
+        self._pick = _picker(tuple(key for _, key, _ in self.bind))
+        self._processed = tuple(
+            (index, process) for index, (_, _, process) in enumerate(self.bind) if process
+        )
+        self._names = tuple(name for name, _, _ in self.bind)
         columns = getattr(statement, "selected_columns", None)
         self.columns: tuple[str, ...] = ()
         self.results: tuple[Processor, ...] = ()
@@ -60,15 +68,14 @@ class Prepared:
     def params(self, values: Mapping[str, Any]) -> Any:
         if self.fixed:
             values = {**self.fixed, **values}
+        row = self._pick(values)
+        if self._processed:
+            row = list(row)
+            for index, process in self._processed:
+                row[index] = process(row[index])
         if self.positional:
-            return tuple(
-                values[key] if process is None else process(values[key])
-                for _, key, process in self.bind
-            )
-        return {
-            name: values[key] if process is None else process(values[key])
-            for name, key, process in self.bind
-        }
+            return tuple(row)
+        return dict(zip(self._names, row, strict=True))
 
     def _run(self, cursor: Any, call: Callable[[], Any]) -> Any:
         try:
@@ -116,6 +123,16 @@ class Prepared:
             }
             for row in fetched
         ]
+
+
+def _picker(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Sequence[Any]]:
+    """``values -> (values[k] for k in keys)`` as a tuple, in C for more than one key."""
+    if not keys:
+        return lambda _values: ()
+    if len(keys) == 1:
+        (key,) = keys
+        return lambda values: (values[key],)
+    return operator.itemgetter(*keys)
 
 
 def _cursor(connection: Connection) -> Any:

@@ -73,6 +73,7 @@ def test_jsonl_posts_all_or_nothing(tmp_path: Path) -> None:
     lines.write_text("\n".join(json.dumps(b, ensure_ascii=False) for b in good) + "\n")
     code, out = commons(data, "post", "maple", "--file", str(lines))
     assert code == 0 and out.count("posted as seq") == 3
+    assert "3 transaction(s): read in" in out and "a second)" in out
 
 
 def test_malformed_files_are_refused_with_line_numbers(tmp_path: Path) -> None:
