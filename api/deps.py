@@ -33,7 +33,6 @@ from starlette.status import HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN, HTTP_404
 from api import users
 from api.users import Role
 from ledger.books import Books
-from ledger.models import Community
 
 __all__ = [
     "BEARER_SCHEME",
@@ -124,7 +123,7 @@ def member_of(request: Request, books: Books, slug: str, username: str) -> Membe
 
 
 def _member(
-    request: Request, membership: tuple[Community, frozenset[Role]] | None, username: str
+    request: Request, membership: tuple[users.CommunityRef, frozenset[Role]] | None, username: str
 ) -> Member | None:
     if membership is None:
         return None

@@ -122,6 +122,9 @@ class Projection:
         self._mutex = threading.Lock()
         self._lock_fd = -1
         self._lock_pid = 0
+        #: (inode, size, seq) of the file as this object last appended to it: while the file
+        #: still has that inode and size, nobody else has written, and the sidecar says so.
+        self._known: tuple[int, int, int] | None = None
 
     def __del__(self) -> None:
         if self._lock_fd >= 0 and self._lock_pid == os.getpid():
@@ -158,15 +161,19 @@ class Projection:
         finally:
             os.close(fd)
 
-    def _write_state(self, seq: int, offset: int) -> None:
+    def _write_state(self, seq: int, offset: int, inode: int | None = None) -> None:
         """Overwrite the sidecar in place with one fixed-size record (padded JSON). A torn
-        write cannot parse, and an unreadable sidecar means a rebuild: safe either way."""
+        write cannot parse, and an unreadable sidecar means a rebuild: safe either way.
+        ``inode``: the file just written, remembered with its size (see ``_known``)."""
+        self._known = None
         record = json.dumps({"seq": seq, "offset": offset}).ljust(SIDECAR_SIZE - 1) + "\n"
         fd = os.open(self.sidecar, os.O_WRONLY | os.O_CREAT, 0o644)
         try:
             os.pwrite(fd, record.encode(), 0)
         finally:
             os.close(fd)
+        if inode is not None:
+            self._known = (inode, offset, seq)
 
     def written_seq(self) -> int | None:
         state = self._read_state()
@@ -204,11 +211,16 @@ class Projection:
         or a crash lost a write) the missing entries come from ``catch_up(after_seq)``; if the
         file is missing or damaged it is rebuilt."""
         with self._locked():
-            state = self._read_state()
             try:
-                size = os.stat(self.path).st_size
+                found = os.stat(self.path)
+                size = found.st_size
             except FileNotFoundError:
-                size = -1
+                found, size = None, -1
+            known = self._known
+            if found is not None and known is not None and known[:2] == (found.st_ino, size):
+                state: tuple[int, int] | None = (known[2], size)  # as we left it
+            else:
+                state = self._read_state()
             if state is None or size < state[1]:
                 self._rebuild_unlocked(header(), all_txns())
                 return
@@ -244,9 +256,10 @@ class Projection:
             view, done = memoryview(text), 0
             while done < len(text):  # a regular file takes it all at once; loop anyway
                 done += os.pwrite(fd, view[done:], offset + done)
+            inode = os.fstat(fd).st_ino
         finally:
             os.close(fd)
-        self._write_state(items[-1].txn.seq or seq, offset + len(text))
+        self._write_state(items[-1].txn.seq or seq, offset + len(text), inode)
 
 
 __all__ = [

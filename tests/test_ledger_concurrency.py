@@ -164,3 +164,24 @@ def test_refused_posts_under_concurrency_change_nothing(books: Books) -> None:
 
     assert run_threads(client, 4) == []
     assert_books_sound(books, "maple", 4 * 6)
+
+
+def test_two_writers_taking_turns_keep_the_projection_whole(books: Books, data_dir: Path) -> None:
+    """Each writer remembers the file as it left it and skips reading the sidecar while the
+    file is unchanged; the other's appends change it, so each reads the sidecar and appends
+    after them (a stale memory would still be repaired by the catch-up: nothing is lost)."""
+    create(books=books, slug="maple", name="枫林苑")
+    other = open_books(Settings(data=data_dir))
+    try:
+        for n in range(6):
+            writer = books if n % 2 == 0 else other
+            journal.post(books=writer, slug="maple", draft=txn(f"{n + 1}.00"), actor="t")
+        journal.post(books=books, slug="maple", draft=txn("7.00"), actor="t")
+        journal.post(books=books, slug="maple", draft=txn("8.00"), actor="t")
+    finally:
+        other.engine.dispose()
+    assert_books_sound(books, "maple", 8)
+    text = books.projection("maple").path.read_text(encoding="utf-8")
+    assert [line.strip() for line in text.splitlines() if "  seq: " in line] == [
+        f"seq: {n}" for n in range(1, 9)
+    ]
