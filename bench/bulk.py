@@ -21,6 +21,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--size", type=int, default=1000)
+    parser.add_argument(
+        "--cli-lines",
+        default="10000,50000",
+        help="file sizes for commons post --file (its start-up is paid once a file)",
+    )
     args = parser.parse_args()
     total = args.batches * args.size
     with tempfile.TemporaryDirectory(prefix="commons-bulk-") as tmp:
@@ -43,29 +48,34 @@ def main() -> None:
             process.terminate()
             process.wait()
 
-        lines = Path(tmp) / "many.jsonl"
-        lines.write_text(
-            "\n".join(json.dumps(body(n, f"cli-{n}"), ensure_ascii=False) for n in range(total))
-            + "\n"
-        )
-        started = time.perf_counter()
-        done = subprocess.run(
-            [COMMONS, "--data", str(data), "post", "bench", "--file", str(lines)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        cli_elapsed = time.perf_counter() - started
+        cli_runs = []
+        for size in (int(n) for n in args.cli_lines.split(",")):
+            lines = Path(tmp) / f"many-{size}.jsonl"
+            lines.write_text(
+                "\n".join(
+                    json.dumps(body(n, f"cli-{size}-{n}"), ensure_ascii=False) for n in range(size)
+                )
+                + "\n"
+            )
+            started = time.perf_counter()
+            done = subprocess.run(
+                [COMMONS, "--data", str(data), "post", "bench", "--file", str(lines)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            cli_runs.append((size, time.perf_counter() - started, done.stderr.strip()))
     print(
         f"bulk API: {total} transactions in {args.batches} requests: {api_elapsed:.2f} s, "
         f"{total / api_elapsed:,.0f} txn/s (target: >= 5,000)"
     )
-    print(
-        f"commons post --file .jsonl: {total} transactions: {cli_elapsed:.2f} s, "
-        f"{total / cli_elapsed:,.0f} txn/s including process start (target: >= 5,000)"
-    )
-    print(f"  the command's own account: {done.stderr.strip()}")
+    for size, elapsed, account in cli_runs:
+        print(
+            f"commons post --file .jsonl: {size} transactions: {elapsed:.2f} s, "
+            f"{size / elapsed:,.0f} txn/s including process start (target: >= 5,000)"
+        )
+        print(f"  the command's own account: {account}")
 
 
 if __name__ == "__main__":
