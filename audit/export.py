@@ -24,7 +24,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import queue
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -78,22 +80,45 @@ def software_version() -> str:
 
 
 class _Hashing(io.RawIOBase):
-    """Pass bytes through to ``out`` while counting them and hashing them."""
+    """Pass bytes through to ``out`` while counting them and hashing them, on a thread of
+    its own: hashing, deflating and writing release the GIL, so they run on the second core
+    while the export makes the next rows (they were a quarter of an export's time)."""
 
     def __init__(self, out: IO[bytes]) -> None:
         self.out = out
         self.sha = hashlib.sha256()
         self.size = 0
+        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=32)
+        self._failure: BaseException | None = None
+        self._worker = threading.Thread(target=self._drain, name="export-writer", daemon=True)
+        self._worker.start()
+
+    def _drain(self) -> None:
+        while (chunk := self._chunks.get()) is not None:
+            if self._failure is None:
+                try:
+                    self.sha.update(chunk)
+                    self.out.write(chunk)
+                except BaseException as exc:
+                    self._failure = exc
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
+        if self._failure is not None:
+            raise self._failure
         chunk = bytes(data)
-        self.sha.update(chunk)
         self.size += len(chunk)
-        self.out.write(chunk)
+        self._chunks.put(chunk)
         return len(chunk)
+
+    def finish(self) -> None:
+        """Wait for every chunk to be hashed and written; raise what went wrong there."""
+        self._chunks.put(None)
+        self._worker.join()
+        if self._failure is not None:
+            raise self._failure
 
 
 @dataclass
@@ -106,10 +131,13 @@ class _Package:
         # The workbook is a zip itself: deflating it again costs a second a year for 15%.
         with self.zip.open(self.zip.info(name, stored=name == WORKBOOK), "w") as raw:
             sink = _Hashing(raw)
-            buffered = io.BufferedWriter(sink, 1 << 16)
-            result = fill(buffered)
-            buffered.flush()
-            buffered.detach()
+            try:
+                buffered = io.BufferedWriter(sink, 1 << 20)
+                result = fill(buffered)
+                buffered.flush()
+                buffered.detach()
+            finally:
+                sink.finish()
         self.files[name] = {"bytes": sink.size, "sha256": sink.sha.hexdigest()}
         self.tick(1)
         return result
