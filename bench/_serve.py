@@ -34,6 +34,15 @@ def community_with_token(data: Path, slug: str = "bench") -> str:
     return out.strip().splitlines()[-1]
 
 
+def cpus_of(pid: int) -> str:
+    """The CPUs a process may run on, as Linux lists them (e.g. ``0-1``)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("Cpus_allowed_list:"):
+                return line.split(":", 1)[1].strip()
+    return "?"
+
+
 def body(n: int, key: str) -> dict[str, Any]:
     amount = f"{80 + n % 50}.00"
     day = date(2025, 1, 1) + timedelta(days=n % 365)
@@ -56,12 +65,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(data: Path) -> tuple[subprocess.Popen[bytes], str, float]:
-    """Start the server; returns the process, its URL and the seconds to its first answer."""
+def serve(data: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str, float]:
+    """Start the server (``extra``: more ``serve`` options); returns the process, its URL
+    and the seconds to its first answer."""
     port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
-        [COMMONS, "--data", str(data), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [COMMONS, "--data", str(data), "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -6,6 +6,11 @@ the same two cores as the server) and with the standard library's http.client on
 kept-alive connection (a lean client, so the figure is mostly the server's), a few rounds
 each, keeping the median. Prints the server's CPU time per post too.
 
+Two layouts: server and client free to use both cores, then the server pinned to one CPU
+(``commons serve --cpu 1``) and the client to the other. Pinned, the server's event loop and
+worker thread hand each request over on one core instead of waking the other one, and the
+client no longer competes with them.
+
     .venv/bin/python bench/http_post.py [--posts 2000] [--rounds 3]
 """
 
@@ -21,7 +26,7 @@ import time
 from pathlib import Path
 
 import httpx
-from _serve import body, community_with_token, serve
+from _serve import body, community_with_token, cpus_of, serve
 
 
 def server_cpu(pid: int) -> float:
@@ -79,32 +84,42 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3, help="per client; the median is kept")
     args = parser.parse_args()
+    layouts = [("server and client on both cores", (), None)]
+    if hasattr(os, "sched_setaffinity") and os.cpu_count() and os.cpu_count() >= 2:  # type: ignore[operator]
+        layouts.append(("server on CPU 1 (serve --cpu 1), client on CPU 0", ("--cpu", "1"), 0))
+    own_cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     with tempfile.TemporaryDirectory(prefix="commons-http-") as tmp:
         data = Path(tmp) / "data"
         token = community_with_token(data)
-        process, url, _ = serve(data)
-        try:
-            run_httpx(url, token, 50, "warm")  # state built, connections open
-            print(
-                f"HTTP, one client, one transaction at a time, {args.posts} posts a round, "
-                f"{args.rounds} rounds (this machine's speed varies; the median round is kept):"
-            )
-            for name, run in (("httpx", run_httpx), ("http.client", run_raw)):
-                rounds = []
-                for r in range(args.rounds):
-                    cpu0, started = server_cpu(process.pid), time.perf_counter()
-                    latencies = run(url, token, args.posts, f"{name}-{r}-")
-                    elapsed = time.perf_counter() - started
-                    rounds.append(
-                        (args.posts / elapsed, latencies, elapsed, server_cpu(process.pid) - cpu0)
-                    )
-                rounds.sort(key=lambda item: item[0])
-                print(f"    {name} rounds: " + ", ".join(f"{rate:,.0f}/s" for rate, *_ in rounds))
-                _, latencies, elapsed, cpu = rounds[len(rounds) // 2]
-                report(name, latencies, elapsed, cpu)
-        finally:
-            process.terminate()
-            process.wait()
+        for layout, options, client_cpu in layouts:
+            process, url, _ = serve(data, *options)
+            if client_cpu is not None:
+                os.sched_setaffinity(0, {client_cpu})
+            try:
+                run_httpx(url, token, 50, "warm")  # state built, connections open
+                print(
+                    f"HTTP, one client, one transaction at a time, {args.posts} posts a round, "
+                    f"{args.rounds} rounds, the median kept; {layout} "
+                    f"(server CPUs: {cpus_of(process.pid)}):"
+                )
+                for name, run in (("httpx", run_httpx), ("http.client", run_raw)):
+                    rounds = []
+                    for r in range(args.rounds):
+                        cpu0, started = server_cpu(process.pid), time.perf_counter()
+                        latencies = run(url, token, args.posts, f"{layout[:6]}-{name}-{r}-")
+                        elapsed = time.perf_counter() - started
+                        cpu = server_cpu(process.pid) - cpu0
+                        rounds.append((args.posts / elapsed, latencies, elapsed, cpu))
+                    rounds.sort(key=lambda item: item[0])
+                    listed = ", ".join(f"{rate:,.0f}/s" for rate, *_ in rounds)
+                    print(f"    {name} rounds: {listed}")
+                    _, latencies, elapsed, cpu = rounds[len(rounds) // 2]
+                    report(name, latencies, elapsed, cpu)
+            finally:
+                process.terminate()
+                process.wait()
+                if own_cpus is not None:
+                    os.sched_setaffinity(0, own_cpus)
 
 
 if __name__ == "__main__":
