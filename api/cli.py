@@ -146,10 +146,9 @@ def post(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
         posted = time.perf_counter()
     lines = []
     for result in results:
-        entry = result.entry
-        state = "pending approval" if result.pending else f"posted as seq {entry.seq}"
+        state = "pending approval" if result.pending else f"posted as seq {result.seq}"
         again = "" if result.created else " (already posted with this idempotency key)"
-        lines.append(f"{entry.id} {entry.date} {state}{again}\n")
+        lines.append(f"{result.id} {result.date} {state}{again}\n")
     click.echo("".join(lines), nl=False)
     click.echo(
         f"{len(drafts)} transaction(s): read in {read - started:.2f} s, checked and posted in "

@@ -14,7 +14,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -57,17 +57,59 @@ Schedule = list[tuple[int, int, int]]
 ALWAYS_APPROVED = frozenset({"dividend", "subsidy", "upgrade"})
 
 
-@dataclass(frozen=True)
 class Posted:
     """The outcome of a post: the entry, and whether this call created it (``False`` when an
-    idempotency key replayed an earlier result)."""
+    idempotency key replayed an earlier result).
 
-    entry: TransactionOut
-    created: bool
+    A post this call made keeps its row and legs and builds the response model on first use
+    of ``entry``: the command line prints only ``id``, ``date``, ``seq`` and ``status``, and
+    building 50,000 models it never serialises was a tenth of a bulk post (measured)."""
+
+    __slots__ = ("_entry", "_legs", "_row", "created")
+
+    def __init__(
+        self,
+        entry: TransactionOut | None,
+        created: bool,
+        *,
+        row: dict[str, Any] | None = None,
+        legs: Sequence[Leg] = (),
+    ) -> None:
+        if entry is None and row is None:
+            raise ValueError("a Posted needs its entry or its row")
+        self._entry, self._row, self._legs, self.created = entry, row, legs, created
+
+    @property
+    def entry(self) -> TransactionOut:
+        if self._entry is None:
+            assert self._row is not None
+            self._entry = _out(self._row, self._legs)
+        return self._entry
+
+    def _field(self, name: str) -> Any:
+        return getattr(self._entry, name) if self._row is None else self._row[name]
+
+    @property
+    def id(self) -> str:
+        return str(self._field("id"))
+
+    @property
+    def date(self) -> date:
+        value: date = self._field("date")
+        return value
+
+    @property
+    def seq(self) -> int | None:
+        value: int | None = self._field("seq")
+        return value
+
+    @property
+    def status(self) -> str:
+        return str(self._field("status"))
 
     @property
     def pending(self) -> bool:
-        return self.entry.status == "pending"
+        return self.status == "pending"
 
 
 # --- checks --------------------------------------------------------------------------------
@@ -240,7 +282,7 @@ def _chain(community: Community, txn: Txn, now: datetime) -> tuple[ChainedTxn, d
         "status": "posted",
         "posted_at": now,
     }
-    return ChainedTxn(txn, prev, digest), fields
+    return ChainedTxn(txn, prev, digest, text), fields
 
 
 def _write_posted(session: Session, community: Community, entry: Entry, txn: Txn) -> ChainedTxn:
@@ -453,7 +495,7 @@ def _post_many(
                             },
                         )
                     )
-                    results.append(Posted(_out(row, txn.legs), created=True))
+                    results.append(Posted(None, created=True, row=row, legs=txn.legs))
                 if problems:
                     raise ValidationFailed(problems)
                 if violations:

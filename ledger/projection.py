@@ -27,6 +27,7 @@ from ledger.render import (
     render_open,
     render_projected,
     render_txn,
+    with_chain,
 )
 from ledger.txn import Txn
 
@@ -41,9 +42,13 @@ class ChainedTxn:
     txn: Txn
     prev_hash: str
     hash: str
+    #: The canonical text (``render_txn``), when the writer has just rendered it to hash it.
+    text: str | None = None
 
     def render(self) -> str:
-        return render_projected(self.txn, self.prev_hash, self.hash)
+        if self.text is None:
+            return render_projected(self.txn, self.prev_hash, self.hash)
+        return with_chain(self.text, len(self.txn.legs), self.prev_hash, self.hash)
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,15 @@ def render_projected(txn: Txn, prev_hash: str, hash_: str) -> str:
     return "\n".join([head, *_meta_lines(txn), *chain, *_posting_lines(txn.legs)]) + "\n"
 
 
+def with_chain(text: str, legs: int, prev_hash: str, hash_: str) -> str:
+    """``render_projected`` from the canonical text already rendered (``render_txn``) and
+    its number of legs: the chain links go before the postings, as there."""
+    lines = text.split("\n")  # the last item is the empty string after the final newline
+    cut = len(lines) - 1 - legs
+    chain = [f"  prev-hash: {quote(prev_hash)}", f"  hash: {quote(hash_)}"]
+    return "\n".join([*lines[:cut], *chain, *lines[cut:]])
+
+
 def _meta_str(meta: dict[str, Any], key: str) -> str | None:
     value = meta.get(key)
     return None if value is None else str(value)

@@ -235,3 +235,21 @@ def test_clean_text_refuses_exactly_the_control_and_bidi_characters() -> None:
             except ValueError:
                 refused = True
             assert refused == (bad and not allowed), (hex(code), multiline)
+
+
+def test_posted_answers_from_its_row_as_its_entry_does(books: Books, community: str) -> None:
+    """A fresh post's summary comes from its row (the CLI prints it for thousands) and its
+    response model is built on demand; a replay answers from the stored entry. Both agree."""
+    fresh = journal.post(books=books, slug=community, draft=txn("12.34", key="k-p"), actor="t")
+    again = journal.post(books=books, slug=community, draft=txn("12.34", key="k-p"), actor="t")
+    assert (fresh.created, again.created) == (True, False)
+    for result in (fresh, again):
+        entry = result.entry
+        assert (result.id, result.date, result.seq, result.status, result.pending) == (
+            entry.id,
+            entry.date,
+            entry.seq,
+            entry.status,
+            False,
+        )
+    assert fresh.entry == again.entry

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from ledger import chart, journal
 from ledger.books import Books
-from ledger.render import parse_entries, render_txn, txn_from_entry
+from ledger.render import parse_entries, render_projected, render_txn, txn_from_entry, with_chain
 from ledger.schemas import TransactionIn
 from ledger.txn import Leg, Txn
 from tests.conftest import txn
@@ -181,3 +181,31 @@ def test_fingerprint_body_is_the_models_json_dump(
     assert journal.fingerprint(draft) == journal.fingerprint(
         draft.model_copy(update={"idempotency_key": "another"})
     )
+
+
+@given(
+    payee=ALLOWED,
+    narration=ALLOWED,
+    legs=st.lists(AMOUNTS, min_size=1, max_size=5),
+    seq=st.none() | st.integers(min_value=1, max_value=10**9),
+    resolution=st.none() | st.sampled_from(["2025-01", 'R "7"\n']),
+)
+@settings(max_examples=200, deadline=None)
+def test_projected_text_from_the_canonical_text_is_render_projected(
+    payee: str, narration: str, legs: list[Decimal], seq: int | None, resolution: str | None
+) -> None:
+    """A fresh post composes its projection text from the canonical text it hashed; that
+    must be exactly what rendering from the fields gives (newlines in text included)."""
+    txn = Txn(
+        id="e-1",
+        seq=seq,
+        date=date(2025, 3, 31),
+        payee=payee,
+        narration=narration,
+        kind="income",
+        legs=tuple(Leg(chart.BANK, amount) for amount in legs),
+        entered_by="t",
+        resolution=resolution,
+    )
+    expected = render_projected(txn, "a" * 64, "b" * 64)
+    assert with_chain(render_txn(txn), len(txn.legs), "a" * 64, "b" * 64) == expected
