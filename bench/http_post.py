@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="per client; the median is kept")
     args = parser.parse_args()
     layouts = [("server and client on both cores", (), None)]
-    if hasattr(os, "sched_setaffinity") and os.cpu_count() and os.cpu_count() >= 2:  # type: ignore[operator]
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
         layouts.append(("server on CPU 1 (serve --cpu 1), client on CPU 0", ("--cpu", "1"), 0))
     own_cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     with tempfile.TemporaryDirectory(prefix="commons-http-") as tmp:

@@ -95,19 +95,6 @@ class Books:
         return community
 
     @staticmethod
-    def community_row(session: Session, slug: str, *, for_update: bool = False) -> Community:
-        """The community's row as a detached ``Community`` (a plain Core select, no identity
-        map): for writers that update the head with their own Core statement."""
-        table = Community.__table__  # type: ignore[attr-defined]
-        query = select(table).where(table.c.slug == slug)
-        if for_update:
-            query = query.with_for_update()
-        row = session.execute(query).first()
-        if row is None:
-            raise NotFound(f"no community {slug!r}")
-        return Community(**row._mapping)
-
-    @staticmethod
     def accounts(session: Session, community_id: str) -> list[Account]:
         query = (
             select(Account)

@@ -52,8 +52,8 @@ class Prepared:
         # The hot loop of a bulk insert: values picked in one C call, and only the
         # parameters with a processor (dates and times on SQLite) touched in Python.
         self._pick = _picker(tuple(key for _, key, _ in self.bind))
-        self._processed = tuple(
-            (index, process) for index, (_, _, process) in enumerate(self.bind) if process
+        self._process_params = _converter(
+            tuple((index, process) for index, (_, _, process) in enumerate(self.bind) if process)
         )
         self._names = tuple(name for name, _, _ in self.bind)
         columns = getattr(statement, "selected_columns", None)
@@ -64,18 +64,16 @@ class Prepared:
             self.results = tuple(
                 c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
             )
-        self._converted = tuple((i, p) for i, p in enumerate(self.results) if p is not None)
+        self._process_row = _converter(
+            tuple((index, process) for index, process in enumerate(self.results) if process)
+        )
 
     def params(self, values: Mapping[str, Any]) -> Any:
         if self.fixed:
             values = {**self.fixed, **values}
-        row = self._pick(values)
-        if self._processed:
-            row = list(row)
-            for index, process in self._processed:
-                row[index] = process(row[index])
+        row = self._process_params(self._pick(values))
         if self.positional:
-            return tuple(row)
+            return row
         return dict(zip(self._names, row, strict=True))
 
     def _run(self, cursor: Any, call: Callable[[], Any]) -> Any:
@@ -117,30 +115,23 @@ class Prepared:
             fetched = cursor.fetchall()
         finally:
             cursor.close()
-        if not self._converted:
-            return [tuple(row) for row in fetched]
-        return list(map(_converter(self._converted), fetched))
+        return list(map(self._process_row, fetched))
 
     def rows(self, connection: Connection, values: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """A query's rows as dicts keyed by column, each value through its result processor."""
-        cursor = _cursor(connection)
-        try:
-            self._run(cursor, lambda: cursor.execute(self.sql, self.params(values)))
-            fetched = cursor.fetchall()
-        finally:
-            cursor.close()
-        columns, results = self.columns, self.results
+        """A query's rows as dicts keyed by column (see :meth:`tuples`)."""
         return [
-            {
-                name: value if process is None else process(value)
-                for name, process, value in zip(columns, results, row, strict=True)
-            }
-            for row in fetched
+            dict(zip(self.columns, row, strict=True)) for row in self.tuples(connection, values)
         ]
 
 
-def _converter(converted: tuple[tuple[int, Callable[[Any], Any]], ...]) -> Callable[[Any], Any]:
-    def convert(row: Any) -> tuple[Any, ...]:
+def _converter(
+    converted: tuple[tuple[int, Callable[[Any], Any]], ...],
+) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """``row -> row`` as a tuple with ``process`` applied at each ``(index, process)``."""
+    if not converted:
+        return tuple
+
+    def convert(row: Sequence[Any]) -> tuple[Any, ...]:
         values = list(row)
         for index, process in converted:
             values[index] = process(values[index])
