@@ -10,12 +10,15 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, select
 from sqlmodel import Session, col
 
+from ledger import nowait
+from ledger.db import is_sqlite, make_loop_engine
 from ledger.errors import NotFound
 from ledger.models import Account, Community, Entry, PeriodClose, Posting, Resolution
 from ledger.money import from_fen
@@ -46,6 +49,24 @@ class Books:
         self._rules_cache: dict[str, tuple[float, rules_config.RulesFile]] = {}
         self._lock = threading.Lock()
         self._projections: dict[str, Projection] = {}
+        #: Whether the server may run a single post on its event loop (``ledger.nowait``):
+        #: on SQLite, where a post is local work; never on PostgreSQL (network round trips).
+        self.posts_on_loop = is_sqlite(engine)
+        self._loop_engine = make_loop_engine(str(engine.url)) if self.posts_on_loop else None
+
+    def current_engine(self) -> Engine:
+        """The engine for the caller: the shared one, or inside ``nowait.no_wait`` (the
+        event loop) the loop's own connection, which fails instead of waiting when another
+        connection holds SQLite's write lock."""
+        if self._loop_engine is None or not nowait.active():
+            return self.engine
+        return self._loop_engine
+
+    def dispose(self) -> None:
+        """Close every pooled connection (the loop's too)."""
+        self.engine.dispose()
+        if self._loop_engine is not None:
+            self._loop_engine.dispose()
 
     # --- places -------------------------------------------------------------------------
 
@@ -179,15 +200,18 @@ class Books:
     def state(self, session: Session, community: Community) -> BookState:
         """The community's state, caught up with the database row ``community`` (which the
         caller has locked when it is about to write)."""
-        with self._lock:
+        with nowait.holding(self._lock, "the books' lock"):
             state = self._states.get(community.id)
             mtime = self._rules_mtime(community.slug)
             if state is None or state.seq > community.head_seq or state.rules is None:
+                nowait.refuse("the community's state is to be built")
                 state = self._build_state(session, community)
                 self._states[community.id] = state
             elif state.rev != community.rev or state.rules_mtime != mtime:
+                nowait.refuse("the community's rules context is to be refreshed")
                 self._refresh_facts(session, community, state, mtime)
         if state.seq < community.head_seq:
+            nowait.refuse("the community's state is behind the journal")
             with state.lock:
                 for item in self.chained(session, community.id, after_seq=state.seq):
                     state.apply(item.txn, item.hash)
@@ -276,14 +300,17 @@ class Books:
             def community_id() -> str:
                 return self.community(session(), slug).id
 
-            self.projection(slug).append(
-                items or [],
-                catch_up=lambda after: list(
-                    self.chained(session(), community_id(), after_seq=after)
-                ),
-                header=lambda: self.header(session(), self.community(session(), slug)),
-                all_txns=lambda: self.chained(session(), community_id()),
-            )
+            try:
+                self.projection(slug).append(
+                    items or [],
+                    catch_up=lambda after: list(
+                        self.chained(session(), community_id(), after_seq=after)
+                    ),
+                    header=lambda: self.header(session(), self.community(session(), slug)),
+                    all_txns=lambda: self.chained(session(), community_id()),
+                )
+            except nowait.WouldBlock:  # on the event loop, after a commit: later, in a thread
+                nowait.defer(partial(self.sync_projection, slug, items))
 
     def balances(
         self, session: Session, community_id: str, as_of: date | None

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
 from audit import events
-from ledger import clock
+from ledger import clock, nowait
 from ledger.books import Books, txn_of
 from ledger.chart import CASH_ACCOUNTS
 from ledger.db import write_connection, writer
@@ -421,11 +421,11 @@ def _post_many(
     applied = False
     today, now = clock.today(), clock.now()
     rules_file = books.rules_file(slug)
-    with write_connection(books.engine) as (connection, session):
+    with write_connection(books.current_engine()) as (connection, session):
         dialect = connection.dialect
         community = _locked_community(connection, slug)
         state = books.state(session, community)
-        with state.lock:
+        with nowait.holding(state.lock, "the community's state"):
             try:
                 earlier = _entries_by_key(session, connection, community, drafts)
                 in_batch: dict[str, tuple[str, int]] = {}  # key -> (fingerprint, result index)

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger import nowait
 from ledger.render import (
     quote,
     render_close,
@@ -137,7 +138,9 @@ class Projection:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        with self._mutex:
+        """The file to ourselves: this process's threads, then other processes (``flock``).
+        Inside ``nowait.no_wait`` either being held raises ``WouldBlock``."""
+        with nowait.holding(self._mutex, "the projection"):
             fd = self._lock_fd
             if fd < 0 or self._lock_pid != os.getpid() or os.fstat(fd).st_nlink == 0:
                 # First use, a forked child (it must not share its parent's lock), or the
@@ -147,7 +150,10 @@ class Projection:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 fd = os.open(self.directory / ".ledger.lock", os.O_RDWR | os.O_CREAT, 0o644)
                 self._lock_fd, self._lock_pid = fd, os.getpid()
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (fcntl.LOCK_NB if nowait.active() else 0))
+            except BlockingIOError:
+                raise nowait.WouldBlock("another process is writing the projection") from None
             try:
                 yield
             finally:
@@ -227,6 +233,7 @@ class Projection:
             else:
                 state = self._read_state()
             if state is None or size < state[1]:
+                nowait.refuse("the projection is to be rebuilt")
                 self._rebuild_unlocked(header(), all_txns())
                 return
             seq, offset = state
@@ -234,6 +241,7 @@ class Projection:
             if not pending or (pending[0].txn.seq or 0) != seq + 1:
                 # Nothing given (a start-up repair), or a gap: the database says what is
                 # missing. When another writer already appended ours this reads nothing.
+                nowait.refuse("the projection is to catch up from the journal")
                 pending = list(catch_up(seq))
             if pending:
                 self._write_items(pending, seq, offset, size)

@@ -71,7 +71,7 @@ def data_dir(tmp_path: Path) -> Path:
 def books(data_dir: Path) -> Iterator[Books]:
     books = open_books(Settings(data=data_dir))
     yield books
-    books.engine.dispose()
+    books.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -83,7 +83,7 @@ def any_books(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Books]
         settings = Settings(data=data_dir, db=request.getfixturevalue("pg_database"))
     books = open_books(settings)
     yield books
-    books.engine.dispose()
+    books.dispose()
 
 
 @pytest.fixture
@@ -129,7 +129,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     create(books=books, slug=SLUG, name="枫林苑")
     create(books=books, slug=OTHER, name="别的小区")
     logins = build_members(books)
-    books.engine.dispose()
+    books.dispose()
     return data, logins
 
 
@@ -144,7 +144,7 @@ def api_settings(tmp_path: Path, template: tuple[Path, dict[str, Login]]) -> Set
 def api_books(api_settings: Settings) -> Iterator[Books]:
     books = open_books(api_settings)
     yield books
-    books.engine.dispose()
+    books.dispose()
 
 
 @pytest.fixture

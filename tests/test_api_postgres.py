@@ -24,6 +24,7 @@ pytestmark = pytest.mark.pg
 def pg_client(tmp_path: Path, pg_database: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
     settings = Settings(data=tmp_path / "data", db=pg_database, secret=SECRET)
     books = open_books(settings)
+    assert not books.posts_on_loop  # network round trips: every post in a worker thread
     create(books=books, slug=SLUG, name="枫林苑")
     tokens = {}
     for role in (Role.TREASURER, Role.APPROVER):
@@ -32,7 +33,7 @@ def pg_client(tmp_path: Path, pg_database: str) -> Iterator[tuple[TestClient, di
         tokens[role.value] = f"Bearer {added.token}"
     with TestClient(create_app(settings, books=books)) as client:
         yield client, tokens
-    books.engine.dispose()
+    books.dispose()
 
 
 def test_post_approve_page_and_balances(pg_client: tuple[TestClient, dict[str, str]]) -> None:

@@ -48,7 +48,7 @@ def _client(community: fixture.Community_) -> PublicClient:
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PublicClient]:
     community = fixture.build(fixture.open_at(tmp_path_factory.mktemp("public")))
     yield _client(community)
-    community.books.engine.dispose()
+    community.books.dispose()
 
 
 def _no_owner(text: str) -> None:
