@@ -7,9 +7,8 @@ kept-alive connection (a lean client, so the figure is mostly the server's), a f
 each, keeping the median. Prints the server's CPU time per post too.
 
 Two layouts: server and client free to use both cores, then the server pinned to one CPU
-(``commons serve --cpu 1``) and the client to the other. Pinned, the server's event loop and
-worker thread hand each request over on one core instead of waking the other one, and the
-client no longer competes with them.
+(``commons serve --cpu 1``) and the client to the other, so the server's wake-ups stay on one
+core and the client no longer competes with it.
 
     .venv/bin/python bench/http_post.py [--posts 2000] [--rounds 3]
 """
