@@ -8,7 +8,6 @@ import asyncio
 import json
 import sqlite3
 import threading
-import time
 from typing import Any
 
 import httpx
@@ -204,51 +203,59 @@ def test_a_post_and_its_replay_are_the_same_either_way(
 # --- a post that would wait goes to a worker thread -------------------------------------------
 
 
-def hold_write_lock(books: Books, seconds: float, held: threading.Event) -> threading.Thread:
-    def hold() -> None:
-        other = sqlite3.connect(str(books.engine.url.database), isolation_level=None)
+class WriteLockHolder(threading.Thread):
+    """Another connection holding SQLite's write lock until ``release`` is set (or 30 s)."""
+
+    def __init__(self, books: Books) -> None:
+        super().__init__()
+        self.path = str(books.engine.url.database)
+        self.held, self.release, self.released = (threading.Event() for _ in range(3))
+        self.timed_out = False
+
+    def run(self) -> None:
+        other = sqlite3.connect(self.path, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")
-        held.set()
-        time.sleep(seconds)
+        self.held.set()
+        self.timed_out = not self.release.wait(timeout=30)
         other.execute("ROLLBACK")
         other.close()
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    return thread
+        self.released.set()
 
 
 def test_a_post_waiting_for_the_write_lock_leaves_the_loop_free(
     app: FastAPI, api_books: Books, members: dict[str, Login]
 ) -> None:
+    """The post finds the lock held, goes to a worker thread and waits there; meanwhile the
+    loop answers a page, which then lets the lock go. Had the post waited on the loop, the
+    page could not have been answered until the holder gave up after 30 s."""
     treasurer = members["treasurer"]
     path = f"{api()}/transactions"
+    holder = WriteLockHolder(api_books)
 
-    async def scenario() -> tuple[httpx.Response, float, float]:
+    async def scenario() -> tuple[httpx.Response, bool]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             warm = await http.post(path, json=txn("1.00", "warm"), headers=treasurer.bearer)
             assert warm.status_code == 201  # state built, token's use recorded
-            held = threading.Event()
-            holder = hold_write_lock(api_books, 0.5, held)
-            await asyncio.to_thread(held.wait)
-            started = time.perf_counter()
+            holder.start()
+            await asyncio.to_thread(holder.held.wait)
 
-            async def post() -> tuple[httpx.Response, float]:
+            async def post() -> tuple[httpx.Response, bool]:
                 response = await http.post(path, json=txn("2.00", "k"), headers=treasurer.bearer)
-                return response, time.perf_counter() - started
+                return response, holder.released.is_set()
 
-            async def page() -> float:
-                await asyncio.sleep(0.05)
+            async def page() -> None:
+                await asyncio.sleep(0.1)  # the post is under way by now
                 response = await http.get("/login")
                 assert response.status_code == 200
-                return time.perf_counter() - started
+                assert not holder.released.is_set()  # answered while the lock was held
+                holder.release.set()
 
-            (posted, post_took), page_took = await asyncio.gather(post(), page())
+            (posted, after_release), _ = await asyncio.gather(post(), page())
             await asyncio.to_thread(holder.join)
-            return posted, post_took, page_took
+            return posted, after_release
 
-    posted, post_took, page_took = asyncio.run(scenario())
+    posted, after_release = asyncio.run(scenario())
+    assert not holder.timed_out
     assert posted.status_code == 201 and posted.json()["seq"] == 2
-    assert post_took >= 0.45  # it waited for the lock, in a worker thread
-    assert page_took < post_took  # meanwhile the loop answered another request
+    assert after_release  # it committed once the other writer let go
