@@ -72,10 +72,9 @@ def make_loop_engine(url: str) -> Engine:
 
 def busy(exc: BaseException) -> bool:
     """Whether ``exc`` is SQLite refusing because another connection holds its lock."""
-    orig = getattr(exc, "orig", exc)
-    return isinstance(orig, sqlite3.OperationalError) and (
-        "locked" in str(orig) or "busy" in str(orig)
-    )
+    orig = getattr(exc, "orig", exc)  # SQLAlchemy wraps the driver's exception
+    code = getattr(orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int = 30000) -> None:
