@@ -44,6 +44,7 @@ run: install demo
 lint: install
 	$(BIN)/ruff check ledger rules audit api tests bench
 	$(BIN)/ruff format --check ledger rules audit api tests bench
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy

@@ -25,9 +25,7 @@ from api import errors
 from api.books import open_books
 from api.deps import current_username, member_of
 from api.fava_mount import FavaMount, Guard, Scope, Send, plain_response
-from api.lane import PostingLane
 from api.middleware import BodyLimit, SecurityHeaders
-from api.routes_transactions import post_transaction
 from api.settings import Settings
 from api.throttle import LoginThrottle
 from ledger.books import Books
@@ -138,8 +136,6 @@ def create_app(settings: Settings | None = None, *, books: Books | None = None) 
     )
     app.add_middleware(BodyLimit, limit=settings.max_body)
     app.add_middleware(SecurityHeaders)
-    # Outermost: a program's single post skips the layers above (``api.lane``).
-    app.add_middleware(PostingLane, endpoint=post_transaction, limit=settings.max_body)
     return app
 
 

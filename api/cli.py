@@ -3,72 +3,20 @@
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from pydantic import ValidationError
 
-from api.books import open_books
-from api.heap import collector_paused, freeze_startup
-from api.settings import Settings
+from api import cli_audit, cli_disclose, cli_periods, cli_rules, cli_users
+from api.cli_common import Ctx, actor_option, pass_ctx, refusals
 from ledger import journal
 from ledger.books import Books
-from ledger.errors import LedgerError
 from ledger.schemas import TransactionIn
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class Ctx:
-    def __init__(self, data: str | None, db: str | None) -> None:
-        overrides: dict[str, Any] = {}
-        if data:
-            overrides["data"] = Path(data)
-        if db:
-            overrides["db"] = db
-        self.settings = Settings(**overrides)
-        self._books: Books | None = None
-
-    @property
-    def books(self) -> Books:
-        if self._books is None:
-            self._books = open_books(self.settings)
-        return self._books
-
-
-pass_ctx = click.make_pass_decorator(Ctx)
-
-
-@contextmanager
-def refusals() -> Iterator[None]:
-    """Print a refusal's problems (not a traceback) and exit 1."""
-    try:
-        yield
-    except LedgerError as exc:
-        click.echo(f"refused ({exc.status.value} {exc.status.phrase}):", err=True)
-        for problem in exc.problems:
-            where = f"[{problem.field}] " if problem.field else ""
-            rule = f"({problem.rule}) " if problem.rule else ""
-            click.echo(f"  - {where}{rule}{problem.message}", err=True)
-        sys.exit(1)
-
-
-def actor_option(func: F) -> F:
-    return click.option(
-        "--as",
-        "actor",
-        default=lambda: os.environ.get("COMMONS_ACTOR") or os.environ.get("USER") or "cli",
-        show_default="$COMMONS_ACTOR or $USER",
-        help="who is acting, for the audit trail",
-    )(func)
 
 
 @click.group()
@@ -87,7 +35,7 @@ def main(ctx: click.Context, data: str | None, db: str | None) -> None:
 @pass_ctx
 def init(ctx: Ctx, slug: str, name: str) -> None:
     """Create a community with the default chart and rules file."""
-    from ledger.community import create
+    from rules.community import create
 
     with refusals():
         create(books=ctx.books, slug=slug, name=name)
@@ -138,12 +86,11 @@ def post(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
     """Post a transaction from a JSON file, or many (all or nothing) from a .jsonl file.
     Prints a line per transaction, and on stderr how long reading and posting took."""
     started = time.perf_counter()
-    with collector_paused():  # a one-shot command: its few cycles are freed when it exits
-        drafts = _load_drafts(file)
-        read = time.perf_counter()
-        with refusals():
-            results = journal.post_many(books=ctx.books, slug=slug, drafts=drafts, actor=actor)
-        posted = time.perf_counter()
+    drafts = _load_drafts(file)
+    read = time.perf_counter()
+    with refusals():
+        results = journal.post_many(books=ctx.books, slug=slug, drafts=drafts, actor=actor)
+    posted = time.perf_counter()
     lines = []
     for result in results:
         state = "pending approval" if result.pending else f"posted as seq {result.seq}"
@@ -192,35 +139,37 @@ def verify(ctx: Ctx, slug: str) -> None:
 def rebuild(ctx: Ctx, slug: str) -> None:
     """Rewrite the projection from the journal."""
     with refusals():
-        seq = ctx.books.rebuild_projection(slug)
-    click.echo(f"rebuilt {ctx.books.projection(slug).path} up to seq {seq}")
+        finding = ctx.books.rebuild_projection(slug)
+    click.echo(f"rebuilt {ctx.books.projection(slug).path} up to seq {finding.head}")
+    if finding.state != "current":
+        click.echo(f"  the file was {finding.describe()}")
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option(
-    "--cpu",
-    type=click.IntRange(min=0),
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     default=None,
-    help="Run on this one CPU (Linux). The event loop and the worker threads then hand "
-    "requests to each other without waking another core: on a small VM one-at-a-time "
-    "posting gets 15-20% faster (bench/http_post.py).",
+    help="the service's log level [default: $COMMONS_LOG_LEVEL or INFO]",
 )
+@click.option("--access-log/--no-access-log", default=None, help="log every request")
 @pass_ctx
-def serve(ctx: Ctx, host: str, port: int, cpu: int | None) -> None:
+def serve(ctx: Ctx, host: str, port: int, log_level: str | None, access_log: bool | None) -> None:
     """The API, the entry page, Fava and the public pages in one process."""
     import uvicorn
 
     from api.app import create_app
+    from api.logs import configure
 
-    if cpu is not None:
-        try:
-            os.sched_setaffinity(0, {cpu})  # threads started from here on inherit it
-        except (AttributeError, OSError) as exc:
-            raise click.UsageError(f"cannot run on CPU {cpu}: {exc}") from None
-
-    app = create_app(ctx.settings, books=ctx.books)
+    settings = ctx.settings
+    if log_level is not None:
+        settings.log_level = log_level.upper()
+    if access_log is not None:
+        settings.access_log = access_log
+    configure(settings.log_level)
+    app = create_app(settings, books=ctx.books)
     base = f"http://{host}:{port}"
     click.echo(f"commons-ledger on {base}/")
     click.echo(f"  API docs: {base}/docs    log in: {base}/login")
@@ -235,8 +184,14 @@ def serve(ctx: Ctx, host: str, port: int, cpu: int | None) -> None:
             click.echo(f"  {slug}: latest disclosure {base}/public/{slug}/disclosures/{period}")
     _print_demo_logins(ctx.books, base)
     sys.stdout.flush()
-    freeze_startup()
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,  # the service's own logging (api.logs) formats uvicorn's lines too
+        log_level=settings.log_level.lower(),
+        access_log=settings.access_log,
+    )
 
 
 @main.command()
@@ -301,13 +256,7 @@ def list_slugs(books: Books) -> list[str]:
         return list(session.exec(select(Community.slug).order_by(Community.slug)))
 
 
-def dump(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2, default=str)
-
-
 # The other parts' commands (users, audit exports, rules, disclosures) register here.
-from api import cli_audit, cli_disclose, cli_periods, cli_rules, cli_users  # noqa: E402
-
 cli_users.register(main)
 cli_audit.register(main)
 cli_disclose.register(main)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from api.cli import Ctx, actor_option, refusals
+from api.cli_common import Ctx, actor_option, refusals
 
 
 @click.command("export")
@@ -25,7 +25,7 @@ from api.cli import Ctx, actor_option, refusals
 def export_command(ctx: Ctx, slug: str, period: str, out: Path, actor: str) -> None:
     """The audit package of PERIOD (2025, 2025Q1 or 2025-01-01..2025-06-30)."""
     from audit.export import FILES_PER_EXPORT, expected_entries, export_file, record_export
-    from audit.period import parse_period
+    from ledger.period import parse_period
 
     with refusals():
         parsed = parse_period(period)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from api.cli import Ctx, pass_ctx, refusals
+from api.cli_common import Ctx, pass_ctx, refusals
 
 
 @click.command()

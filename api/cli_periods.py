@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from api.cli import Ctx, actor_option, refusals
+from api.cli_common import Ctx, actor_option, refusals
 
 
 @click.command("close")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from api.cli import Ctx, actor_option, dump, refusals
+from api.cli_common import Ctx, actor_option, dump, refusals
 
 
 @click.group()

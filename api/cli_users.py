@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from api.cli import Ctx, pass_ctx, refusals
+from api.cli_common import Ctx, pass_ctx, refusals
 from api.users import Role, add_member, issue_token, revoke_tokens
 
 

@@ -15,10 +15,10 @@ from sqlmodel import Session, col
 
 from ledger import chart, clock, journal
 from ledger.books import Books
-from ledger.community import create
 from ledger.models import Community
 from ledger.money import quantize
 from ledger.schemas import PostingIn, TransactionIn
+from rules.community import create
 from rules.periods import close
 
 YEAR = 2025

@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from api.deps import BooksDep, Member, Role, require_role
-from audit.period import parse_period
+from ledger.period import parse_period
 
 router = APIRouter(prefix="/api/v1/communities/{slug}", tags=["audit"])
 

@@ -17,16 +17,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from api.deps import BooksDep, Member, Role
 from api.pages import browser_member, csrf_ok, csrf_token, flash, render, take_flash
-from ledger import chart, clock, journal
+from ledger import chart, clock, journal, reading
 from ledger.errors import LedgerError, Problem
 from ledger.models import Community, Entry
 from ledger.money import AmountError, parse_amount
 from ledger.schemas import TransactionIn
+from ledger.txn import Leg
 
 router = APIRouter(include_in_schema=False)
 
@@ -102,26 +102,10 @@ def _page(
             for a in books.accounts(session, member.community_id)
             if a.close_date is None or a.close_date >= today
         ]
-        pending_rows = list(
-            session.execute(
-                select(Entry)
-                .where(col(Entry.community_id) == member.community_id)
-                .where(col(Entry.status) == "pending")
-                .order_by(col(Entry.date), col(Entry.created_at))
-                .limit(200)
-            ).scalars()
-        )
-        pending = [journal.to_out(e, journal.legs_of(session, e.id)) for e in pending_rows]
-        recent_rows = list(
-            session.execute(
-                select(Entry)
-                .where(col(Entry.community_id) == member.community_id)
-                .where(col(Entry.status) == "posted")
-                .order_by(col(Entry.seq).desc())
-                .limit(10)
-            ).scalars()
-        )
-        recent = [_recent(session, e) for e in recent_rows]
+        pending = reading.pending(session, member.community_id)
+        recent = [
+            _recent(e, legs) for e, legs in reading.latest_posted(session, member.community_id)
+        ]
     return render(
         request,
         "entry.html",
@@ -141,8 +125,7 @@ def _page(
     )
 
 
-def _recent(session: Session, entry: Entry) -> dict[str, Any]:
-    legs = journal.legs_of(session, entry.id)
+def _recent(entry: Entry, legs: list[Leg]) -> dict[str, Any]:
     moved = sum((leg.amount for leg in legs if leg.amount > 0), Decimal("0.00"))
     return {
         "seq": entry.seq,

@@ -13,7 +13,7 @@ from api import users
 from api.deps import SESSION_USER, BooksDep, client_address
 from api.pages import SESSION_CSRF, logged_in, render
 from api.throttle import LoginThrottle
-from audit import events
+from ledger import events
 from ledger.books import Books
 from ledger.db import writer
 

@@ -11,27 +11,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 from http import HTTPStatus
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import and_, or_, select
-from sqlmodel import Session, col
-from starlette.concurrency import run_in_threadpool
+from sqlmodel import Session
 
-from api.deps import BEARER_SCHEME, BooksDep, Member, Role, authorize, require_role
+from api.deps import BooksDep, Member, Role, require_role
 from api.errors import ERRORS
-from api.heap import collector_paused
-from api.inline import inline_or_threaded
-from ledger import clock, journal
-from ledger.books import Books
+from ledger import clock, journal, reading
 from ledger.errors import LedgerError, Problem, ValidationFailed
-from ledger.models import Account, Entry, Posting
-from ledger.money import from_fen
+from ledger.models import Entry
 from ledger.schemas import Money, TransactionIn, TransactionOut, clean_text
-from ledger.txn import Leg
 
 #: ``date`` is also a field name below; annotations use this alias.
 Day = date
@@ -105,44 +96,14 @@ class BadCursor(LedgerError):
 
 # --- posting ---------------------------------------------------------------------------------
 
-#: The posting routes are the hot path, so FastAPI resolves nothing for them but the path:
-#: one worker thread checks the caller (``authorize``), then validates the body (pydantic
-#: straight from the JSON bytes), then posts; a single post runs on the event loop itself
-#: unless it would wait for a lock (``api.inline``). As dependencies and a body parameter this took
-#: two thread hops and FastAPI's parameter machinery, a fifth of a one-transaction request
-#: (profiled). A side effect is the order of refusals: 401/403/404 before a 422, as a client
-#: would expect. The OpenAPI document describes the body, header and bearer scheme as before
-#: (``_posting_doc``); ``api.app`` adds ``OPENAPI_MODELS`` to its components.
-OPENAPI_MODELS: tuple[type[BaseModel], ...] = (TransactionIn, BulkIn)
-
-
-def _posting_doc(body: type[BaseModel], *, key_header: bool) -> dict[str, Any]:
-    schema = {"$ref": f"#/components/schemas/{body.__name__}"}
-    doc: dict[str, Any] = {
-        "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
-        "security": [{BEARER_SCHEME: []}],
-    }
-    if key_header:
-        doc["parameters"] = [
-            {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "required": False,
-                "schema": {"type": "string", "maxLength": 200},
-                "description": "used when the body has no idempotency_key; both and different "
-                "is a 422",
-            }
-        ]
-    return doc
-
-
-def _body(model: type[Body], raw: bytes) -> Body:
-    """The request body as ``model``; a 422 in FastAPI's own shape when it is not one."""
-    try:
-        return model.model_validate_json(raw)
-    except PydanticValidationError as exc:
-        errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
-        raise RequestValidationError(errors, body=raw) from None
+IdempotencyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="used when the body has no idempotency_key; both and different is a 422",
+    ),
+]
 
 
 def _status_of(entry: TransactionOut) -> int:
@@ -175,15 +136,6 @@ def _with_key(body: TransactionIn, header: str | None) -> TransactionIn:
     return body
 
 
-def _json(model: BaseModel, status: int, headers: dict[str, str] | None = None) -> Response:
-    """The answer as JSON bytes straight from the model's serializer: FastAPI would dump the
-    model, re-validate it against the response model and serialize it again (a bulk answer
-    holds hundreds of entries). The route still declares its ``response_model``."""
-    return Response(
-        model.model_dump_json(), status_code=status, media_type="application/json", headers=headers
-    )
-
-
 @router.post(
     "/transactions",
     status_code=201,
@@ -193,22 +145,26 @@ def _json(model: BaseModel, status: int, headers: dict[str, str] | None = None) 
         **ERRORS,
     },
     summary="Post a transaction (201 posted, 202 pending approval)",
-    openapi_extra=_posting_doc(TransactionIn, key_header=True),
 )
-async def post_transaction(slug: str, request: Request) -> Response:
-    books: Books = request.app.state.books
-    raw = await request.body()
-
-    def work() -> Response:
-        member = authorize(request, books, slug, TREASURER)
-        draft = _with_key(_body(TransactionIn, raw), request.headers.get("idempotency-key"))
-        result = journal.post(
-            books=books, slug=slug, draft=draft, actor=member.username, address=member.address
-        )
-        headers = None if result.created else {"Idempotent-Replayed": "true"}
-        return _json(result.entry, _status_of(result.entry), headers)
-
-    return await inline_or_threaded(books, work)
+def post_transaction(
+    slug: str,
+    body: TransactionIn,
+    books: BooksDep,
+    member: TreasurerDep,
+    response: Response,
+    idempotency_key: IdempotencyHeader = None,
+) -> TransactionOut:
+    result = journal.post(
+        books=books,
+        slug=member.slug,
+        draft=_with_key(body, idempotency_key),
+        actor=member.username,
+        address=member.address,
+    )
+    response.status_code = _status_of(result.entry)
+    if not result.created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return result.entry
 
 
 @router.post(
@@ -217,27 +173,19 @@ async def post_transaction(slug: str, request: Request) -> Response:
     response_model=BulkOut,
     responses={202: {"model": BulkOut, "description": "Posted, some pending approval"}, **ERRORS},
     summary="Post many transactions, all or nothing",
-    openapi_extra=_posting_doc(BulkIn, key_header=False),
 )
-async def post_bulk(slug: str, request: Request) -> Response:
-    books: Books = request.app.state.books
-    raw = await request.body()
-
-    def work() -> Response:
-        member = authorize(request, books, slug, TREASURER)
-        body = _body(BulkIn, raw)
-        with collector_paused():
-            results = journal.post_many(
-                books=books,
-                slug=slug,
-                drafts=body.transactions,
-                actor=member.username,
-                address=member.address,
-            )
-        status = 202 if any(r.pending for r in results) else 201
-        return _json(BulkOut.model_construct(transactions=[r.entry for r in results]), status)
-
-    return await run_in_threadpool(work)
+def post_bulk(
+    slug: str, body: BulkIn, books: BooksDep, member: TreasurerDep, response: Response
+) -> BulkOut:
+    results = journal.post_many(
+        books=books,
+        slug=member.slug,
+        drafts=body.transactions,
+        actor=member.username,
+        address=member.address,
+    )
+    response.status_code = 202 if any(r.pending for r in results) else 201
+    return BulkOut(transactions=[r.entry for r in results])
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -267,26 +215,6 @@ def _decode_cursor(cursor: str) -> tuple[date, datetime, str]:
         ) from None
 
 
-def _account_ids(session: Session, community_id: str, account: str) -> list[int]:
-    """The account and its sub-accounts; 422 when the name matches nothing."""
-    rows = session.execute(
-        select(col(Account.id), col(Account.name)).where(col(Account.community_id) == community_id)
-    ).all()
-    ids = [i for i, name in rows if name == account or name.startswith(account + ":")]
-    if not ids:
-        raise ValidationFailed(
-            [
-                Problem(
-                    f"unknown account {account!r}",
-                    field="account",
-                    rule="known-account",
-                    details={"account": account},
-                )
-            ]
-        )
-    return ids
-
-
 @router.get(
     "/transactions",
     responses=ERRORS,
@@ -307,57 +235,17 @@ def list_transactions(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> TransactionPage:
+    filters = reading.Filters(date_from, date_to, account, kind, status)
+    after = _decode_cursor(cursor) if cursor is not None else None
     with Session(books.engine) as session:
-        query = select(Entry).where(col(Entry.community_id) == member.community_id)
-        if date_from is not None:
-            query = query.where(col(Entry.date) >= date_from)
-        if date_to is not None:
-            query = query.where(col(Entry.date) <= date_to)
-        if kind is not None:
-            query = query.where(col(Entry.kind) == kind)
-        if status is not None:
-            query = query.where(col(Entry.status) == status)
-        if account is not None:
-            ids = _account_ids(session, member.community_id, account)
-            having = select(col(Posting.entry_id)).where(col(Posting.account_id).in_(ids))
-            query = query.where(col(Entry.id).in_(having))
-        if cursor is not None:
-            day, created, last_id = _decode_cursor(cursor)
-            query = query.where(
-                or_(
-                    col(Entry.date) > day,
-                    and_(col(Entry.date) == day, col(Entry.created_at) > created),
-                    and_(
-                        col(Entry.date) == day,
-                        col(Entry.created_at) == created,
-                        col(Entry.id) > last_id,
-                    ),
-                )
-            )
-        query = query.order_by(col(Entry.date), col(Entry.created_at), col(Entry.id))
-        entries = list(session.execute(query.limit(limit + 1)).scalars())
-        more = len(entries) > limit
-        entries = entries[:limit]
-        legs = _legs(session, [e.id for e in entries])
-        items = [journal.to_out(e, legs.get(e.id, [])) for e in entries]
+        rows, more = reading.entries_page(
+            session, member.community_id, filters, after=after, limit=limit
+        )
+    items = [journal.to_out(entry, legs) for entry, legs in rows]
+    last = rows[-1][0] if rows else None
     return TransactionPage(
-        items=items, next_cursor=_encode_cursor(entries[-1]) if more and entries else None
+        items=items, next_cursor=_encode_cursor(last) if more and last is not None else None
     )
-
-
-def _legs(session: Session, entry_ids: list[str]) -> dict[str, list[Leg]]:
-    out: dict[str, list[Leg]] = {i: [] for i in entry_ids}
-    if not entry_ids:
-        return out
-    rows = session.execute(
-        select(col(Posting.entry_id), col(Account.name), col(Posting.amount_fen))
-        .join(Account, col(Account.id) == col(Posting.account_id))
-        .where(col(Posting.entry_id).in_(entry_ids))
-        .order_by(col(Posting.entry_id), col(Posting.position))
-    )
-    for entry_id, name, fen in rows:
-        out[entry_id].append(Leg(name, from_fen(fen)))
-    return out
 
 
 @router.get("/transactions/{entry_id}", responses=ERRORS, summary="One entry")

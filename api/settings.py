@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     https_only: bool = False
     #: How long a browser login lasts, in seconds.
     session_max_age: int = 12 * 3600
+    #: The service's log level (``logging`` names: DEBUG, INFO, WARNING, ERROR).
+    log_level: str = "INFO"
+    #: Log every request (uvicorn's access log).
+    access_log: bool = False
 
     def db_url(self) -> str:
         return self.db or sqlite_url((self.data / "commons.db").resolve())

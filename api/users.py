@@ -20,8 +20,7 @@ from pwdlib import PasswordHash
 from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
 
-from audit import events
-from ledger import clock, nowait
+from ledger import clock, events
 from ledger.books import Books
 from ledger.db import writer
 from ledger.errors import NotFound, Problem, ValidationFailed
@@ -201,7 +200,7 @@ def revoke_tokens(
 def user_by_token(books: Books, token: str) -> str | None:
     """The username an unrevoked token belongs to (updating its last-used time), or None.
     Every request asks this, so it is one indexed Core query on a plain connection."""
-    with books.current_engine().connect() as connection:
+    with books.engine.connect() as connection:
         row = connection.execute(
             select(
                 col(ApiToken.id),
@@ -256,7 +255,7 @@ def member_by_token(
 ) -> tuple[str, tuple[CommunityRef, frozenset[Role]] | None] | None:
     """For a bearer request on ``/communities/{slug}``: the token's username and, if they are
     a member there, the community and their roles, in one query; None for a bad token."""
-    with books.current_engine().connect() as connection:
+    with books.engine.connect() as connection:
         rows = SQL("member", connection.dialect).rows(
             connection, {"slug": slug, "token_hash": hash_token(token)}
         )
@@ -295,7 +294,6 @@ def _touch(books: Books, token_id: int | None, last: datetime | None) -> None:
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=now.tzinfo)
     if last is None or now - last >= LAST_USED_RESOLUTION:
-        nowait.refuse("recording the token's use needs the write lock")
         with writer(books.engine) as session:
             fresh = session.get(ApiToken, token_id)
             if fresh is not None:
@@ -305,7 +303,7 @@ def _touch(books: Books, token_id: int | None, last: datetime | None) -> None:
 
 def is_active(books: Books, username: str) -> bool:
     """The user exists and is not disabled (a browser session is checked on every request)."""
-    with Session(books.current_engine()) as session:
+    with Session(books.engine) as session:
         user = _user(session, username)
     return user is not None and not user.disabled
 
@@ -332,7 +330,7 @@ def user_by_password(books: Books, username: str, password: str) -> str | None:
 def roles_in(books: Books, username: str, slug: str) -> tuple[CommunityRef, frozenset[Role]] | None:
     """The community and the user's roles there; None if either is unknown or no roles.
     Asked on every request: one Core query (the community's row, joined to the roles)."""
-    with books.current_engine().connect() as connection:
+    with books.engine.connect() as connection:
         rows = connection.execute(
             select(col(Community.id), col(Community.slug), col(Membership.role))
             .outerjoin(

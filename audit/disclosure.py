@@ -69,6 +69,7 @@ from ledger.models import (
 from ledger.money import from_fen
 from ledger.txn import Txn
 from rules import reserve
+from rules.ruleset import of
 
 __all__ = [
     "Check",
@@ -324,8 +325,8 @@ def statement(*, books: Books, slug: str, period: str) -> Statement:
                 ]
             )
         txns = [c.txn for c in chained]
-        settings = books.rules_file(slug).at(close.end)
-        context = books.rule_context(session, community)
+        settings = of(books).file(slug).at(close.end)
+        context = of(books).context(session, community)
         resolutions = _resolutions(session, community, txns, close)
         schedules = _schedules(session, community, txns, close)
 

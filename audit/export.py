@@ -38,8 +38,6 @@ from typing import IO, Any
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from audit import events
-from audit.period import Period, parse_period
 from audit.records import allocations_table, events_table, resolutions_table, tally_table
 from audit.statements import activities_table, balance_sheet_table
 from audit.tables import (
@@ -51,11 +49,12 @@ from audit.tables import (
     trial_balance_table,
 )
 from audit.workbook import FixedTimeZip, WorkbookWriter, ZipTime
-from ledger import clock
+from ledger import clock, events
 from ledger.books import Books
 from ledger.db import writer
 from ledger.models import PeriodClose
 from ledger.money import fmt, from_fen, to_fen
+from ledger.period import Period, parse_period
 from ledger.projection import period_text
 from ledger.render import genesis_hash
 from ledger.txn import Leg, Txn

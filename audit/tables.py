@@ -19,10 +19,10 @@ from typing import Literal
 
 from sqlmodel import Session
 
-from audit.period import Period
 from ledger.books import Books
 from ledger.models import Account, Community
 from ledger.money import from_fen, to_fen
+from ledger.period import Period
 from ledger.projection import ChainedTxn
 
 #: Entries read between two progress reports.

@@ -12,12 +12,13 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from ledger.books import Books
+from ledger.facts import facts_from_entries
 from ledger.models import Entry
 from ledger.render import chain_hash, genesis_hash, parse_entries, render_txn, txn_from_entry
 from rules.config import RulesFileError
 from rules.engine import build_state
-from rules.facts import facts_from_entries
 from rules.registry import RULES
+from rules.ruleset import of
 
 
 @dataclass
@@ -160,7 +161,7 @@ def verify_rules(books: Books, session: Session, slug: str, report: Report) -> N
     (with the facts the database holds: resolutions, closed periods)."""
     community = books.community(session, slug)
     try:
-        context = books.rule_context(session, community)
+        context = of(books).context(session, community)
     except RulesFileError as exc:
         report.problems.append(f"rules file {books.rules_path(slug)}: {exc}")
         return

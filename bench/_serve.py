@@ -34,15 +34,6 @@ def community_with_token(data: Path, slug: str = "bench") -> str:
     return out.strip().splitlines()[-1]
 
 
-def cpus_of(pid: int) -> str:
-    """The CPUs a process may run on, as Linux lists them (e.g. ``0-1``)."""
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("Cpus_allowed_list:"):
-                return line.split(":", 1)[1].strip()
-    return "?"
-
-
 def body(n: int, key: str) -> dict[str, Any]:
     amount = f"{80 + n % 50}.00"
     day = date(2025, 1, 1) + timedelta(days=n % 365)

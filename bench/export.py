@@ -32,9 +32,9 @@ from api.settings import Settings
 from audit.export import export_file
 from audit.verify_export import verify_export
 from ledger import chart, journal
-from ledger.community import create
 from ledger.errors import Conflict
 from ledger.schemas import PostingIn, TransactionIn
+from rules.community import create
 
 SLUG = "bench"
 BATCH = 1000

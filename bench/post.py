@@ -23,8 +23,8 @@ from beancount import loader
 from api.books import open_books
 from api.settings import Settings
 from ledger import chart, journal
-from ledger.community import create
 from ledger.schemas import PostingIn, TransactionIn
+from rules.community import create
 
 
 def draft(n: int, key: str) -> TransactionIn:

@@ -1,34 +1,27 @@
-"""``Books``: the engine, the data directory and the per-community states, in one object that
-the CLI and the API build once and pass to the journal. Reading the journal back into
-transactions lives here too, so the state, the projection and the verifier share one query."""
+"""``Books``: the engine, the data directory, the rule set handed in by the caller and the
+per-community states, in one object that the CLI and the API build once and pass to the journal.
+Reading the journal back into transactions lives here too, so the state, the projection and the
+verifier share one query."""
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import date
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Engine, bindparam, func, select
 from sqlmodel import Session, col
 
-from ledger import nowait
-from ledger.db import is_sqlite, make_loop_engine
+from ledger import events
+from ledger.checks import RuleSet
+from ledger.db import writer
 from ledger.errors import NotFound
-from ledger.models import Account, Community, Entry, PeriodClose, Posting, Resolution
-from ledger.money import from_fen
-from ledger.prepared import Statements
-from ledger.projection import RULES_FILE, ChainedTxn, Header, Projection, header_opens
-from ledger.state import AccountInfo, BookState
-from ledger.txn import Leg, Txn
-from rules import config as rules_config
-from rules.engine import AccountSpec, Context, build_state
-from rules.facts import (
+from ledger.facts import (
     CloseFact,
     ResolutionFact,
     close_fact,
@@ -36,37 +29,31 @@ from rules.facts import (
     render_resolution,
     resolution_fact,
 )
-from rules.registry import RULES
+from ledger.models import Account, Community, Entry, PeriodClose, Posting, Resolution
+from ledger.money import from_fen
+from ledger.prepared import Statements
+from ledger.projection import RULES_FILE, ChainedTxn, Finding, Header, Projection, header_opens
+from ledger.state import AccountInfo, BookState
+from ledger.txn import Leg, Txn
+
+log = logging.getLogger(__name__)
 
 BATCH = 2000
 
 
 class Books:
-    def __init__(self, *, engine: Engine, data_dir: Path) -> None:
+    def __init__(self, *, engine: Engine, data_dir: Path, rules: RuleSet) -> None:
         self.engine = engine
         self.data_dir = data_dir
+        #: The checks every post passes, handed in by the caller (``ledger.checks``).
+        self.rules = rules
         self._states: dict[str, BookState] = {}
-        self._rules_cache: dict[str, tuple[float, rules_config.RulesFile]] = {}
         self._lock = threading.Lock()
         self._projections: dict[str, Projection] = {}
-        #: Whether the server may run a single post on its event loop (``ledger.nowait``):
-        #: on SQLite, where a post is local work; never on PostgreSQL (network round trips).
-        self.posts_on_loop = is_sqlite(engine)
-        self._loop_engine = make_loop_engine(str(engine.url)) if self.posts_on_loop else None
-
-    def current_engine(self) -> Engine:
-        """The engine for the caller: the shared one, or inside ``nowait.no_wait`` (the
-        event loop) the loop's own connection, which fails instead of waiting when another
-        connection holds SQLite's write lock."""
-        if self._loop_engine is None or not nowait.active():
-            return self.engine
-        return self._loop_engine
 
     def dispose(self) -> None:
-        """Close every pooled connection (the loop's too)."""
+        """Close every pooled connection."""
         self.engine.dispose()
-        if self._loop_engine is not None:
-            self._loop_engine.dispose()
 
     # --- places -------------------------------------------------------------------------
 
@@ -82,26 +69,6 @@ class Books:
 
     def rules_path(self, slug: str) -> Path:
         return self.community_dir(slug) / RULES_FILE
-
-    def rules_file(self, slug: str) -> rules_config.RulesFile:
-        """The community's rules file, parsed once per change of the file (by mtime)."""
-        mtime = self._rules_mtime(slug)
-        cached = self._rules_cache.get(slug)
-        if cached is not None and cached[0] == mtime:
-            return cached[1]
-        path = self.rules_path(slug)
-        if path.exists():
-            parsed = rules_config.load(path)
-        else:
-            parsed = rules_config.parse(rules_config.DEFAULT_TEXT)
-        self._rules_cache[slug] = (mtime, parsed)
-        return parsed
-
-    def _rules_mtime(self, slug: str) -> float:
-        try:
-            return self.rules_path(slug).stat().st_mtime
-        except OSError:
-            return 0.0
 
     # --- lookups ------------------------------------------------------------------------
 
@@ -167,24 +134,10 @@ class Books:
 
     # --- the in-memory state ------------------------------------------------------------
 
-    def rule_context(self, session: Session, community: Community) -> Context:
-        accounts = {
-            a.name: AccountSpec(a.name, a.code, a.restricted)
-            for a in self.accounts(session, community.id)
-        }
-        resolutions, closes = self.facts(session, community.id)
-        return Context(
-            community_id=community.id,
-            accounts=accounts,
-            config=self.rules_file(community.slug),
-            resolutions={fact.number: fact for fact in resolutions},
-            closed=closes,
-        )
-
     @staticmethod
     def facts(session: Session, community_id: str) -> tuple[list[ResolutionFact], list[CloseFact]]:
         """The community's resolutions (by number) and closed periods (by start), as the rules
-        see them (:mod:`rules.facts`)."""
+        see them (:mod:`ledger.facts`)."""
         resolutions = session.execute(
             select(Resolution)
             .where(col(Resolution.community_id) == community_id)
@@ -200,41 +153,31 @@ class Books:
     def state(self, session: Session, community: Community) -> BookState:
         """The community's state, caught up with the database row ``community`` (which the
         caller has locked when it is about to write)."""
-        with nowait.holding(self._lock, "the books' lock"):
+        version = (community.rev, self.rules.version(community.slug))
+        with self._lock:
             state = self._states.get(community.id)
-            mtime = self._rules_mtime(community.slug)
-            if state is None or state.seq > community.head_seq or state.rules is None:
-                nowait.refuse("the community's state is to be built")
-                state = self._build_state(session, community)
+            if state is None or state.seq > community.head_seq:
+                state = self._build_state(session, community, version)
                 self._states[community.id] = state
-            elif state.rev != community.rev or state.rules_mtime != mtime:
-                nowait.refuse("the community's rules context is to be refreshed")
-                self._refresh_facts(session, community, state, mtime)
+            elif state.version != version:
+                self._refresh_facts(session, community, state, version)
         if state.seq < community.head_seq:
-            nowait.refuse("the community's state is behind the journal")
             with state.lock:
                 for item in self.chained(session, community.id, after_seq=state.seq):
                     state.apply(item.txn, item.hash)
         return state
 
     def _refresh_facts(
-        self, session: Session, community: Community, state: BookState, mtime: float
+        self, session: Session, community: Community, state: BookState, version: Any
     ) -> None:
         """A resolution, a close, a unit import or an edited rules file changed what the rules
-        *check* against, not what they *fold* (a rule's ``apply`` reads only transactions and
-        the chart; see :class:`rules.engine.Rule`). So the context is swapped in place, the
-        same object every rule holds, instead of refolding the whole journal."""
-        fresh = self.rule_context(session, community)
+        *check* against, not what they *fold*; so the facts are swapped in place instead of
+        refolding the whole journal."""
         with state.lock:
-            assert state.rules is not None
-            context = state.rules.context
-            context.accounts = fresh.accounts
-            context.config = fresh.config
-            context.resolutions = fresh.resolutions
-            context.closed = fresh.closed
+            self.rules.refresh(session, community, state.checks)
             state.accounts = self._account_infos(session, community)
-            state.rev = community.rev
-            state.rules_mtime = mtime
+            state.closes = self.facts(session, community.id)[1]
+            state.version = version
 
     def _account_infos(self, session: Session, community: Community) -> dict[str, AccountInfo]:
         return {
@@ -244,17 +187,16 @@ class Books:
             for a in self.accounts(session, community.id)
         }
 
-    def _build_state(self, session: Session, community: Community) -> BookState:
-        state = BookState(
+    def _build_state(self, session: Session, community: Community, version: Any) -> BookState:
+        return BookState(
             community_id=community.id,
             seq=0,
             head=community.head_hash if community.head_seq == 0 else "",
-            rev=community.rev,
-            rules_mtime=self._rules_mtime(community.slug),
+            version=version,
             accounts=self._account_infos(session, community),
-            rules=build_state(self.rule_context(session, community), RULES),
+            checks=self.rules.start(session, community),
+            closes=self.facts(session, community.id)[1],
         )
-        return state
 
     def invalidate(self, community_id: str) -> None:
         """Forget a community's state (after a failed write); rebuilt on next use."""
@@ -278,46 +220,69 @@ class Books:
             community.id, community.name, community.slug, first.isoformat(), opens, directives
         )
 
-    def rebuild_projection(self, slug: str) -> int:
+    def rebuild_projection(self, slug: str) -> Finding:
+        """Write the projection again from the journal (a new resolution or close changed its
+        header; ``commons rebuild``). An altered file is kept aside and reported first."""
         with Session(self.engine) as session:
             community = self.community(session, slug)
-            return self.projection(slug).rebuild(
+            finding = self.projection(slug).repair(
                 self.header(session, community), self.chained(session, community.id)
             )
+        if finding.state != "current":
+            self._report(slug, finding)
+        return finding
 
     def sync_projection(self, slug: str, items: list[ChainedTxn] | None = None) -> None:
-        """Append ``items`` (just committed), catching up or repairing from the database.
-        The database is read only when the file is behind or damaged, in one session (one
-        snapshot for a rebuild's header and entries), opened on first use."""
-        with ExitStack() as stack:
-            opened: list[Session] = []
+        """Append ``items`` (just committed) to the projection, catching it up from the
+        database when it is *behind*, and rebuilding it when it was *altered* (the altered file
+        is kept aside, and the finding logged and recorded as an event).
 
-            def session() -> Session:
-                if not opened:
-                    opened.append(stack.enter_context(Session(self.engine)))
-                return opened[0]
+        Never raises: the entries are committed, and the book of record is the database. A
+        failure is logged, and the next append, the next start or ``commons rebuild`` repairs
+        the file."""
+        try:
+            finding = self._sync(slug, items or [])
+        except Exception:
+            log.exception("projection of %s: append failed after the commit; repaired later", slug)
+            return
+        if finding is not None:
+            self._report(slug, finding)
+
+    def _sync(self, slug: str, items: list[ChainedTxn]) -> Finding | None:
+        with Session(self.engine) as session:
 
             def community_id() -> str:
-                return self.community(session(), slug).id
+                return self.community(session, slug).id
 
-            try:
-                self.projection(slug).append(
-                    items or [],
-                    catch_up=lambda after: list(
-                        self.chained(session(), community_id(), after_seq=after)
-                    ),
-                    header=lambda: self.header(session(), self.community(session(), slug)),
-                    all_txns=lambda: self.chained(session(), community_id()),
+            return self.projection(slug).append(
+                items,
+                journal=lambda after: self.chained(session, community_id(), after_seq=after),
+                header=lambda: self.header(session, self.community(session, slug)),
+            )
+
+    def _report(self, slug: str, finding: Finding) -> None:
+        if not finding.altered:
+            log.info("projection of %s: %s", slug, finding.describe())
+            return
+        log.warning("projection of %s: %s", slug, finding.describe())
+        try:
+            with writer(self.engine) as session:
+                events.record(
+                    session,
+                    community_id=self.community(session, slug).id,
+                    actor="system",
+                    action="projection-altered",
+                    object_type="projection",
+                    object_id=slug,
+                    details=finding.as_dict(),
                 )
-            except nowait.WouldBlock:  # on the event loop, after a commit: later, in a thread
-                nowait.defer(partial(self.sync_projection, slug, items))
+        except Exception:
+            log.exception("projection of %s: could not record the finding", slug)
 
     def balances(
         self, session: Session, community_id: str, as_of: date | None
     ) -> dict[str, Decimal]:
         """Balance per account of the posted entries dated on or before ``as_of``."""
-        from sqlalchemy import func
-
         query = (
             select(col(Account.name), func.coalesce(func.sum(col(Posting.amount_fen)), 0))
             .join(Posting, col(Posting.account_id) == col(Account.id))

@@ -1,4 +1,5 @@
-"""Creating a community: its row, the default chart, its rules file and its projection."""
+"""Creating a community: its row, the default chart and its projection. (Its rules file is the
+caller's: ``rules`` owns it; without one a community lives by the defaults.)"""
 
 from __future__ import annotations
 
@@ -9,15 +10,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import col
 
-from audit import events
-from ledger import clock
+from ledger import clock, events
 from ledger.books import Books
 from ledger.chart import DEFAULT_CHART
 from ledger.db import writer
 from ledger.errors import Conflict, ValidationFailed
 from ledger.models import Account, Community
 from ledger.render import genesis_hash
-from rules import config as rules_config
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 #: Accounts open on this date unless told otherwise, so opening balances of any year fit.
@@ -71,9 +70,6 @@ def create(
             object_id=slug,
             details={"name": name},
         )
-    directory = books.community_dir(slug)
-    directory.mkdir(parents=True, exist_ok=True)
-    if not books.rules_path(slug).exists():
-        rules_config.write_default(books.rules_path(slug))
+    books.community_dir(slug).mkdir(mode=0o700, parents=True, exist_ok=True)
     books.rebuild_projection(slug)
     return community

@@ -11,7 +11,6 @@ PostgreSQL needs nothing special: the posting path locks the community row (``FO
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,10 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.pool import SingletonThreadPool
 from sqlmodel import Session, create_engine
-
-from ledger import nowait
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: The newest migration. Opening books at this revision skips Alembic (and its import time);
@@ -53,28 +49,6 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-
-
-def make_loop_engine(url: str) -> Engine:
-    """For the server's event loop (``ledger.nowait``), SQLite only: a connection per thread
-    (the server has one loop; a test may run several), configured as :func:`make_engine`'s
-    except that it never waits for the database's lock: a busy database fails at once
-    ("database is locked"; :func:`busy`), and the post goes to a worker thread."""
-    url = normalise_url(url)
-    if not url.startswith("sqlite"):
-        raise ValueError("only SQLite posts on the event loop")
-    engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": 0}, poolclass=SingletonThreadPool
-    )
-    _configure_sqlite(engine, busy_timeout_ms=0)
-    return engine
-
-
-def busy(exc: BaseException) -> bool:
-    """Whether ``exc`` is SQLite refusing because another connection holds its lock."""
-    orig = getattr(exc, "orig", exc)  # SQLAlchemy wraps the driver's exception
-    code = getattr(orig, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int = 30000) -> None:
@@ -128,16 +102,11 @@ def write_connection(engine: Engine) -> Iterator[tuple[Connection, Session]]:
     with engine.connect() as connection:  # closing it rolls back an uncommitted transaction
         if is_sqlite(engine):  # on the connection: a new Engine per call cost ~15 µs
             connection.execution_options(sqlite_begin="IMMEDIATE")
-        try:
-            transaction = connection.begin()
-            with Session(bind=connection, expire_on_commit=False, autoflush=False) as session:
-                yield connection, session
-            if transaction.is_active:
-                transaction.commit()
-        except Exception as exc:
-            if nowait.active() and busy(exc):  # the loop's connection does not wait
-                raise nowait.WouldBlock("another connection holds the write lock") from exc
-            raise
+        transaction = connection.begin()
+        with Session(bind=connection, expire_on_commit=False, autoflush=False) as session:
+            yield connection, session
+        if transaction.is_active:
+            transaction.commit()
 
 
 @contextmanager

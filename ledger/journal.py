@@ -13,19 +13,18 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
-from audit import events
-from ledger import clock, nowait
+from ledger import clock, events
 from ledger.books import Books, txn_of
 from ledger.chart import CASH_ACCOUNTS
 from ledger.db import write_connection, writer
@@ -42,18 +41,21 @@ from ledger.errors import (
 )
 from ledger.models import Community, Entry, Posting
 from ledger.money import CURRENCY, from_fen, to_fen
+from ledger.period import locked_message
 from ledger.prepared import Statements, insert_of
 from ledger.projection import ChainedTxn
 from ledger.render import chain_hash, render_txn
 from ledger.schemas import PostingOut, TransactionIn, TransactionOut
 from ledger.state import BookState
 from ledger.txn import Leg, Txn
-from rules import closed as closed_period
+
+_T = TypeVar("_T")
 
 #: A dividend's or subsidy's per-unit lines: (unit_id, area_centi, amount_fen).
 Schedule = list[tuple[int, int, int]]
 
-#: Kinds that always wait for a second member, whatever the amount (the service issue, §4).
+#: Kinds that always wait for a second member, whatever the amount (docs/architecture.md,
+#: "Four eyes").
 ALWAYS_APPROVED = frozenset({"dividend", "subsidy", "upgrade"})
 
 
@@ -167,30 +169,19 @@ def _problems_of_draft(draft: TransactionIn, state: BookState, today: date) -> l
 
 def _check_period_open(state: BookState, day: date, what: str) -> None:
     """Refuse (409) anything dated inside a closed period, in the words of the plugin's rule
-    (:mod:`rules.closed`)."""
-    if state.rules is None:
-        return
-    for close in state.rules.context.closed:
-        if close.covers(day):
-            raise PeriodLocked(
-                [
-                    Problem(
-                        closed_period.message(what, day, close),
-                        rule=closed_period.NAME,
-                        details=closed_period.details(day, close),
-                    )
-                ]
-            )
+    (:func:`ledger.period.locked_message`)."""
+    close = state.closed_on(day)
+    if close is not None:
+        message, details = locked_message(what, day, close)
+        raise PeriodLocked([Problem(message, rule="closed-period", details=details)])
 
 
-def _check_rules(state: BookState, txn: Txn) -> None:
-    if state.rules is None:
-        return
-    violations = state.rules.check(txn)
-    if violations:
-        raise RuleViolations(
-            [Problem(v.message, rule=v.rule, details=v.details) for v in violations]
-        )
+def _violations(state: BookState, txn: Txn, prefix: str = "") -> list[Problem]:
+    """What the rules handed to the books say about ``txn``, as problems."""
+    return [
+        _prefixed(Problem(v.message, rule=v.rule, details=dict(v.details)), prefix)
+        for v in state.checks.check(txn)
+    ]
 
 
 def spending(txn: Txn) -> Decimal:
@@ -285,27 +276,6 @@ def _chain(community: Community, txn: Txn, now: datetime) -> tuple[ChainedTxn, d
     return ChainedTxn(txn, prev, digest, text), fields
 
 
-def _write_posted(session: Session, community: Community, entry: Entry, txn: Txn) -> ChainedTxn:
-    """Chain an ORM entry (approval, reversal)."""
-    link, fields = _chain(community, txn, clock.now())
-    for name, value in fields.items():
-        setattr(entry, name, value)
-    session.add(community)
-    return link
-
-
-def _add_postings(session: Session, state: BookState, entry: Entry, legs: Sequence[Leg]) -> None:
-    for position, leg in enumerate(legs):
-        session.add(
-            Posting(
-                entry_id=entry.id,
-                account_id=state.accounts[leg.account].id,
-                position=position,
-                amount_fen=to_fen(leg.amount),
-            )
-        )
-
-
 def post(
     *,
     books: Books,
@@ -352,8 +322,8 @@ def post_many(
         return _post_many(books, slug, drafts, actor, address, schedules)
 
 
-#: Columns of the rows the posting path inserts (``_new_row``, ``_posting_rows``,
-#: ``_line_rows``): every column but the autoincrement keys.
+#: Columns of the rows the posting path inserts (:class:`_Write`): every column but the
+#: autoincrement keys.
 ENTRY_COLUMNS = tuple(column.name for column in Entry.__table__.columns)  # type: ignore[attr-defined]
 POSTING_COLUMNS = ("entry_id", "account_id", "position", "amount_fen")
 LINE_COLUMNS = ("entry_id", "unit_id", "area_centi", "amount_fen")
@@ -385,6 +355,25 @@ def _head_update() -> Any:
     )
 
 
+def _entry_posted() -> Any:
+    """A pending entry approved: its chain link and who approved it."""
+    table = _table("entry")
+    return (
+        update(table)
+        .where(table.c.id == bindparam("entry_id"))
+        .where(table.c.status == "pending")
+        .values(
+            seq=bindparam("seq"),
+            text=bindparam("text"),
+            prev_hash=bindparam("prev_hash"),
+            hash=bindparam("hash"),
+            status="posted",
+            posted_at=bindparam("posted_at"),
+            approved_by=bindparam("approved_by"),
+        )
+    )
+
+
 #: The posting path's statements, run on the driver's cursor (``ledger.prepared``): the same
 #: SQL SQLAlchemy would send, without its per-statement cost. The row dicts built below have
 #: exactly these columns.
@@ -392,6 +381,7 @@ SQL = Statements(
     community=_community_for_update,
     entry_by_key=_entry_by_key,
     head=_head_update,
+    approval=_entry_posted,
     entry=lambda: insert_of(_table("entry"), ENTRY_COLUMNS),
     posting=lambda: insert_of(_table("posting"), POSTING_COLUMNS),
     event=lambda: insert_of(_table("event"), events.ROW_COLUMNS),
@@ -408,6 +398,134 @@ def _locked_community(connection: Connection, slug: str) -> Community:
     return Community(**rows[0])
 
 
+class _Write:
+    """The rows of one write, built by post, approve and reverse alike and committed once by
+    :meth:`commit`: new entries with their postings and per-unit lines, approvals of pending
+    entries, their audit events, and the chain links to project afterwards."""
+
+    def __init__(
+        self, community: Community, state: BookState, actor: str, address: str | None
+    ) -> None:
+        self.community, self.state = community, state
+        self.actor, self.address = actor, address
+        self.now = clock.now()
+        self.entries: list[dict[str, Any]] = []
+        self.postings: list[dict[str, Any]] = []
+        self.lines: list[dict[str, Any]] = []
+        self.approvals: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self.chained: list[ChainedTxn] = []
+
+    def add(
+        self, row: dict[str, Any], txn: Txn, *, post: bool, action: str, schedule: Schedule = ()
+    ) -> None:
+        """A new entry: posted (chained now) or pending approval."""
+        if post:
+            row.update(self._chain(txn))
+        self.entries.append(row)
+        self.postings += [
+            {
+                "entry_id": row["id"],
+                "account_id": self.state.accounts[leg.account].id,
+                "position": position,
+                "amount_fen": to_fen(leg.amount),
+            }
+            for position, leg in enumerate(txn.legs)
+        ]
+        self.lines += [
+            {"entry_id": row["id"], "unit_id": unit, "area_centi": area, "amount_fen": fen}
+            for unit, area, fen in schedule
+        ]
+        details = {"seq": row["seq"], "kind": row["kind"], "status": row["status"]}
+        if row["reverses"] is not None:
+            details["reverses"] = row["reverses"]
+        self.event(action, row["id"], details)
+
+    def approve(self, entry_id: str, txn: Txn) -> dict[str, Any]:
+        """A pending entry posted on a second member's approval."""
+        fields = self._chain(txn)
+        self.approvals.append(
+            {
+                "entry_id": entry_id,
+                "approved_by": self.actor,
+                **{k: fields[k] for k in ("seq", "text", "prev_hash", "hash", "posted_at")},
+            }
+        )
+        self.event("approve", entry_id, {"seq": fields["seq"]})
+        return fields
+
+    def event(self, action: str, entry_id: str, details: dict[str, Any]) -> None:
+        self.events.append(
+            events.row(
+                community_id=self.community.id,
+                actor=self.actor,
+                action=action,
+                object_type="entry",
+                object_id=entry_id,
+                address=self.address,
+                details=details,
+            )
+        )
+
+    def _chain(self, txn: Txn) -> dict[str, Any]:
+        """The next sequence number and chain link for ``txn``; advances the community's
+        head and folds ``txn`` into the state, so later candidates of this write see it."""
+        link, fields = _chain(self.community, txn, self.now)
+        self.chained.append(link)
+        self.state.apply(link.txn, link.hash)
+        return fields
+
+    def commit(self, connection: Connection) -> None:
+        dialect = connection.dialect
+        if self.entries:
+            SQL("entry", dialect).execute_many(connection, self.entries)
+            SQL("posting", dialect).execute_many(connection, self.postings)
+        if self.lines:
+            SQL("allocationline", dialect).execute_many(connection, self.lines)
+        for approval in self.approvals:
+            SQL("approval", dialect).execute(connection, approval)
+        if self.events:
+            SQL("event", dialect).execute_many(connection, self.events)
+        if self.chained:
+            SQL("head", dialect).execute(
+                connection,
+                {
+                    "id": self.community.id,
+                    "head_seq": self.community.head_seq,
+                    "head_hash": self.community.head_hash,
+                },
+            )
+        connection.commit()
+
+
+def _write(
+    books: Books,
+    slug: str,
+    actor: str,
+    address: str | None,
+    build: Callable[[Session, _Write], _T],
+) -> _T:
+    """One write of the books: lock the community (the database row, then the state), let
+    ``build`` add rows, commit, then project. The state is folded forward while building
+    (later candidates see earlier ones); if anything fails before the commit it is dropped
+    and rebuilt on next use, so it never runs ahead of the database."""
+    with write_connection(books.engine) as (connection, session):
+        community = _locked_community(connection, slug)
+        state = books.state(session, community)
+        with state.lock:
+            write = _Write(community, state, actor, address)
+            try:
+                result = build(session, write)
+                write.commit(connection)  # under the state's lock: the state never runs ahead
+            except BaseException:
+                if write.chained:
+                    books.invalidate(community.id)
+                raise
+    if write.chained:
+        books.sync_projection(slug, write.chained)
+    return result
+
+
 def _post_many(
     books: Books,
     slug: str,
@@ -416,113 +534,54 @@ def _post_many(
     address: str | None,
     schedules: Sequence[Schedule | None] | None = None,
 ) -> list[Posted]:
-    results: list[Posted] = []
-    chained: list[ChainedTxn] = []
-    applied = False
-    today, now = clock.today(), clock.now()
-    rules_file = books.rules_file(slug)
-    with write_connection(books.current_engine()) as (connection, session):
-        dialect = connection.dialect
-        community = _locked_community(connection, slug)
-        state = books.state(session, community)
-        with nowait.holding(state.lock, "the community's state"):
-            try:
-                earlier = _entries_by_key(session, connection, community, drafts)
-                in_batch: dict[str, tuple[str, int]] = {}  # key -> (fingerprint, result index)
-                problems: list[Problem] = []
-                violations: list[Problem] = []
-                entry_rows: list[dict[str, Any]] = []
-                posting_rows: list[dict[str, Any]] = []
-                event_rows: list[dict[str, Any]] = []
-                line_rows: list[dict[str, Any]] = []
-                for index, draft in enumerate(drafts):
-                    prefix = f"transactions[{index}]." if len(drafts) > 1 else ""
-                    digest = fingerprint(draft)
-                    key = draft.idempotency_key
-                    if key is not None and key in earlier:
-                        results.append(_replayed(session, earlier[key], draft, digest))
-                        continue
-                    if key is not None and key in in_batch:
-                        first_digest, first = in_batch[key]
-                        if first_digest != digest:
-                            raise _key_conflict(draft, results[first].entry.id)
-                        results.append(Posted(results[first].entry, created=False))
-                        continue
-                    found = _problems_of_draft(draft, state, today)
-                    if found:
-                        problems += [_prefixed(p, prefix) for p in found]
-                        continue
-                    _check_period_open(state, draft.date, "the transaction")
-                    row, txn = _new_row(draft, community, actor, digest, now)
-                    if state.rules is not None:
-                        found_rules = state.rules.check(txn)
-                        if found_rules:
-                            violations += [
-                                _prefixed(
-                                    Problem(v.message, rule=v.rule, details=v.details), prefix
-                                )
-                                for v in found_rules
-                            ]
-                            continue
-                    posting_rows += _posting_rows(state, row["id"], txn.legs)
-                    if schedules is not None and schedules[index]:
-                        line_rows += _line_rows(row["id"], schedules[index] or [])
-                    threshold = rules_file.at(draft.date).approval_threshold
-                    if needs_approval(txn, threshold):
-                        action = "enter"
-                    else:
-                        link, fields = _chain(community, txn, now)
-                        row.update(fields)
-                        chained.append(link)
-                        state.apply(link.txn, link.hash)  # later drafts see this one
-                        applied = True
-                        action = "post"
-                    if key is not None:
-                        in_batch[key] = (digest, len(results))
-                    entry_rows.append(row)
-                    event_rows.append(
-                        events.row(
-                            community_id=community.id,
-                            actor=actor,
-                            action=action,
-                            object_type="entry",
-                            object_id=row["id"],
-                            address=address,
-                            details={
-                                "seq": row["seq"],
-                                "kind": row["kind"],
-                                "status": row["status"],
-                            },
-                        )
-                    )
-                    results.append(Posted(None, created=True, row=row, legs=txn.legs))
-                if problems:
-                    raise ValidationFailed(problems)
-                if violations:
-                    raise RuleViolations(violations)
-                if entry_rows:
-                    SQL("entry", dialect).execute_many(connection, entry_rows)
-                    SQL("posting", dialect).execute_many(connection, posting_rows)
-                    SQL("event", dialect).execute_many(connection, event_rows)
-                    if line_rows:
-                        SQL("allocationline", dialect).execute_many(connection, line_rows)
-                if chained:
-                    SQL("head", dialect).execute(
-                        connection,
-                        {
-                            "id": community.id,
-                            "head_seq": community.head_seq,
-                            "head_hash": community.head_hash,
-                        },
-                    )
-                connection.commit()  # under the state's lock: the state never runs ahead
-            except BaseException:
-                if applied:
-                    books.invalidate(community.id)
-                raise
-    if chained:
-        books.sync_projection(slug, chained)
-    return results
+    today = clock.today()
+
+    def build(session: Session, write: _Write) -> list[Posted]:
+        connection = session.connection()
+        state, community = write.state, write.community
+        results: list[Posted] = []
+        earlier = _entries_by_key(session, connection, community, drafts)
+        in_batch: dict[str, tuple[str, int]] = {}  # key -> (fingerprint, result index)
+        problems: list[Problem] = []
+        violations: list[Problem] = []
+        for index, draft in enumerate(drafts):
+            prefix = f"transactions[{index}]." if len(drafts) > 1 else ""
+            digest = fingerprint(draft)
+            key = draft.idempotency_key
+            if key is not None and key in earlier:
+                results.append(_replayed(session, earlier[key], draft, digest))
+                continue
+            if key is not None and key in in_batch:
+                first_digest, first = in_batch[key]
+                if first_digest != digest:
+                    raise _key_conflict(draft, results[first].entry.id)
+                results.append(Posted(results[first].entry, created=False))
+                continue
+            found = _problems_of_draft(draft, state, today)
+            if found:
+                problems += [_prefixed(p, prefix) for p in found]
+                continue
+            _check_period_open(state, draft.date, "the transaction")
+            txn = _txn_of_draft(draft, actor)
+            found_rules = _violations(state, txn, prefix)
+            if found_rules:
+                violations += found_rules
+                continue
+            row = _new_row(txn, community.id, key, digest, write.now)
+            waits = needs_approval(txn, books.rules.approval_threshold(slug, draft.date))
+            schedule = (schedules[index] if schedules is not None else None) or []
+            action = "enter" if waits else "post"
+            write.add(row, txn, post=not waits, action=action, schedule=schedule)
+            if key is not None:
+                in_batch[key] = (digest, len(results))
+            results.append(Posted(None, created=True, row=row, legs=txn.legs))
+        if problems:
+            raise ValidationFailed(problems)
+        if violations:
+            raise RuleViolations(violations)
+        return results
+
+    return _write(books, slug, actor, address, build)
 
 
 def _entries_by_key(
@@ -579,25 +638,39 @@ def _prefixed(problem: Problem, prefix: str) -> Problem:
     return Problem(problem.message, field=field, rule=problem.rule, details=problem.details)
 
 
+def _txn_of_draft(draft: TransactionIn, actor: str) -> Txn:
+    return Txn(
+        id=str(uuid.uuid4()),
+        date=draft.date,
+        payee=draft.payee,
+        narration=draft.narration,
+        kind=draft.kind,
+        legs=tuple(Leg(p.account, p.amount) for p in draft.postings),
+        entered_by=actor,
+        resolution=draft.resolution,
+        documents=tuple(draft.documents),
+    )
+
+
 def _new_row(
-    draft: TransactionIn, community: Community, actor: str, digest: str, now: datetime
-) -> tuple[dict[str, Any], Txn]:
-    """A new entry as a row (pending until chained), and its transaction."""
-    row: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
-        "community_id": community.id,
+    txn: Txn, community_id: str, key: str | None, digest: str, now: datetime
+) -> dict[str, Any]:
+    """A new entry as a row, pending until :meth:`_Write.add` chains it."""
+    return {
+        "id": txn.id,
+        "community_id": community_id,
         "seq": None,
         "status": "pending",
-        "date": draft.date,
-        "payee": draft.payee,
-        "narration": draft.narration,
-        "kind": draft.kind,
-        "entered_by": actor,
+        "date": txn.date,
+        "payee": txn.payee,
+        "narration": txn.narration,
+        "kind": txn.kind,
+        "entered_by": txn.entered_by,
         "approved_by": None,
-        "resolution": draft.resolution,
-        "documents": json.dumps(draft.documents, ensure_ascii=False),
-        "reverses": None,
-        "idempotency_key": draft.idempotency_key,
+        "resolution": txn.resolution,
+        "documents": json.dumps(list(txn.documents), ensure_ascii=False),
+        "reverses": txn.reverses,
+        "idempotency_key": key,
         "request_hash": digest,
         "text": None,
         "prev_hash": None,
@@ -607,37 +680,6 @@ def _new_row(
         "rejected_by": None,
         "rejected_reason": None,
     }
-    legs = tuple(Leg(p.account, p.amount) for p in draft.postings)
-    return row, Txn(
-        id=row["id"],
-        date=draft.date,
-        payee=draft.payee,
-        narration=draft.narration,
-        kind=draft.kind,
-        legs=legs,
-        entered_by=actor,
-        resolution=draft.resolution,
-        documents=tuple(draft.documents),
-    )
-
-
-def _posting_rows(state: BookState, entry_id: str, legs: Sequence[Leg]) -> list[dict[str, Any]]:
-    return [
-        {
-            "entry_id": entry_id,
-            "account_id": state.accounts[leg.account].id,
-            "position": position,
-            "amount_fen": to_fen(leg.amount),
-        }
-        for position, leg in enumerate(legs)
-    ]
-
-
-def _line_rows(entry_id: str, schedule: Schedule) -> list[dict[str, Any]]:
-    return [
-        {"entry_id": entry_id, "unit_id": unit_id, "area_centi": area, "amount_fen": amount}
-        for unit_id, area, amount in schedule
-    ]
 
 
 def _out(row: dict[str, Any], legs: Sequence[Leg]) -> TransactionOut:
@@ -655,9 +697,9 @@ def approve(
     *, books: Books, slug: str, entry_id: str, actor: str, address: str | None = None
 ) -> TransactionOut:
     """Post a pending entry on a second member's approval (never the one who entered it)."""
-    with writer(books.engine) as session:
-        community = books.community(session, slug, for_update=True)
-        entry = _entry(session, community, entry_id)
+
+    def build(session: Session, write: _Write) -> TransactionOut:
+        entry = _entry(session, write.community, entry_id)
         if entry.status != "pending":
             raise StateConflict(f"transaction {entry_id} is {entry.status}, not pending")
         if entry.entered_by == actor:
@@ -671,30 +713,18 @@ def approve(
                     )
                 ]
             )
-        state = books.state(session, community)
-        with state.lock:
-            legs = legs_of(session, entry.id)
-            entry.approved_by = actor
-            txn = txn_of(entry, tuple(legs))
-            _check_period_open(state, entry.date, "the transaction")
-            _check_rules(state, txn)
-            link = _write_posted(session, community, entry, txn)
-            session.add(entry)
-            events.record(
-                session,
-                community_id=community.id,
-                actor=actor,
-                action="approve",
-                object_type="entry",
-                object_id=entry.id,
-                address=address,
-                details={"seq": entry.seq},
-            )
-            out = to_out(entry, legs)
-            session.commit()
-            state.apply(link.txn, link.hash)
-    books.sync_projection(slug, [link])
-    return out
+        legs = legs_of(session, entry.id)
+        entry.approved_by = actor
+        txn = txn_of(entry, tuple(legs))
+        _check_period_open(write.state, entry.date, "the transaction")
+        violations = _violations(write.state, txn)
+        if violations:
+            raise RuleViolations(violations)
+        for name, value in write.approve(entry.id, txn).items():
+            setattr(entry, name, value)
+        return to_out(entry, legs)
+
+    return _write(books, slug, actor, address, build)
 
 
 def reject(
@@ -751,9 +781,9 @@ def _reverse(
     books: Books, slug: str, entry_id: str, actor: str, on: date | None, address: str | None
 ) -> Posted:
     day = on or clock.today()
-    with writer(books.engine) as session:
-        community = books.community(session, slug, for_update=True)
-        original = _entry(session, community, entry_id)
+
+    def build(session: Session, write: _Write) -> Posted:
+        original = _entry(session, write.community, entry_id)
         if original.status != "posted":
             raise StateConflict(
                 f"transaction {entry_id} is {original.status}; only posted entries can be reversed"
@@ -777,45 +807,26 @@ def _reverse(
             raise ValidationFailed(
                 [Problem(f"date {day} is in the future", field="date", rule="no-future-dates")]
             )
-        state = books.state(session, community)
-        with state.lock:
-            _check_period_open(state, original.date, "the transaction to reverse")
-            _check_period_open(state, day, "the reversal")
-            legs = tuple(Leg(leg.account, -leg.amount) for leg in legs_of(session, original.id))
-            narration = f"冲销 #{original.seq}: {original.narration}"[:1000]
-            entry = Entry(
-                id=str(uuid.uuid4()),
-                community_id=community.id,
-                status="pending",
-                date=day,
-                payee=original.payee,
-                narration=narration,
-                kind="reversal",
-                entered_by=actor,
-                resolution=original.resolution,
-                documents=original.documents,
-                reverses=original.id,
-                request_hash=hashlib.sha256(f"reverse {original.id}".encode()).hexdigest(),
-                created_at=clock.now(),
-            )
-            txn = txn_of(entry, legs)
-            _check_rules(state, txn)
-            session.add(entry)
-            _add_postings(session, state, entry, legs)
-            link = _write_posted(session, community, entry, txn)
-            events.record(
-                session,
-                community_id=community.id,
-                actor=actor,
-                action="reverse",
-                object_type="entry",
-                object_id=original.id,
-                address=address,
-                details={"reversal": entry.id, "seq": entry.seq},
-            )
-            session.flush()
-            out = to_out(entry, legs)
-            session.commit()
-            state.apply(link.txn, link.hash)
-    books.sync_projection(slug, [link])
-    return Posted(out, created=True)
+        _check_period_open(write.state, original.date, "the transaction to reverse")
+        _check_period_open(write.state, day, "the reversal")
+        txn = Txn(
+            id=str(uuid.uuid4()),
+            date=day,
+            payee=original.payee,
+            narration=f"冲销 #{original.seq}: {original.narration}"[:1000],
+            kind="reversal",
+            legs=tuple(Leg(leg.account, -leg.amount) for leg in legs_of(session, original.id)),
+            entered_by=actor,
+            resolution=original.resolution,
+            documents=tuple(json.loads(original.documents)),
+            reverses=original.id,
+        )
+        violations = _violations(write.state, txn)
+        if violations:
+            raise RuleViolations(violations)
+        digest = hashlib.sha256(f"reverse {original.id}".encode()).hexdigest()
+        row = _new_row(txn, write.community.id, None, digest, write.now)
+        write.add(row, txn, post=True, action="reverse")
+        return Posted(None, created=True, row=row, legs=txn.legs)
+
+    return _write(books, slug, actor, address, build)

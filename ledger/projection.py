@@ -1,12 +1,20 @@
 """The beancount projection: ``<data>/<slug>/ledger.beancount``, rendered from the journal.
 
-It is appended after each commit and can be rebuilt at any time. Appends from several threads
-or processes are serialised by an ``flock`` on the file; a sidecar (``.ledger.state.json``)
-records the last sequence number written and the byte offset after it, so a writer that finds
-the file behind catches up from the database, and a crash in the middle of a write is repaired
-by truncating to the recorded offset. The database is the book of record; this file is its
-faithful, re-checkable copy (its ``plugin`` line makes bean-check and Fava verify the chain and
-the rules).
+The database is the book of record; this file is its faithful, re-checkable copy (its
+``plugin`` line makes bean-check and Fava verify the chain and the rules), appended after each
+commit and rebuilt at any time. The file is the header (options, the chart, the owners'
+resolutions and closed periods) up to the :data:`ENTRIES` marker, then the entries in sequence.
+
+Appends from several threads or processes are serialised by an ``flock``. A sidecar
+(``.ledger.state.json``) records the last sequence number written with the file's size, inode
+and modification time; while the file is exactly as the sidecar says, the next append trusts it.
+Otherwise the file is *examined* against the journal, and is one of (:class:`Finding`):
+
+- **current**: every entry as the journal renders it (a stale header is rewritten quietly);
+- **behind**: its entries are a prefix of the journal's (another writer's append is missing,
+  or a crash tore the last write): caught up, and logged. This is never tampering;
+- **altered**: some entry differs from the journal, or text follows the last entry: the file
+  is kept aside as ``ledger.beancount.altered-<time>``, rebuilt, and the caller records it.
 """
 
 from __future__ import annotations
@@ -18,9 +26,10 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from ledger import nowait
 from ledger.render import (
     quote,
     render_close,
@@ -35,7 +44,9 @@ from ledger.txn import Txn
 LEDGER_FILE = "ledger.beancount"
 RULES_FILE = "rules.toml"
 SIDECAR = ".ledger.state.json"
-SIDECAR_SIZE = 64
+SIDECAR_SIZE = 128
+#: The line between the header and the entries.
+ENTRIES = "; --- entries, in sequence ---\n"
 
 
 @dataclass(frozen=True)
@@ -81,7 +92,8 @@ class Header:
             f'{self.first_date} custom "fava-option" "locale" "zh_CN"',
             "",
         ]
-        return "\n".join(lines) + "\n".join(self.opens) + "\n" + "".join(self.directives)
+        text = "\n".join(lines) + "\n".join(self.opens) + "\n" + "".join(self.directives)
+        return text + "\n" + ENTRIES
 
     def plugin_config(self) -> str:
         return ";".join(
@@ -116,6 +128,87 @@ def header_opens(
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class Finding:
+    """What examining the file against the journal found (see the module's docstring)."""
+
+    state: str  # "current" | "behind" | "altered" | "missing"
+    #: behind: the last sequence number the file holds; altered: the first that differs.
+    seq: int = 0
+    #: The journal's head when examined.
+    head: int = 0
+    #: altered: the sequence numbers whose text differs (at most 100 listed).
+    differing: tuple[int, ...] = ()
+    #: altered: text after the last entry, or a changed header marker.
+    extra: bool = False
+    #: altered: where the altered file was kept.
+    kept: str | None = None
+
+    @property
+    def altered(self) -> bool:
+        return self.state == "altered"
+
+    def describe(self) -> str:
+        if self.state == "behind":
+            return f"behind the journal (entries to #{self.seq} of #{self.head}); caught up"
+        if self.state == "missing":
+            return f"missing; rebuilt to #{self.head}"
+        if self.state == "altered":
+            where = ", ".join(f"#{seq}" for seq in self.differing) or "none"
+            extra = "; text after the last entry" if self.extra else ""
+            return (
+                f"ALTERED: entries differing from the journal: {where}{extra}; "
+                f"the altered file is kept as {self.kept}; rebuilt to #{self.head}"
+            )
+        return "current"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "head": self.head,
+            "differing": list(self.differing),
+            "extra": self.extra,
+            "kept": self.kept,
+        }
+
+
+def examine(text: str, entries: Iterable[tuple[int, str]]) -> Finding:
+    """Compare a projection's ``text`` with the journal's ``entries``, (seq, rendered text) in
+    sequence. Only the entries count: the header may be stale (resolutions and closes are
+    added to it) without the file being altered."""
+    marker = text.find(ENTRIES)
+    body = text[marker + len(ENTRIES) :] if marker >= 0 else None
+    differing: list[int] = []
+    last = 0
+    position = 0
+    head = 0
+    torn = False
+    for seq, rendered in entries:
+        head = seq
+        piece = "\n" + rendered
+        if body is None or position >= len(body):
+            continue
+        found = body[position : position + len(piece)]
+        if found == piece:
+            last = seq
+        elif piece.startswith(found) and position + len(found) == len(body):
+            torn = True  # a write cut short: the start of the right text, then the end
+        else:
+            differing.append(seq)
+        position += len(piece)
+    if body is None:
+        return Finding("altered", head=head, extra=True)
+    extra = position < len(body)
+    if differing or extra:
+        first = differing[0] if differing else last + 1
+        return Finding(
+            "altered", seq=first, head=head, differing=tuple(differing[:100]), extra=extra
+        )
+    if last < head or torn:
+        return Finding("behind", seq=last, head=head)
+    return Finding("current", seq=last, head=head)
+
+
 class Projection:
     """Writer of one community's projection file."""
 
@@ -123,14 +216,11 @@ class Projection:
         self.directory = directory
         self.path = directory / LEDGER_FILE
         self.sidecar = directory / SIDECAR
-        # The lock file stays open between appends (no mkdir and open for every post);
-        # threads of this process take the mutex before the flock, since they share it.
+        # The lock file stays open between appends; threads of this process take the mutex
+        # before the flock, since they share it.
         self._mutex = threading.Lock()
         self._lock_fd = -1
         self._lock_pid = 0
-        #: (inode, size, seq) of the file as this object last appended to it: while the file
-        #: still has that inode and size, nobody else has written, and the sidecar says so.
-        self._known: tuple[int, int, int] | None = None
 
     def __del__(self) -> None:
         if self._lock_fd >= 0 and self._lock_pid == os.getpid():
@@ -138,147 +228,164 @@ class Projection:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        """The file to ourselves: this process's threads, then other processes (``flock``).
-        Inside ``nowait.no_wait`` either being held raises ``WouldBlock``."""
-        with nowait.holding(self._mutex, "the projection"):
+        """The file to ourselves: this process's threads, then other processes (``flock``)."""
+        with self._mutex:
             fd = self._lock_fd
             if fd < 0 or self._lock_pid != os.getpid() or os.fstat(fd).st_nlink == 0:
                 # First use, a forked child (it must not share its parent's lock), or the
                 # directory was removed and made again.
                 if fd >= 0 and self._lock_pid == os.getpid():
                     os.close(fd)
-                self.directory.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.directory / ".ledger.lock", os.O_RDWR | os.O_CREAT, 0o644)
+                self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+                fd = os.open(self.directory / ".ledger.lock", os.O_RDWR | os.O_CREAT, 0o600)
                 self._lock_fd, self._lock_pid = fd, os.getpid()
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | (fcntl.LOCK_NB if nowait.active() else 0))
-            except BlockingIOError:
-                raise nowait.WouldBlock("another process is writing the projection") from None
+            fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 yield
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
 
-    def _read_state(self) -> tuple[int, int] | None:
+    # --- the sidecar --------------------------------------------------------------------
+
+    def _trusted_seq(self) -> int | None:
+        """The sidecar's sequence number, if the file is exactly as the sidecar describes it
+        (same inode, size and modification time); else None."""
         try:
             fd = os.open(self.sidecar, os.O_RDONLY)
         except OSError:
             return None
         try:
             state = json.loads(os.pread(fd, SIDECAR_SIZE, 0))
-            return int(state["seq"]), int(state["offset"])
+            found = os.stat(self.path)
+            stamp = [found.st_ino, found.st_size, found.st_mtime_ns]
+            return int(state["seq"]) if state["stat"] == stamp else None
         except (OSError, ValueError, KeyError, TypeError):
             return None
         finally:
             os.close(fd)
 
-    def _write_state(self, seq: int, offset: int, inode: int | None = None) -> None:
+    def _write_state(self, seq: int) -> None:
         """Overwrite the sidecar in place with one fixed-size record (padded JSON). A torn
-        write cannot parse, and an unreadable sidecar means a rebuild: safe either way.
-        ``inode``: the file just written, remembered with its size (see ``_known``)."""
-        self._known = None
-        record = json.dumps({"seq": seq, "offset": offset}).ljust(SIDECAR_SIZE - 1) + "\n"
-        fd = os.open(self.sidecar, os.O_WRONLY | os.O_CREAT, 0o644)
+        write cannot parse, and an unreadable sidecar means an examination: safe either way."""
+        found = os.stat(self.path)
+        stamp = [found.st_ino, found.st_size, found.st_mtime_ns]
+        record = json.dumps({"seq": seq, "stat": stamp}).ljust(SIDECAR_SIZE - 1) + "\n"
+        fd = os.open(self.sidecar, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             os.pwrite(fd, record.encode(), 0)
         finally:
             os.close(fd)
-        if inode is not None:
-            self._known = (inode, offset, seq)
 
     def written_seq(self) -> int | None:
-        state = self._read_state()
-        return None if state is None else state[0]
+        """The last sequence number in the file, as the sidecar says (None: not known)."""
+        with self._locked():
+            return self._trusted_seq()
+
+    # --- writing ------------------------------------------------------------------------
 
     def rebuild(self, header: Header, txns: Iterable[ChainedTxn]) -> int:
         """Rewrite the whole file (atomically: a temp file renamed over it). Returns last seq."""
         with self._locked():
-            return self._rebuild_unlocked(header, txns)
+            return self._rewrite(header.render(), ((i.txn.seq or 0, i.render()) for i in txns))
 
-    def _rebuild_unlocked(self, header: Header, txns: Iterable[ChainedTxn]) -> int:
+    def _rewrite(self, header: str, entries: Iterable[tuple[int, str]]) -> int:
         tmp = self.path.with_suffix(".beancount.tmp")
         seq = 0
-        with open(tmp, "w", encoding="utf-8", newline="\n") as out:
-            out.write(header.render())
-            for item in txns:
-                out.write("\n" + item.render())
-                seq = item.txn.seq or seq
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(header)
+            for number, text in entries:
+                out.write("\n" + text)
+                seq = number
             out.flush()
             os.fsync(out.fileno())
-            offset = out.tell()
         os.replace(tmp, self.path)
-        self._write_state(seq, offset)
+        self._write_state(seq)
         return seq
 
     def append(
         self,
         items: list[ChainedTxn],
         *,
-        catch_up: Callable[[int], Iterable[ChainedTxn]],
+        journal: Callable[[int], Iterable[ChainedTxn]],
         header: Callable[[], Header],
-        all_txns: Callable[[], Iterable[ChainedTxn]],
-    ) -> None:
-        """Append freshly committed entries. If the file is behind (another process posted,
-        or a crash lost a write) the missing entries come from ``catch_up(after_seq)``; if the
-        file is missing or damaged it is rebuilt."""
+    ) -> Finding | None:
+        """Append freshly committed ``items``. ``journal(after_seq)`` gives the committed
+        entries after a sequence number (for a catch-up), ``header()`` the current header.
+        Returns what an examination found, when the file was not as this writer's kind left
+        it (None when it was)."""
         with self._locked():
-            try:
-                found = os.stat(self.path)
-                size = found.st_size
-            except FileNotFoundError:
-                found, size = None, -1
-            known = self._known
-            if found is not None and known is not None and known[:2] == (found.st_ino, size):
-                state: tuple[int, int] | None = (known[2], size)  # as we left it
-            else:
-                state = self._read_state()
-            if state is None or size < state[1]:
-                nowait.refuse("the projection is to be rebuilt")
-                self._rebuild_unlocked(header(), all_txns())
-                return
-            seq, offset = state
+            seq = self._trusted_seq()
+            if seq is None:
+                return self._examine_and_repair(journal, header)
             pending = [item for item in items if (item.txn.seq or 0) > seq]
             if not pending or (pending[0].txn.seq or 0) != seq + 1:
-                # Nothing given (a start-up repair), or a gap: the database says what is
-                # missing. When another writer already appended ours this reads nothing.
-                nowait.refuse("the projection is to catch up from the journal")
-                pending = list(catch_up(seq))
+                # Nothing given (a start-up check), or a gap (another writer's entries are
+                # not in yet): the journal says what is missing.
+                pending = list(journal(seq))
             if pending:
-                self._write_items(pending, seq, offset, size)
+                self._write_items(pending)
+            return None
 
-    def append_directive(self, text: str) -> None:
-        """Append a non-entry directive (a resolution, a period close) after the entries."""
+    def repair(self, header: Header, journal: Iterable[ChainedTxn]) -> Finding:
+        """Write the whole file again (a new header: a resolution or a close was added; or
+        ``commons rebuild``), after examining its entries: an altered file is kept aside
+        first, never silently replaced."""
         with self._locked():
-            state = self._read_state()
-            if state is None or not self.path.exists():
-                return  # the next rebuild renders it from the database
-            seq, offset = state
-            with open(self.path, "r+b") as out:
-                out.truncate(offset)
-                out.seek(offset)
-                out.write(("\n" + text).encode("utf-8"))
-                offset = out.tell()
-            self._write_state(seq, offset)
+            return self._examine_and_repair(lambda after: journal, lambda: header, force=True)
 
-    def _write_items(self, items: list[ChainedTxn], seq: int, offset: int, size: int) -> None:
-        text = "".join("\n" + item.render() for item in items).encode("utf-8")
-        fd = os.open(self.path, os.O_WRONLY)
+    def _examine_and_repair(
+        self,
+        journal: Callable[[int], Iterable[ChainedTxn]],
+        header: Callable[[], Header],
+        *,
+        force: bool = False,
+    ) -> Finding:
+        wanted = header().render()
+        entries = [(item.txn.seq or 0, item.render()) for item in journal(0)]
         try:
-            if size != offset:
-                os.ftruncate(fd, offset)  # drop whatever a crashed writer left half-written
+            text = self.path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            self._rewrite(wanted, entries)
+            return Finding("missing", head=entries[-1][0] if entries else 0)
+        finding = examine(text, entries)
+        if finding.altered:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            kept = self.path.with_name(f"{LEDGER_FILE}.altered-{stamp}")
+            os.replace(self.path, kept)
+            finding = Finding(
+                "altered",
+                seq=finding.seq,
+                head=finding.head,
+                differing=finding.differing,
+                extra=finding.extra,
+                kept=kept.name,
+            )
+        if force or finding.state != "current" or not text.startswith(wanted):
+            self._rewrite(wanted, entries)
+        else:
+            self._write_state(finding.seq)
+        return finding
+
+    def _write_items(self, items: list[ChainedTxn]) -> None:
+        text = "".join("\n" + item.render() for item in items).encode("utf-8")
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        try:
             view, done = memoryview(text), 0
             while done < len(text):  # a regular file takes it all at once; loop anyway
-                done += os.pwrite(fd, view[done:], offset + done)
-            inode = os.fstat(fd).st_ino
+                done += os.write(fd, view[done:])
         finally:
             os.close(fd)
-        self._write_state(items[-1].txn.seq or seq, offset + len(text), inode)
+        self._write_state(items[-1].txn.seq or 0)
 
 
 __all__ = [
+    "ENTRIES",
     "ChainedTxn",
+    "Finding",
     "Header",
     "Projection",
+    "examine",
     "header_opens",
     "period_text",
     "render_close",

@@ -1,21 +1,24 @@
 """The per-community state the posting path keeps in memory, so a post costs O(its postings)
-and never re-reads the ledger: the chain head, the chart, balances, and the rules' own folds.
+and never re-reads the ledger: the chain head, the chart, the closed periods, balances, and the
+rules' own folds (:class:`ledger.checks.Checks`).
 
 The state remembers the sequence number it reflects. A writer that locks the community row and
 finds the database ahead (another process posted) folds in just the missing entries; a change
-to what the rules check against (resolutions, closes, the rules file) bumps ``Community.rev`` or
-the rules file's mtime, and the rules' context is re-read and swapped in place (the folds stay:
+to what the rules check against (resolutions, closes, the rules file) bumps ``Community.rev``
+or the rule set's ``version``, and the facts are re-read and swapped in place (the folds stay:
 they never depend on those facts).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
 
+from ledger.checks import Checks
+from ledger.facts import CloseFact
 from ledger.txn import Txn
-from rules.engine import RuleState
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,12 @@ class BookState:
     community_id: str
     seq: int
     head: str
-    rev: int
-    rules_mtime: float
+    #: ``(Community.rev, RuleSet.version(slug))`` when the facts were last read.
+    version: tuple[int, Hashable]
     accounts: dict[str, AccountInfo]
+    checks: Checks
+    closes: list[CloseFact] = field(default_factory=list)  # in order of start
     balances: dict[str, int] = field(default_factory=dict)  # fen per account name
-    rules: RuleState | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def apply(self, txn: Txn, hash_: str) -> None:
@@ -51,7 +55,13 @@ class BookState:
             return
         for leg in txn.legs:
             self.balances[leg.account] = self.balances.get(leg.account, 0) + int(leg.amount * 100)
-        if self.rules is not None:
-            self.rules.apply(txn)
+        self.checks.apply(txn)
         self.seq = txn.seq if txn.seq is not None else self.seq
         self.head = hash_
+
+    def closed_on(self, day: date) -> CloseFact | None:
+        """The closed period ``day`` falls in, if any."""
+        for close in self.closes:
+            if close.covers(day):
+                return close
+        return None

@@ -1,8 +1,8 @@
 """Nothing is posted into a closed period.
 
-Why: a closed period has been disclosed to the owners with its chain head (DESIGN.md, Periods;
-Shanghai 住宅物业管理规定 art. 66: quarterly disclosure); changing it afterwards would change
-what they were shown. A correction goes into an open period.
+Why: a closed period has been disclosed to the owners with its chain head
+(docs/architecture.md, "Periods"; Shanghai 住宅物业管理规定 art. 66: quarterly disclosure);
+changing it afterwards would change what they were shown. A correction goes into an open period.
 
 The posting path refuses such a post or reversal before the rules run (409, ``PeriodLocked``,
 see ``ledger.journal``) with the message of :func:`message`; this rule says the same in the
@@ -21,33 +21,12 @@ After: ``closed period: the transaction is dated 2025-03-30, inside the closed p
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
+from ledger.period import LOCKED_SOURCE, locked_message
 from ledger.txn import Txn
 from rules.engine import Context, RuleViolation
 
 NAME = "closed-period"
-SOURCE = "Shanghai 住宅物业管理规定 art. 66 (disclosed periods stay as disclosed)"
-
-
-def message(what: str, day: date, close: Any) -> str:
-    """The one wording of the refusal, for the posting path and the plugin alike."""
-    return (
-        f"closed period: {what} is dated {day}, inside the closed period {close.period} "
-        f"({close.start} to {close.end}, closed at seq {close.head_seq}); post a correction "
-        f"in an open period ({SOURCE})"
-    )
-
-
-def details(day: date, close: Any) -> dict[str, Any]:
-    return {
-        "period": close.period,
-        "date": str(day),
-        "start": str(close.start),
-        "end": str(close.end),
-        "head_seq": close.head_seq,
-    }
+SOURCE = LOCKED_SOURCE
 
 
 class ClosedPeriod:
@@ -60,14 +39,8 @@ class ClosedPeriod:
         for close in self.context.closed:
             after_close = txn.seq is None or txn.seq > close.head_seq
             if after_close and close.covers(txn.date):
-                return [
-                    RuleViolation(
-                        NAME,
-                        message("the transaction", txn.date, close),
-                        details=details(txn.date, close),
-                        source={"rule": SOURCE},
-                    )
-                ]
+                message, details = locked_message("the transaction", txn.date, close)
+                return [RuleViolation(NAME, message, details=details, source={"rule": SOURCE})]
         return []
 
     def apply(self, txn: Txn) -> None:

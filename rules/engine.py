@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ledger.txn import Txn
 
 if TYPE_CHECKING:
-    from rules.facts import CloseFact, ResolutionFact
+    from ledger.facts import CloseFact, ResolutionFact
 
 
 @dataclass(frozen=True)

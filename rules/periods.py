@@ -30,15 +30,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from audit import events
-from audit.period import Period, parse_period
-from ledger import clock
+from ledger import clock, events
 from ledger.books import Books
 from ledger.db import writer
 from ledger.errors import Problem, RuleViolations, StateConflict, ValidationFailed
+from ledger.facts import CloseFact, close_fact
 from ledger.models import Community, Entry, PeriodClose
+from ledger.period import Period, parse_period
 from rules import reserve
-from rules.facts import CloseFact, close_fact, render_close
+from rules.ruleset import of
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def close(
 ) -> list[Closed]:
     """Close ``period`` (see the module docstring). Returns the periods closed, in order."""
     parsed = parse_period(period)
-    rules_file = books.rules_file(slug)
+    rules_file = of(books).file(slug)
     settings = rules_file.at(parsed.end)
     targets = periods_of(period, settings.period)
     today = clock.today()
@@ -142,7 +142,7 @@ def close(
         pending = _pending(session, community, todo)
         if pending:
             raise StateConflict(pending)
-        context = books.rule_context(session, community)
+        context = of(books).context(session, community)
         txns = [item.txn for item in books.chained(session, community.id)]
         shortfalls = []
         figures = []
@@ -190,9 +190,8 @@ def close(
             )
         community.rev += 1
         session.add(community)
-    projection = books.projection(slug)
-    for item in done:
-        projection.append_directive(render_close(item.close))
+    if done:
+        books.rebuild_projection(slug)  # the header carries the closes
     return done
 
 

@@ -28,11 +28,11 @@ from typing import Any
 
 from beancount.core import data
 
+from ledger.facts import facts_from_entries
 from ledger.render import chain_hash, genesis_hash, render_txn, txn_from_entry
 from ledger.txn import Txn
 from rules import config as rules_config
 from rules.engine import AccountSpec, Context, build_state
-from rules.facts import facts_from_entries
 from rules.registry import RULES
 
 __plugins__ = ("verify",)

@@ -41,11 +41,11 @@ from decimal import Decimal
 from typing import Any
 
 from ledger import chart
+from ledger.facts import ResolutionFact
 from ledger.txn import Txn
 from rules.accounts import ZERO, fund_moves, spending, under, under_any, yuan
 from rules.config import SOURCES, settings_of
 from rules.engine import Context, RuleViolation
-from rules.facts import ResolutionFact
 
 NAME = "resolution-required"
 ALWAYS = ("dividend", "subsidy", "upgrade")

@@ -20,8 +20,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
-from audit import events
-from ledger import clock
+from ledger import clock, events
 from ledger.books import Books
 from ledger.chart import USE_DIVIDEND, USE_SUBSIDY
 from ledger.db import writer
@@ -31,7 +30,6 @@ from ledger.money import from_fen, to_fen
 from ledger.schemas import Money, clean_text
 from ledger.txn import KINDS
 from rules.allocation import AllocationSetting
-from rules.facts import render_resolution, resolution_fact
 from rules.resolutions import SOURCE, BallotProblem, Voter, check_ballots, tally
 
 #: Kinds a resolution may pay for (reversals and openings need none).
@@ -293,7 +291,7 @@ def create(
             out = to_out(row)
     except IntegrityError:
         raise _duplicate(slug, body.number) from None
-    books.projection(slug).append_directive(render_resolution(resolution_fact(row)))
+    books.rebuild_projection(slug)  # the header carries the resolutions
     return out
 
 

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlmodel import Session, SQLModel, col
 
-from audit import events
+from ledger import events
 from ledger.books import Books
 from ledger.db import writer
 from ledger.errors import Problem, ValidationFailed

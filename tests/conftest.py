@@ -26,8 +26,8 @@ from api.books import open_books
 from api.settings import Settings
 from ledger import chart
 from ledger.books import Books
-from ledger.community import create
 from ledger.schemas import PostingIn, TransactionIn
+from rules.community import create
 from tests.api_helpers import OTHER, SECRET, SLUG, Login, build_members
 
 PG_URL = os.environ.get("COMMONS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -28,10 +28,10 @@ from api.books import open_books
 from api.settings import Settings
 from ledger import chart, clock, journal
 from ledger.books import Books
-from ledger.community import create
 from ledger.db import writer
 from ledger.models import AllocationLine, Resolution, Unit
 from ledger.schemas import PostingIn, TransactionIn
+from rules.community import create
 
 SLUG = "maple"
 

@@ -16,7 +16,6 @@ from ledger.books import Books
 from ledger.db import writer
 from ledger.models import Community, Resolution
 from ledger.money import to_fen
-from rules.facts import render_resolution, resolution_fact
 
 
 def add_resolution(
@@ -55,4 +54,4 @@ def add_resolution(
         session.add(row)
         community.rev += 1
         session.add(community)
-    books.projection(slug).append_directive(render_resolution(resolution_fact(row)))
+    books.rebuild_projection(slug)

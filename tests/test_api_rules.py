@@ -12,12 +12,12 @@ from sqlmodel import Session, col, func, select
 
 from ledger import chart, journal
 from ledger.books import Books
-from ledger.community import create
 from ledger.db import writer
 from ledger.models import AllocationLine, Community, Entry, PeriodClose
 from ledger.schemas import TransactionIn
 from rules import resolution_store
 from rules.allocate import AllocationIn, allocate
+from rules.community import create
 from rules.units import import_units, parse_json
 from tests.api_helpers import SLUG, Login, api, txn
 from tests.test_rules_resolutions import UNITS, body

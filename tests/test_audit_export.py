@@ -17,11 +17,11 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 
 from audit.export import FILES_PER_EXPORT, expected_entries, export, export_file
-from audit.period import parse_period
 from audit.workbook import display_width
 from ledger import journal
 from ledger.books import Books
 from ledger.errors import ValidationFailed
+from ledger.period import parse_period
 from tests.export_fixtures import SLUG, TALLY, make_books
 
 NOW = "2025-07-01 02:00:00"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from audit.export import export_file
 from ledger.books import Books
-from ledger.community import create
 from ledger.db import writer
 from ledger.models import Event
+from rules.community import create
 
 #: (UTC moment, object id): Q1 2025 in CST runs from 2024-12-31 16:00 to 2025-03-31 15:59:59.
 MOMENTS = [

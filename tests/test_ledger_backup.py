@@ -15,8 +15,8 @@ from audit.verify import verify
 from ledger import journal
 from ledger.backup import backup, restore
 from ledger.books import Books
-from ledger.community import create
 from ledger.errors import Conflict
+from rules.community import create
 from tests.conftest import txn
 
 

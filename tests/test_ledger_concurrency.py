@@ -19,9 +19,9 @@ from api.settings import Settings
 from audit.verify import verify
 from ledger import chart, journal
 from ledger.books import Books
-from ledger.community import create
 from ledger.errors import AlreadyReversed, ValidationFailed
 from ledger.models import Entry, Posting
+from rules.community import create
 from tests.conftest import txn
 
 THREADS = 6

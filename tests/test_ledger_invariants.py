@@ -23,11 +23,11 @@ from api.books import open_books
 from api.settings import Settings
 from audit.verify import verify
 from ledger import chart, journal
-from ledger.community import create
 from ledger.errors import LedgerError
 from ledger.models import Entry, Event, PeriodClose, Posting
 from ledger.money import from_fen
 from rules import periods
+from rules.community import create
 from tests.conftest import txn
 from tests.rules_helpers import add_resolution
 

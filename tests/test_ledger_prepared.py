@@ -13,8 +13,8 @@ from sqlmodel import SQLModel
 
 from ledger import journal
 from ledger.books import Books
-from ledger.community import create
 from ledger.prepared import Prepared, Statements, insert_of
+from rules.community import create
 from tests.conftest import txn
 
 ENTRY = SQLModel.metadata.tables["entry"]

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from audit.period import parse_period
 from ledger.errors import ValidationFailed
+from ledger.period import parse_period
 from tests.api_helpers import Login, api
 
 

@@ -17,7 +17,7 @@ from freezegun import freeze_time
 
 from audit.verify import verify
 from ledger.books import Books
-from ledger.community import create
+from rules.community import create
 from rules.periods import close
 from tests.rules_helpers import add_resolution
 

@@ -27,9 +27,9 @@ from sqlmodel import Session, col
 from api.cli import main
 from ledger import chart, journal
 from ledger.books import Books
-from ledger.community import create
 from ledger.errors import PeriodLocked, RuleViolations, StateConflict, ValidationFailed
 from ledger.models import Community, Event, PeriodClose
+from rules.community import create
 from rules.config import DEFAULT_TEXT
 from rules.periods import close
 from tests.api_helpers import SLUG, Login, api

@@ -23,9 +23,9 @@ from beancount import loader
 from audit.verify import verify
 from ledger import chart, journal
 from ledger.books import Books
+from ledger.facts import CloseFact, render_close
 from ledger.render import chain_hash, render_projected, render_txn
 from ledger.txn import Leg, Txn
-from rules.facts import CloseFact, render_close
 from rules.plugin import verify as plugin_verify
 from tests.conftest import txn
 from tests.rules_helpers import add_resolution

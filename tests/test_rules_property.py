@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger import chart
+from ledger.facts import ResolutionFact, render_resolution
 from ledger.projection import RULES_FILE, Header, header_opens
 from ledger.render import chain_hash, genesis_hash, render_projected, render_txn
 from ledger.txn import Leg, Txn
 from rules.config import DEFAULT_TEXT, parse
 from rules.engine import AccountSpec, Context, build_state
-from rules.facts import ResolutionFact, render_resolution
 from rules.registry import RULES
 
 COMMUNITY = "00000000-0000-0000-0000-000000000001"

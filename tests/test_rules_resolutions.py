@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import Session, select
 
 from ledger.books import Books
-from ledger.community import create
 from ledger.errors import Conflict, ValidationFailed
 from ledger.models import Ballot, Community, Event, Resolution
 from rules import resolution_store
+from rules.community import create
 from rules.resolution_store import ResolutionIn
 from rules.resolutions import BallotProblem, Voter, check_ballots, tally
 from rules.units import import_units, parse_json

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from ledger.errors import Problem, ValidationFailed
 
@@ -62,3 +63,25 @@ def parse_period(text: str) -> Period:
             )
         ]
     )
+
+
+#: Why a closed period takes nothing more (the plugin's rule ``closed-period`` says the same).
+LOCKED_SOURCE = "Shanghai 住宅物业管理规定 art. 66 (disclosed periods stay as disclosed)"
+
+
+def locked_message(what: str, day: date, close: Any) -> tuple[str, dict[str, Any]]:
+    """The one wording of the refusal of anything dated inside a closed period, for the
+    posting path and the plugin alike, with its details."""
+    message = (
+        f"closed period: {what} is dated {day}, inside the closed period {close.period} "
+        f"({close.start} to {close.end}, closed at seq {close.head_seq}); post a correction "
+        f"in an open period ({LOCKED_SOURCE})"
+    )
+    details = {
+        "period": close.period,
+        "date": str(day),
+        "start": str(close.start),
+        "end": str(close.end),
+        "head_seq": close.head_seq,
+    }
+    return message, details
