@@ -1,5 +1,5 @@
 """Errors as data over HTTP: every refusal is a 4xx whose JSON body is
-``{"detail": [{"field", "rule", "message", "details"}, ...]}`` (DESIGN.md, Contracts).
+``{"detail": [{"field", "rule", "message", "details"}, ...]}`` (docs/architecture.md).
 
 The handlers here turn the ledger's exceptions, FastAPI's validation errors (wrong types,
 malformed JSON) and Starlette's HTTP errors into that one shape. ``ERRORS`` is the ``responses=``

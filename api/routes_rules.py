@@ -1,5 +1,5 @@
 """The rules' registers over HTTP: the unit register, owners' resolutions with their vote
-arithmetic, and the dividends and subsidies they allow (DESIGN.md, Interfaces).
+arithmetic, and the dividends and subsidies they allow.
 
 Who may do what: the unit register holds owner ids, so only members read it (every role: the
 treasurer checks schedules, the supervisors and auditors check the vote) and only an admin

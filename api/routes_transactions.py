@@ -1,4 +1,4 @@
-"""The transactions API (DESIGN.md, Interfaces): post, bulk post, list, get, approve, reject,
+"""The transactions API (docs/service.md): post, bulk post, list, get, approve, reject,
 reverse, and balances as of a date. Routes are thin: they check who is asking and call
 ``ledger.journal``; every action passes the client's address to the audit trail."""
 

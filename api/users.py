@@ -35,7 +35,7 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class Role(StrEnum):
-    """A member's role in one community (DESIGN.md, Contracts: Roles)."""
+    """A member's role in one community (docs/service.md, "Who may do what")."""
 
     ADMIN = "admin"
     TREASURER = "treasurer"

@@ -145,7 +145,7 @@ def test_register_resolution_dividend_and_public_lookup(
 
 
 def _close_q4(client: TestClient) -> None:
-    """Close 2025Q4 the way the close command will (the other half of issue 4)."""
+    """Close 2025Q4 the way the close command will (rows written directly, for this test)."""
     books: Books = client.app.state.books  # type: ignore[attr-defined]
     with writer(books.engine) as session:
         community = session.exec(select(Community).where(Community.slug == SLUG)).one()

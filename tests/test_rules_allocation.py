@@ -14,7 +14,7 @@ from rules.allocation import AllocationSetting, Recipient, schedule, split_rate,
 
 
 def test_zigong_127_38_m2_at_9_yuan_gets_1146_yuan_in_whole_yuan() -> None:
-    """DOMAIN.md: 127.38 m² at 9 yuan/m² was paid 1,146 yuan (1,146.42 rounded down)."""
+    """Zigong (docs/domain.md, "Real figures"): 127.38 m² at 9 yuan/m² was paid 1,146 yuan (1,146.42 rounded down)."""
     (part,) = split_rate(
         [Recipient(1, "1-1-0101", 12738)], Decimal("9"), basis="area", rounding="yuan_floor"
     )
