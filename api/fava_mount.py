@@ -5,17 +5,17 @@ other method is refused here, before Fava sees it."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from a2wsgi import WSGIMiddleware
 
+# Scope and Send are re-exported (``X as X``): the app's Fava guard takes them from here.
+from starlette.types import ASGIApp, Receive
+from starlette.types import Scope as Scope
+from starlette.types import Send as Send
+
 from ledger.books import Books
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Guard = Callable[[Scope, str, Send], Awaitable[bool]]
 
 READ_METHODS = frozenset({"GET", "HEAD"})

@@ -92,10 +92,6 @@ __all__ = [
     "unit_receipts",
 ]
 
-#: How long a statement stays posted unless the rules file says otherwise (Shanghai art. 67,
-#: Henan 2025: at least 30 days).
-DEFAULT_DISCLOSURE_DAYS = 30
-
 #: Service income of the common parts (民非 4301 提供服务收入), the manager's share's base.
 SERVICE_INCOME = "Income:4301-共有收益"
 
@@ -343,7 +339,7 @@ def statement(*, books: Books, slug: str, period: str) -> Statement:
     opening, closing = _funds(before, restricted), _funds(after, restricted)
     other = (closing.unrestricted - opening.unrestricted) - (net_income - total_uses)
 
-    days = int(getattr(settings, "disclosure_days", DEFAULT_DISCLOSURE_DAYS))
+    days = settings.disclosure_days
     posted_on = _posted_on(close)
     quarters = tuple(
         QuarterFigures(

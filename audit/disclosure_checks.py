@@ -13,18 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any
 
 from audit.disclosure_model import Check, Funds, ResolutionLine
 from ledger.money import FEN, quantize
+from rules.config import Settings
 from rules.reserve import Reserve
-
-DEFAULTS: dict[str, Any] = {
-    "reserve_condition": "always",
-    "manager_share_max": Decimal("0.30"),
-    "committee_share_max": Decimal("0.10"),
-    "civil_defence_owned": False,
-}
 
 
 @dataclass(frozen=True)
@@ -36,11 +29,6 @@ class Figures:
     ytd_manager_share: Decimal  # 5101-01, same months
     ytd_common_income: Decimal  # income less civil-defence parking, same months
     ytd_committee: Decimal  # 5201-01, same months
-
-
-def _get(settings: Any, name: str) -> Any:
-    value = getattr(settings, name, None)
-    return DEFAULTS[name] if value is None else value
 
 
 def _pct(value: Decimal) -> str:
@@ -55,12 +43,12 @@ def _money(value: Decimal) -> str:
     return f"{value:f}"
 
 
-def reserve(found: Reserve, settings: Any) -> Check:
+def reserve(found: Reserve, settings: Settings) -> Check:
     """By the close, enough of the period's net common income was set aside for the
     maintenance fund (上海 art. 51: more than 50%; 北京 art. 74: at least 50% while the fund is
     under its floor). The required amount is the least fen amount that satisfies the rule."""
     more_than = found.comparison == "more_than"
-    beijing = not more_than or _get(settings, "reserve_condition") == "fund_below"
+    beijing = not more_than or settings.reserve_condition == "fund_below"
     net = found.net_income
     required = Decimal("0.00")
     if found.applies and net > 0:
@@ -86,8 +74,8 @@ def reserve(found: Reserve, settings: Any) -> Check:
     )
 
 
-def manager_share(settings: Any, figures: Figures) -> Check:
-    cap = Decimal(str(_get(settings, "manager_share_max")))
+def manager_share(settings: Settings, figures: Figures) -> Check:
+    cap = settings.manager_share_max
     income, share = figures.ytd_service_income, figures.ytd_manager_share
     return Check(
         rule="manager-share",
@@ -104,8 +92,8 @@ def manager_share(settings: Any, figures: Figures) -> Check:
     )
 
 
-def committee_share(settings: Any, figures: Figures) -> Check:
-    cap = Decimal(str(_get(settings, "committee_share_max")))
+def committee_share(settings: Settings, figures: Figures) -> Check:
+    cap = settings.committee_share_max
     income, spent = figures.ytd_common_income, figures.ytd_committee
     return Check(
         rule="committee-share",
@@ -122,8 +110,8 @@ def committee_share(settings: Any, figures: Figures) -> Check:
     )
 
 
-def civil_defence(settings: Any, figures: Figures) -> Check:
-    owned = bool(_get(settings, "civil_defence_owned"))
+def civil_defence(settings: Settings, figures: Figures) -> Check:
+    owned = settings.civil_defence_owned
     return Check(
         rule="civil-defence",
         name_zh="人防车位收入未计入共有收益",
@@ -161,7 +149,7 @@ def cash(closing: Funds) -> Check:
 
 def period_checks(
     *,
-    settings: Any,
+    settings: Settings,
     reserve_figures: Reserve,
     figures: Figures,
     closing: Funds,

@@ -3,8 +3,11 @@ effect on a date, so a change the owners vote applies from its date and the past
 the rules of its time. Plain TOML, so it diffs and reviews well in git.
 
 Every setting has a default and a source (:data:`SOURCES`), which the rules cite in their
-messages and ``commons init`` writes into the file as a comment. A version names only what it
-changes; the rest carries over from the version before it::
+messages and ``commons init`` writes into the file as a comment. :class:`Settings` (a pydantic
+dataclass) holds the only copy of the defaults and of the checks; :data:`DEFAULT_TEXT`, the file
+``commons init`` writes, takes its values from it.
+
+A version names only what it changes; the rest carries over from the version before it::
 
     [[version]]
     effective_from = 2000-01-01
@@ -22,10 +25,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, fields, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import ConfigDict, PlainValidator, ValidationError
+from pydantic.dataclasses import dataclass as settings_dataclass
+from pydantic_core import PydanticCustomError
 
 from ledger.errors import StateConflict
 
@@ -64,54 +71,123 @@ SOURCES: dict[str, str] = {
     "disclosure_days": "Shanghai 住宅物业管理规定 art. 67 (posted 30 days)",
 }
 
-COMPARISONS = ("more_than", "at_least")
-CONDITIONS = ("always", "fund_below")
-PERIODS = ("quarter", "year")
+Comparison = Literal["more_than", "at_least"]
+Condition = Literal["always", "fund_below"]
+Period = Literal["quarter", "year"]
+COMPARISONS: tuple[str, ...] = get_args(Comparison)
+CONDITIONS: tuple[str, ...] = get_args(Condition)
+PERIODS: tuple[str, ...] = get_args(Period)
 
 
-@dataclass(frozen=True)
+# The checks. Each refuses with the message the rules file's reader sees after
+# "<file> [[version]] #<n> (effective <date>) <key>: "; values are shown as written in the file.
+
+
+def _refuse(reason: str) -> PydanticCustomError:
+    return PydanticCustomError("rules_file", "{reason}", {"reason": reason})
+
+
+def _shown(value: object) -> str:
+    # TOML floats arrive as Decimal (parsed from their text), and are shown as that text.
+    return str(value) if isinstance(value, Decimal) else repr(value)
+
+
+def _number(value: object) -> Decimal:
+    """A non-negative number from a string, a TOML integer or a TOML float (kept as its text,
+    never a binary float)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise _refuse('must be a number as a string like "10000.00"')
+    try:
+        result = Decimal(value)
+    except InvalidOperation:
+        raise _refuse(f"not a number: {_shown(value)}") from None
+    if not result.is_finite() or result < 0:
+        raise _refuse(f"must be a non-negative number, got {_shown(value)}")
+    return result
+
+
+def _amount(value: object) -> Decimal:
+    amount = _number(value)
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise _refuse(f"at most two decimal places (fen), got {_shown(value)}")
+    return amount
+
+
+def _share(value: object) -> Decimal:
+    share = _number(value)
+    if share > 1:
+        raise _refuse(f"a share must be between 0 and 1, got {_shown(value)}")
+    return share
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise _refuse(f"must be true or false (no quotes), got {_shown(value)}")
+    return value
+
+
+def _days(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _refuse(f"must be a whole number of days, got {_shown(value)}")
+    return value
+
+
+def _one_of(choices: Any) -> PlainValidator:
+    allowed: tuple[str, ...] = get_args(choices)
+    listed = " or ".join(f'"{a}"' for a in allowed)
+
+    def check(value: object) -> str:
+        if value not in allowed:
+            raise _refuse(f"must be {listed}, got {_shown(value)}")
+        return str(value)
+
+    return PlainValidator(check)
+
+
+#: Yuan, at most two decimal places.
+Amount = Annotated[Decimal, PlainValidator(_amount)]
+#: A fraction between 0 and 1 (0.30 is 30%).
+Share = Annotated[Decimal, PlainValidator(_share)]
+Flag = Annotated[bool, PlainValidator(_flag)]
+Days = Annotated[int, PlainValidator(_days)]
+
+
+@settings_dataclass(frozen=True, config=ConfigDict(extra="forbid", validate_default=True))
 class Settings:
     """One version of the rules. Every threshold has a default and the source it comes from
-    (:data:`SOURCES`). Amounts are yuan; shares are fractions (0.30 is 30%)."""
+    (:data:`SOURCES`). Amounts are yuan; shares are fractions (0.30 is 30%).
+
+    Built only from valid values: ``Settings(...)`` and ``dataclasses.replace`` check every
+    field (a ``pydantic.ValidationError`` otherwise; :func:`parse` turns it into a
+    :class:`RulesFileError` naming the version and the key)."""
 
     #: Four eyes: spending at or over this (yuan) waits for a second member's approval.
-    approval_threshold: Decimal = Decimal("5000.00")
+    approval_threshold: Amount = Decimal("5000.00")
     #: Spending at or over this (yuan) must cite an owners' resolution.
-    resolution_threshold: Decimal = Decimal("10000.00")
+    resolution_threshold: Amount = Decimal("10000.00")
     #: The manager's cost share, at most this share of the gross 4301 income.
-    manager_share_max: Decimal = Decimal("0.30")
+    manager_share_max: Share = Decimal("0.30")
     #: Committee working expenses, at most this share of the year's common income.
-    committee_share_max: Decimal = Decimal("0.10")
+    committee_share_max: Share = Decimal("0.10")
     #: The share of a period's net common income set aside for the maintenance fund.
-    reserve_share_min: Decimal = Decimal("0.50")
-    reserve_comparison: str = "more_than"
-    reserve_condition: str = "always"
+    reserve_share_min: Share = Decimal("0.50")
+    reserve_comparison: Annotated[Comparison, _one_of(Comparison)] = "more_than"
+    reserve_condition: Annotated[Condition, _one_of(Condition)] = "always"
     #: Yuan; only read when ``reserve_condition = "fund_below"``.
-    maintenance_fund_initial: Decimal = Decimal("0.00")
-    maintenance_fund_floor_share: Decimal = Decimal("0.30")
-    civil_defence_owned: bool = False
-    period: str = "quarter"
-    disclosure_days: int = 30
+    maintenance_fund_initial: Amount = Decimal("0.00")
+    maintenance_fund_floor_share: Share = Decimal("0.30")
+    civil_defence_owned: Flag = False
+    period: Annotated[Period, _one_of(Period)] = "quarter"
+    disclosure_days: Days = 30
 
     def describe(self) -> dict[str, str]:
         return {f.name: str(getattr(self, f.name)) for f in fields(self)}
 
 
-#: How each setting is read from TOML: (kind, allowed values for enums).
-_AMOUNTS = {"approval_threshold", "resolution_threshold", "maintenance_fund_initial"}
-_SHARES = {
-    "manager_share_max",
-    "committee_share_max",
-    "reserve_share_min",
-    "maintenance_fund_floor_share",
-}
-_ENUMS = {
-    "reserve_comparison": COMPARISONS,
-    "reserve_condition": CONDITIONS,
-    "period": PERIODS,
-}
-_BOOLS = {"civil_defence_owned"}
-_INTS = {"disclosure_days"}
+#: The defaults, one shared instance (settings are immutable).
+DEFAULTS = Settings()
+SETTING_NAMES: frozenset[str] = frozenset(f.name for f in fields(Settings))
 
 
 @dataclass(frozen=True)
@@ -133,7 +209,19 @@ class RulesFile:
         return current
 
 
-DEFAULT_TEXT = """\
+def _toml(value: object) -> str:
+    """A default as the rules file writes it: amounts and shares as strings, so they are read
+    back exactly."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return f'"{value}"'
+
+
+# The file ``commons init`` writes: the documentation of every setting, with the values filled
+# in from the defaults of :class:`Settings`.
+_DEFAULT_TEMPLATE = """\
 # commons-ledger rules file. Each [[version]] takes effect on its date and keeps the settings
 # of the version before it unless it names them again; to change a rule from a date the owners
 # voted, add a new [[version]] below with that date and only the changed settings.
@@ -144,89 +232,68 @@ effective_from = 2000-01-01
 
 # Four eyes: spending at or over this waits for a second committee member's approval.
 # Source: the committee's rules of procedure.
-approval_threshold = "5000.00"
+approval_threshold = {approval_threshold}
 
 # Spending at or over this must cite an owners' resolution that passed, is in effect, matches
 # its purpose and has budget left (dividends, subsidies, upgrades and spending from the
 # maintenance fund always need one). Source: 民法典 art. 278 (九), the rules of procedure.
-resolution_threshold = "10000.00"
+resolution_threshold = {resolution_threshold}
 
 # The property manager's cost share: at most this share of the gross common income (4301)
 # it relates to. Source: 民法典 art. 282; Xiamen caps it at 30%.
-manager_share_max = "0.30"
+manager_share_max = {manager_share_max}
 
 # Committee working expenses: at most this share of the year's common income to date.
 # Source: a community choice, voted by the owners' assembly (民法典 art. 278 (九)).
-committee_share_max = "0.10"
+committee_share_max = {committee_share_max}
 
 # By the close of each period, this share of the period's net common income must have been
 # set aside for the special maintenance fund.
 # Source: Shanghai 住宅物业管理规定 art. 51 ("more_than" 50%, "always");
 # Beijing 物业管理条例 art. 74 ("at_least" 50%, only while the fund is under 30% of its
 # initial amount: reserve_condition = "fund_below" with maintenance_fund_initial set).
-reserve_share_min = "0.50"
-reserve_comparison = "more_than"      # "more_than" or "at_least"
-reserve_condition = "always"          # "always" or "fund_below"
-maintenance_fund_initial = "0.00"     # yuan; read only with "fund_below"
-maintenance_fund_floor_share = "0.30"
+reserve_share_min = {reserve_share_min}
+reserve_comparison = {reserve_comparison}      # "more_than" or "at_least"
+reserve_condition = {reserve_condition}          # "always" or "fund_below"
+maintenance_fund_initial = {maintenance_fund_initial}     # yuan; read only with "fund_below"
+maintenance_fund_floor_share = {maintenance_fund_floor_share}
 
 # Civil-air-defence (人防) parking income belongs to the investor, not the owners, unless the
 # community owns the spaces. Source: 人民防空法 art. 5.
-civil_defence_owned = false
+civil_defence_owned = {civil_defence_owned}
 
 # Accounting periods, closed and disclosed one by one: "quarter" or "year".
 # Source: Beijing 物业管理条例 art. 84, Shanghai 住宅物业管理规定 art. 66.
-period = "quarter"
+period = {period}
 
 # Days a disclosure stays posted. Source: Shanghai 住宅物业管理规定 art. 67.
-disclosure_days = 30
+disclosure_days = {disclosure_days}
 """
 
+DEFAULT_TEXT = _DEFAULT_TEMPLATE.format_map(
+    {name: _toml(getattr(DEFAULTS, name)) for name in SETTING_NAMES}
+)
 
-def _decimal(value: Any, where: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise RulesFileError(f'{where}: must be a number as a string like "10000.00"')
+
+def _changed(current: Settings, item: dict[str, Any], where: str) -> Settings:
+    """``current`` with the settings a version names; the error names the version and the
+    key (each bad key, in order)."""
+    unknown = set(item) - SETTING_NAMES
+    if unknown:
+        raise RulesFileError(f"{where}: unknown setting(s) {sorted(unknown)}")
     try:
-        result = Decimal(str(value))
-    except InvalidOperation:
-        raise RulesFileError(f"{where}: not a number: {value!r}") from None
-    if not result.is_finite() or result < 0:
-        raise RulesFileError(f"{where}: must be a non-negative number, got {value!r}")
-    return result
-
-
-def _value(key: str, value: Any, where: str) -> Any:
-    """One setting, typed and range-checked; the error names the version and the key."""
-    where = f"{where} {key}"
-    if key in _AMOUNTS:
-        amount = _decimal(value, where)
-        exponent = amount.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -2:
-            raise RulesFileError(f"{where}: at most two decimal places (fen), got {value!r}")
-        return amount
-    if key in _SHARES:
-        share = _decimal(value, where)
-        if share > 1:
-            raise RulesFileError(f"{where}: a share must be between 0 and 1, got {value!r}")
-        return share
-    if key in _BOOLS:
-        if not isinstance(value, bool):
-            raise RulesFileError(f"{where}: must be true or false (no quotes), got {value!r}")
-        return value
-    if key in _INTS:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise RulesFileError(f"{where}: must be a whole number of days, got {value!r}")
-        return value
-    allowed = _ENUMS[key]
-    if value not in allowed:
-        choices = " or ".join(f'"{a}"' for a in allowed)
-        raise RulesFileError(f"{where}: must be {choices}, got {value!r}")
-    return value
+        return replace(current, **item)
+    except ValidationError as exc:
+        problems = sorted((".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors())
+        raise RulesFileError(
+            "; ".join(f"{where} {key}: {message}" for key, message in problems)
+        ) from None
 
 
 def parse(text: str, *, name: str = "rules.toml") -> RulesFile:
     try:
-        raw = tomllib.loads(text)
+        # Floats as Decimal from their text: "0.30" or 0.30, never a binary float.
+        raw = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise RulesFileError(f"{name}: {exc}") from None
     unknown_top = set(raw) - {"version"}
@@ -235,22 +302,19 @@ def parse(text: str, *, name: str = "rules.toml") -> RulesFile:
     items = raw.get("version")
     if not isinstance(items, list) or not items:
         raise RulesFileError(f"{name}: needs at least one [[version]]")
-    known = {f.name for f in fields(Settings)}
     versions: list[Version] = []
-    current = Settings()
+    current = DEFAULTS
     for index, item in enumerate(items, start=1):
         where = f"{name} [[version]] #{index}"
         if not isinstance(item, dict):
             raise RulesFileError(f"{where}: must be a table")
         effective = item.get("effective_from")
-        if not isinstance(effective, date):
+        # A TOML date-time is a datetime, a subclass of date; it does not compare with dates.
+        if not isinstance(effective, date) or isinstance(effective, datetime):
             raise RulesFileError(f"{where}: effective_from must be a date like 2025-01-01")
         where = f"{where} (effective {effective})"
-        unknown = set(item) - known - {"effective_from"}
-        if unknown:
-            raise RulesFileError(f"{where}: unknown setting(s) {sorted(unknown)}")
-        changes = {key: _value(key, item[key], where) for key in sorted(known & set(item))}
-        current = replace(current, **changes)
+        changes = {key: value for key, value in item.items() if key != "effective_from"}
+        current = _changed(current, changes, where)
         if versions and effective <= versions[-1].effective_from:
             raise RulesFileError(f"{where}: versions must be in increasing date order")
         versions.append(Version(effective, current))
@@ -267,4 +331,4 @@ def write_default(path: Path) -> None:
 
 def settings_of(config: Any, day: date) -> Settings:
     """The settings on ``day`` from a context's config (the defaults when there is none)."""
-    return config.at(day) if isinstance(config, RulesFile) else Settings()
+    return config.at(day) if isinstance(config, RulesFile) else DEFAULTS

@@ -3,12 +3,13 @@ name the version and the key, and dated versions (the past judged by the old ver
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from ledger import chart
 from ledger.books import Books
@@ -138,3 +139,74 @@ def test_a_post_before_a_change_is_judged_by_the_old_threshold(
             "details": {"limit": "5000.00", "actual": "6000.00"},
         }
     ]
+
+
+# The model: Settings holds the one copy of the defaults and the checks; the default file is
+# rendered from it.
+
+
+def test_the_default_text_is_the_model_defaults_each_documented() -> None:
+    (version,) = parse(DEFAULT_TEXT).versions
+    assert version.effective_from == date(2000, 1, 1) and version.settings == Settings()
+    assert set(SOURCES) == {f.name for f in fields(Settings)}  # no source for a lost setting
+    lines = DEFAULT_TEXT.splitlines()
+    rendered = {"true": True, "false": False}
+    for setting in fields(Settings):
+        (at,) = [i for i, line in enumerate(lines) if line.startswith(f"{setting.name} = ")]
+        written = lines[at].split("#")[0].split("=", 1)[1].strip()
+        default = getattr(Settings(), setting.name)
+        if isinstance(default, bool):
+            assert rendered[written] is default, setting.name
+        elif isinstance(default, int):
+            assert written == str(default), setting.name
+        else:  # amounts, shares and choices are strings, so they read back exactly
+            assert written == f'"{default}"', setting.name
+        # documented: a comment right above it or above its group of settings
+        above = at
+        while " = " in lines[above] and not lines[above].startswith("#"):
+            above -= 1
+        assert lines[above].startswith("# "), setting.name
+
+
+def test_a_toml_float_is_read_from_its_text_not_as_a_binary_float() -> None:
+    text = BASE + "approval_threshold = 99999999999999.99\nmanager_share_max = 0.30\n"
+    settings = parse(text).at(date(2025, 1, 1))
+    # a binary float would have made it 99999999999999.98, silently
+    assert settings.approval_threshold == Decimal("99999999999999.99")
+    assert settings.describe()["manager_share_max"] == "0.30"  # not "0.3"
+    with pytest.raises(RulesFileError) as refused:
+        parse(BASE + "disclosure_days = 30.0\n")
+    assert str(refused.value).endswith("disclosure_days: must be a whole number of days, got 30.0")
+
+
+def test_an_effective_date_with_a_time_is_refused_not_a_crash() -> None:
+    for text in (
+        "[[version]]\neffective_from = 2025-01-01T00:00:00\n",
+        BASE + "\n[[version]]\neffective_from = 2025-07-01T09:00:00\n",
+    ):
+        with pytest.raises(RulesFileError, match="effective_from must be a date like 2025-01-01"):
+            parse(text)
+
+
+def test_every_bad_key_of_a_version_is_named() -> None:
+    text = BASE + 'period = "week"\napproval_threshold = "1.001"\ncivil_defence_owned = 1\n'
+    with pytest.raises(RulesFileError) as refused:
+        parse(text)
+    where = "rules.toml [[version]] #1 (effective 2000-01-01)"
+    assert str(refused.value) == (
+        f"{where} approval_threshold: at most two decimal places (fen), got '1.001'; "
+        f"{where} civil_defence_owned: must be true or false (no quotes), got 1; "
+        f'{where} period: must be "quarter" or "year", got \'week\''
+    )
+
+
+def test_settings_built_in_code_are_checked_too() -> None:
+    with pytest.raises(ValidationError, match="must be a number as a string"):
+        Settings(approval_threshold=0.1)  # type: ignore[arg-type]  # a float: never money
+    with pytest.raises(ValidationError, match="a share must be between 0 and 1"):
+        replace(Settings(), manager_share_max=Decimal("1.5"))
+    with pytest.raises(ValidationError, match="reserve_share"):
+        Settings(reserve_share="0.5")  # type: ignore[call-arg]
+    beijing = replace(Settings(), reserve_comparison="at_least", disclosure_days=45)
+    assert (beijing.reserve_comparison, beijing.disclosure_days) == ("at_least", 45)
+    assert beijing.approval_threshold == Decimal("5000.00")
