@@ -5,7 +5,7 @@ the journal **up to the chain head recorded when the period closed** (``PeriodCl
 so it is the same statement tomorrow and in ten years, whatever is posted later, and its figures
 are the ones an auditor re-computes from the audit package that carries that chain head.
 
-What the statement shows (docs/domain.md, "What a public notice (公示) contains"):
+What the statement shows (DOMAIN.md, "A public disclosure statement"):
 
 - opening and closing balances of cash (cash, bank, other monetary funds) and of the two funds:
   *unrestricted* net assets (``-(Equity not restricted + Income + Expenses)``) and *restricted*
@@ -37,7 +37,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from audit.disclosure_checks import Figures, period_checks
+from audit.disclosure_checks import period_checks
 from audit.disclosure_model import (
     SCHEDULE_KINDS,
     ZERO,
@@ -68,7 +68,7 @@ from ledger.models import (
 )
 from ledger.money import from_fen
 from ledger.txn import Txn
-from rules import reserve
+from rules import civil_defence, committee, manager_share, reserve
 from rules.ruleset import of
 
 __all__ = [
@@ -91,9 +91,6 @@ __all__ = [
     "statement",
     "unit_receipts",
 ]
-
-#: Service income of the common parts (民非 4301 提供服务收入), the manager's share's base.
-SERVICE_INCOME = "Income:4301-共有收益"
 
 # (key, account) in the order the statement lists them; sub-accounts roll up into these.
 INCOME_LINES = (
@@ -339,7 +336,7 @@ def statement(*, books: Books, slug: str, period: str) -> Statement:
     opening, closing = _funds(before, restricted), _funds(after, restricted)
     other = (closing.unrestricted - opening.unrestricted) - (net_income - total_uses)
 
-    days = settings.disclosure_days
+    days = settings.disclosure_days  # the rules file's; its default is the 30 days of art. 67
     posted_on = _posted_on(close)
     quarters = tuple(
         QuarterFigures(
@@ -351,22 +348,17 @@ def statement(*, books: Books, slug: str, period: str) -> Statement:
         for name, start, end in last_quarters(close.end)
         for sums in [_Sums(txns, start, end)]
     )
-    year = _Sums(txns, date(close.end.year, 1, 1), close.end)
-    civil_defence = -during.under(chart.INCOME_CIVIL_DEFENCE)
-    figures = Figures(
-        civil_defence_income=civil_defence,
-        ytd_service_income=-year.under(SERVICE_INCOME),
-        ytd_manager_share=year.under(chart.COST_MANAGER_SHARE),
-        ytd_common_income=-year.under("Income") + year.under(chart.INCOME_CIVIL_DEFENCE),
-        ytd_committee=year.under(chart.USE_COMMITTEE),
-    )
-    reserve_figures = reserve.figures(
-        context, txns, period=close.period, start=close.start, end=close.end, settings=settings
-    )
+    # The rules' own figures, folded as the posting path and the close fold them.
     checks = period_checks(
         settings=settings,
-        reserve_figures=reserve_figures,
-        figures=figures,
+        reserve_figures=reserve.figures(
+            context, txns, period=close.period, start=close.start, end=close.end, settings=settings
+        ),
+        manager_share_figures=manager_share.figures(context, txns, end=close.end),
+        committee_figures=committee.figures(context, txns, end=close.end),
+        civil_defence_figures=civil_defence.figures(
+            context, txns, start=close.start, end=close.end
+        ),
         closing=closing,
         resolutions=resolutions,
     )

@@ -1,34 +1,35 @@
 """The rule checks printed on a statement, each with the figures that decide it.
 
-They restate, for the owners, the period-end and year-to-date arithmetic of the rules the
-posting path enforces (``rules/``), with the settings of the rules file in force at the
-period's end. The reserve check takes its figures from :func:`rules.reserve.figures`, the very
-computation that allowed the period to close, so the statement and the close cannot disagree.
+A check restates, for the owners, a rule the posting path enforces (``rules/``), and takes
+everything from that rule: its name (the one its violations carry), its figures, computed by the
+rule module's own fold (``figures`` of :mod:`rules.reserve`, :mod:`rules.manager_share`,
+:mod:`rules.committee`, :mod:`rules.civil_defence`), its verdict and the source it cites, with
+the settings of the rules file in force at the period's end. Nothing here recomputes a rule or
+keeps a default of its own, so the statement cannot print a verdict the posting path or the
+close would not give:
 
-- the manager's share and the committee's expenses: year to date at the period's end, against
-  the service income (4301) and the common income of the same months, as the rules fold them.
+- the reserve: the period's figures, the very computation that allowed the period to close;
+- the manager's share and the committee's expenses: year to date at the period's end, folded as
+  the posting check folds them, against the cap it would apply on that day;
+- civil-air-defence parking: the 人防 income credited in the period on days the rules file did
+  not give the community those spaces (what posting refuses).
+
+Here only the presentation is decided: percentages and amounts as text, and the names in words.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from audit.disclosure_model import Check, Funds, ResolutionLine
-from ledger.money import FEN, quantize
+from ledger.money import quantize
+from rules import overdraft as overdraft_rule
+from rules import reserve as reserve_rule
+from rules import resolution as resolution_rule
+from rules.civil_defence import CivilDefenceFigures
 from rules.config import Settings
 from rules.reserve import Reserve
-
-
-@dataclass(frozen=True)
-class Figures:
-    """What the checks read from the books."""
-
-    civil_defence_income: Decimal  # the period's
-    ytd_service_income: Decimal  # 4301, 1 January to the period's end
-    ytd_manager_share: Decimal  # 5101-01, same months
-    ytd_common_income: Decimal  # income less civil-defence parking, same months
-    ytd_committee: Decimal  # 5201-01, same months
+from rules.shares import ShareFigures
 
 
 def _pct(value: Decimal) -> str:
@@ -48,83 +49,75 @@ def reserve(found: Reserve, settings: Settings) -> Check:
     maintenance fund (上海 art. 51: more than 50%; 北京 art. 74: at least 50% while the fund is
     under its floor). The required amount is the least fen amount that satisfies the rule."""
     more_than = found.comparison == "more_than"
-    beijing = not more_than or settings.reserve_condition == "fund_below"
-    net = found.net_income
-    required = Decimal("0.00")
-    if found.applies and net > 0:
-        exact = net * found.share
-        required = (
-            exact.quantize(FEN, rounding=ROUND_FLOOR) + FEN
-            if more_than
-            else exact.quantize(FEN, rounding=ROUND_CEILING)
-        )
+    # Beijing's condition (only while the fund is under its floor) is cited with Beijing's rule.
+    beijing = settings.reserve_condition == "fund_below"
     return Check(
-        rule="reserve",
+        rule=reserve_rule.NAME,
         name_zh="补充专项维修资金比例",
         name_en="Share set aside for the maintenance fund",
-        ok=found.shortfall <= 0,
+        ok=found.ok,
         figures={
-            "net_income": _money(net),
+            "net_income": _money(found.net_income),
             "set_aside": _money(found.set_aside),
-            "share": _pct(_share(found.set_aside, net)),
+            "share": _pct(_share(found.set_aside, found.net_income)),
             "required": ("> " if more_than else "≥ ") + _pct(found.share) if found.applies else "—",
-            "required_amount": _money(required),
+            "required_amount": _money(found.least),
         },
-        source="北京物业管理条例 art. 74" if beijing else "上海住宅物业管理规定 art. 51",
+        source=reserve_rule.SOURCE["at_least" if beijing else found.comparison],
     )
 
 
-def manager_share(settings: Settings, figures: Figures) -> Check:
-    cap = settings.manager_share_max
-    income, share = figures.ytd_service_income, figures.ytd_manager_share
+def manager_share(found: ShareFigures) -> Check:
+    """The manager's cost share of the year's 4301 service income (:mod:`rules.manager_share`)."""
     return Check(
-        rule="manager-share",
+        rule=found.rule,
         name_zh="物业服务企业成本分成占经营收入比例（本年累计）",
         name_en="Manager's cost share of service income (year to date)",
-        ok=share <= quantize(income * cap),
+        ok=found.ok,
         figures={
-            "service_income": _money(income),
-            "manager_share": _money(share),
-            "share": _pct(_share(share, income)),
-            "cap": "≤ " + _pct(cap),
+            "service_income": _money(found.income),
+            "manager_share": _money(found.cost),
+            "share": _pct(_share(found.cost, found.income)),
+            "cap": "≤ " + _pct(found.share),
         },
-        source="民法典 art. 282",
+        source=found.source,
     )
 
 
-def committee_share(settings: Settings, figures: Figures) -> Check:
-    cap = settings.committee_share_max
-    income, spent = figures.ytd_common_income, figures.ytd_committee
+def committee_share(found: ShareFigures) -> Check:
+    """Committee working expenses of the year's common income (:mod:`rules.committee`)."""
     return Check(
-        rule="committee-share",
+        rule=found.rule,
         name_zh="业委会工作经费占共有收益比例（本年累计）",
         name_en="Committee expenses as a share of common income (year to date)",
-        ok=spent <= quantize(income * cap),
+        ok=found.ok,
         figures={
-            "common_income": _money(income),
-            "committee": _money(spent),
-            "share": _pct(_share(spent, income)),
-            "cap": "≤ " + _pct(cap),
+            "common_income": _money(found.income),
+            "committee": _money(found.cost),
+            "share": _pct(_share(found.cost, found.income)),
+            "cap": "≤ " + _pct(found.share),
         },
-        source="物业管理条例 art. 54",
+        source=found.source,
     )
 
 
-def civil_defence(settings: Settings, figures: Figures) -> Check:
-    owned = settings.civil_defence_owned
+def civil_defence(found: CivilDefenceFigures) -> Check:
+    """No 人防 income credited while the community did not own the spaces
+    (:mod:`rules.civil_defence`). The figure is that income: when the community owns the spaces
+    its 人防 income is common income, listed with the other income, and the figure is 0.00."""
     return Check(
-        rule="civil-defence",
+        rule=found.rule,
         name_zh="人防车位收入未计入共有收益",
         name_en="No civil-air-defence parking income booked as common income",
-        ok=owned or figures.civil_defence_income == 0,
-        figures={"civil_defence_income": _money(figures.civil_defence_income)},
-        source="人民防空法 art. 5",
+        ok=found.ok,
+        figures={"civil_defence_income": _money(found.not_owned)},
+        source=found.source,
     )
 
 
 def resolution(res: ResolutionLine) -> Check:
     return Check(
-        rule="resolution-budget",
+        rule=resolution_rule.NAME,
         name_zh=f"决议 {res.number} 已通过且支出未超预算",
         name_en=f"Resolution {res.number} passed and within its budget",
         ok=res.passed and res.spent_to_date <= res.budget,
@@ -133,13 +126,13 @@ def resolution(res: ResolutionLine) -> Check:
             "budget": _money(res.budget),
             "spent_to_date": _money(res.spent_to_date),
         },
-        source="民法典 art. 278",
+        source=resolution_rule.SOURCE_CITED,
     )
 
 
 def cash(closing: Funds) -> Check:
     return Check(
-        rule="overdraft",
+        rule=overdraft_rule.NAME,
         name_zh="期末货币资金不为负",
         name_en="Closing cash is not negative",
         ok=closing.cash >= 0,
@@ -151,15 +144,17 @@ def period_checks(
     *,
     settings: Settings,
     reserve_figures: Reserve,
-    figures: Figures,
+    manager_share_figures: ShareFigures,
+    committee_figures: ShareFigures,
+    civil_defence_figures: CivilDefenceFigures,
     closing: Funds,
     resolutions: list[ResolutionLine],
 ) -> list[Check]:
     return [
         reserve(reserve_figures, settings),
-        manager_share(settings, figures),
-        committee_share(settings, figures),
-        civil_defence(settings, figures),
+        manager_share(manager_share_figures),
+        committee_share(committee_figures),
+        civil_defence(civil_defence_figures),
         *(resolution(r) for r in resolutions),
         cash(closing),
     ]

@@ -19,17 +19,22 @@ of 20,000.00 common income (limit 2,000.00, excess 500.00) (...)``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 
 from ledger import chart
 from ledger.txn import Txn
 from rules.accounts import common_income, net
 from rules.config import SOURCES, Settings
-from rules.shares import ShareCap
+from rules.engine import Context
+from rules.shares import ShareCap, ShareFigures
+
+NAME = "committee-expenses"
 
 
 class CommitteeExpenses(ShareCap):
-    name = "committee-expenses"
+    name = NAME
     title = "committee expenses"
     cost_name = "committee working expenses"
     income_name = "common income"
@@ -47,3 +52,9 @@ class CommitteeExpenses(ShareCap):
 
     def source(self, settings: Settings) -> str:
         return SOURCES["committee_share_max"]
+
+
+def figures(context: Context, txns: Iterable[Txn], *, end: date) -> ShareFigures:
+    """The year to date at ``end``, folded as the posting check folds it (see
+    :meth:`rules.shares.ShareCap.figures`)."""
+    return CommitteeExpenses(context).figures(txns, end=end)

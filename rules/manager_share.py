@@ -19,17 +19,22 @@ After: ``manager's cost share: the manager's share in 2025 would be 3,500.00, mo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 
 from ledger import chart
 from ledger.txn import Txn
 from rules.accounts import income_4301, net
 from rules.config import SOURCES, Settings
-from rules.shares import ShareCap
+from rules.engine import Context
+from rules.shares import ShareCap, ShareFigures
+
+NAME = "manager-cost-share"
 
 
 class ManagerShare(ShareCap):
-    name = "manager-cost-share"
+    name = NAME
     title = "manager's cost share"
     cost_name = "the manager's share"
     income_name = "gross common income (4301)"
@@ -47,3 +52,9 @@ class ManagerShare(ShareCap):
 
     def source(self, settings: Settings) -> str:
         return SOURCES["manager_share_max"]
+
+
+def figures(context: Context, txns: Iterable[Txn], *, end: date) -> ShareFigures:
+    """The year to date at ``end``, folded as the posting check folds it (see
+    :meth:`rules.shares.ShareCap.figures`)."""
+    return ManagerShare(context).figures(txns, end=end)

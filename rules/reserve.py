@@ -16,8 +16,10 @@ The figures of a period (its transactions are those dated in it; see :mod:`rules
   (3102), summed (a reversal takes its part back);
 - **required** = ``reserve_share_min x net common income`` (nothing when the net is not
   positive); ``more_than`` needs set aside > required, ``at_least`` set aside >= required;
-- **shortfall** = the least amount in fen that would satisfy the rule (for ``more_than`` that is
-  one fen more than the difference);
+- **least** = the least amount in fen that satisfies the rule (for ``more_than`` one fen more
+  than the required share rounded down, for ``at_least`` the required share rounded up; nothing
+  when the rule does not apply); **shortfall** = the least amount in fen that, set aside on top,
+  would satisfy the rule;
 - the **fund's balance** (for ``fund_below``) is the restricted fund (3102, credit-normal) at
   the period's end: the money the books hold earmarked for the maintenance fund. The rule then
   applies only while that balance is under ``maintenance_fund_floor_share x
@@ -65,6 +67,13 @@ class Reserve:
     fund_balance: Decimal
     fund_floor: Decimal
     shortfall: Decimal
+    #: The least amount in fen that satisfies the rule (0.00 when nothing is required).
+    least: Decimal = ZERO
+
+    @property
+    def ok(self) -> bool:
+        """Enough was set aside: what the close requires."""
+        return self.shortfall <= 0
 
     def as_dict(self) -> dict[str, str | bool]:
         return {
@@ -111,12 +120,10 @@ def figures(
     exact = net_income * share if net_income > 0 else ZERO
     floor = quantize(settings.maintenance_fund_initial * settings.maintenance_fund_floor_share)
     applies = settings.reserve_condition == "always" or fund < floor
-    shortfall = ZERO
+    least = shortfall = ZERO
     if applies and exact > 0:
-        if comparison == "at_least" and aside < exact:
-            shortfall = (exact - aside).quantize(FEN, rounding=ROUND_CEILING)
-        elif comparison == "more_than" and aside <= exact:
-            shortfall = (exact - aside).quantize(FEN, rounding=ROUND_FLOOR) + FEN
+        least = least_amount(exact, comparison)
+        shortfall = max(least_amount(exact - aside, comparison), ZERO)
     return Reserve(
         period=period,
         income=income,
@@ -131,7 +138,16 @@ def figures(
         fund_balance=fund,
         fund_floor=floor,
         shortfall=shortfall,
+        least=least,
     )
+
+
+def least_amount(exact: Decimal, comparison: str) -> Decimal:
+    """The least fen amount that is more than (``more_than``) or at least (``at_least``)
+    ``exact``: the required amount, and (of the difference) the shortfall."""
+    if comparison == "at_least":
+        return exact.quantize(FEN, rounding=ROUND_CEILING)
+    return exact.quantize(FEN, rounding=ROUND_FLOOR) + FEN
 
 
 def check(reserve: Reserve, settings: Settings) -> RuleViolation | None:

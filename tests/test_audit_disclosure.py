@@ -31,6 +31,10 @@ from ledger import chart, journal
 from ledger.errors import NotFound, StateConflict
 from ledger.models import PeriodClose, Resolution
 from ledger.txn import Leg, Txn
+from rules import civil_defence as civil_defence_rule
+from rules import committee as committee_rule
+from rules import manager_share as manager_share_rule
+from rules import overdraft as overdraft_rule
 from rules import reserve as reserve_rule
 from rules.config import Settings as RulesSettings
 from rules.engine import AccountSpec, Context
@@ -188,7 +192,7 @@ def test_schedule_adds_up_to_the_dividend_entry(st: disclosure.Statement, bc: Be
 
 def test_checks_carry_their_figures(st: disclosure.Statement) -> None:
     checks = {c.rule: c for c in st.checks}
-    share = checks["reserve"]
+    share = checks[reserve_rule.NAME]
     assert share.ok
     assert share.figures == {
         "net_income": "27422.95",
@@ -197,17 +201,17 @@ def test_checks_carry_their_figures(st: disclosure.Statement) -> None:
         "required": "> 50.00%",
         "required_amount": "13711.48",  # the least fen amount more than half
     }
-    assert share.source == "上海住宅物业管理规定 art. 51"
+    assert share.source == "Shanghai 住宅物业管理规定 art. 51"
     # year to date: 2,880.00 of 30,600.00 service income (parking, pilotis, advertising)
-    assert checks["manager-share"].figures["share"] == "9.41%"
-    assert checks["committee-share"].figures == {
+    assert checks[manager_share_rule.NAME].figures["share"] == "9.41%"
+    assert checks[committee_rule.NAME].figures == {
         "common_income": "30723.45",
         "committee": "1500.00",
         "share": "4.88%",
         "cap": "≤ 10.00%",
     }
-    assert checks["civil-defence"].ok
-    assert checks["overdraft"].ok
+    assert checks[civil_defence_rule.NAME].ok
+    assert checks[overdraft_rule.NAME].ok
 
 
 def test_quarters_and_posting_dates(st: disclosure.Statement, bc: Beancount) -> None:
@@ -251,7 +255,7 @@ def test_a_period_whose_rules_are_broken_says_so(tmp_path: Path) -> None:
     community = fixture.build(fixture.open_at(tmp_path))
     fixture.close(community.books, "2025Q2", date(2025, 4, 1), date(2025, 6, 30))
     st = disclosure.statement(books=community.books, slug=fixture.SLUG, period="2025Q2")
-    share = next(c for c in st.checks if c.rule == "reserve")
+    share = next(c for c in st.checks if c.rule == reserve_rule.NAME)
     assert not share.ok
     assert share.figures["share"] == "0.00%"
     assert share.figures["net_income"] == "9500.00"
@@ -519,7 +523,8 @@ def test_reserve_at_least_half_is_met_by_exactly_half() -> None:
     low = "250000.00"  # under the 300,000.00 floor: the rule applies
     check = disclosure_checks.reserve(_reserve("1000.01", "500.01", beijing, low), beijing)
     assert check.ok and check.figures["required_amount"] == "500.01"  # ceiling of 500.005
-    assert check.figures["required"] == "≥ 50.00%" and check.source == "北京物业管理条例 art. 74"
+    assert check.figures["required"] == "≥ 50.00%"
+    assert check.source == "Beijing 物业管理条例 art. 74"
     assert not disclosure_checks.reserve(_reserve("1000.01", "500.00", beijing, low), beijing).ok
     # Shanghai's "more than" half: exactly half is not enough
     shanghai = RulesSettings()
