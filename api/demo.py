@@ -1,6 +1,6 @@
 """The demo community: about 600 units and one year (2025) of realistic activity, seeded so
-every run gives the same figures (docs/domain.md, "Real figures": a 620-unit community earning about 200,000 yuan a
-year from pilotis and room rent and 80-yuan-a-month parking)."""
+every run gives the same figures (docs/domain.md, "Real figures": a 620-unit community
+earning about 200,000 yuan a year from pilotis and room rent and 80-yuan-a-month parking)."""
 
 from __future__ import annotations
 

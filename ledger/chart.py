@@ -1,4 +1,5 @@
-"""The default chart of accounts for common income, after 民间非营利组织会计制度 (docs/domain.md, "The accounting frame").
+"""The default chart of accounts for common income, after 民间非营利组织会计制度
+(docs/domain.md, "The accounting frame").
 
 beancount v3 requires every account component to start with an uppercase letter or a digit, so
 Chinese components carry their 民非 code as a prefix: ``Income:4301-共有收益:01-停车费``. This

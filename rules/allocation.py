@@ -10,8 +10,8 @@ Two modes, chosen by the resolution (``Resolution.allocation``):
   exact share, and the same register and total always give the same schedule.
 - **rate**: so much per m² (or per unit), each part rounded by the resolution's rule, the total
   being the sum of the parts. ``fen`` rounds half up to the fen; ``yuan_floor`` pays whole yuan
-  rounded down, as the Zigong community did (docs/domain.md, "Real figures"): 127.38 m² at 9 yuan/m² is 1,146.42
-  yuan, paid 1,146.
+  rounded down, as the Zigong community did (docs/domain.md, "Real figures"): 127.38 m² at
+  9 yuan/m² is 1,146.42 yuan, paid 1,146.
 
 Who takes part: every unit of the register, developer-unsold units included (they are the
 developer's exclusive parts, and art. 283 distributes by exclusive area whoever holds it). A
