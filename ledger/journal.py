@@ -417,7 +417,13 @@ class _Write:
         self.chained: list[ChainedTxn] = []
 
     def add(
-        self, row: dict[str, Any], txn: Txn, *, post: bool, action: str, schedule: Schedule = ()
+        self,
+        row: dict[str, Any],
+        txn: Txn,
+        *,
+        post: bool,
+        action: str,
+        schedule: Sequence[tuple[int, int, int]] = (),
     ) -> None:
         """A new entry: posted (chained now) or pending approval."""
         if post:
