@@ -5,6 +5,7 @@ rules)?"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import assert_never
 
 from beancount import loader
 from beancount.core import data
@@ -12,9 +13,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from ledger.books import Books
+from ledger.chain import ChainProblem, ChainStart, Fault, Link, check_chain
 from ledger.facts import facts_from_entries
 from ledger.models import Entry
-from ledger.render import chain_hash, genesis_hash, parse_entries, render_txn, txn_from_entry
+from ledger.render import genesis_hash, parse_entries, render_txn, txn_from_entry
 from rules.config import RulesFileError
 from rules.engine import build_state
 from rules.registry import RULES
@@ -41,12 +43,24 @@ class Report:
         return f"{self.slug}: {len(self.problems)} problem(s)"
 
 
+def chain_message(problem: ChainProblem, entry_id: str) -> str:
+    """How ``commons verify`` words a fault in the journal's chain (``check_chain``)."""
+    match problem.fault:
+        case Fault.SEQ:
+            return f"seq {problem.expected}: missing from the journal (next is {problem.found})"
+        case Fault.LINK:
+            return f"seq {problem.seq}: prev-hash does not link to seq {(problem.seq or 0) - 1}"
+        case Fault.HASH:
+            return f"seq {problem.seq} (entry {entry_id}): hash does not match its text"
+    assert_never(problem.fault)
+
+
 def verify_chain(books: Books, session: Session, slug: str, report: Report) -> dict[int, str]:
-    """Recompute the chain from the rows. Returns seq → canonical text (from the rows)."""
+    """Recompute the chain from the rows (``ledger.chain.check_chain`` over each entry's
+    stored text), and check that the rows still render to that text. Returns seq → canonical
+    text (from the rows)."""
     community = books.community(session, slug)
     texts: dict[int, str] = {}
-    prev = genesis_hash(community.id)
-    expected = 1
     stored = {
         e.seq: e
         for e in session.execute(
@@ -55,27 +69,30 @@ def verify_chain(books: Books, session: Session, slug: str, report: Report) -> d
             .where(col(Entry.status) == "posted")
         ).scalars()
     }
+    rows: list[Entry] = []
+    links: list[Link] = []
     for item in books.chained(session, community.id):
         seq = item.txn.seq or 0
         row = stored[seq]
-        if seq != expected:
-            report.problems.append(f"seq {expected}: missing from the journal (next is {seq})")
-        text = render_txn(item.txn)
-        texts[seq] = text
-        if text != row.text:
-            report.problems.append(
-                f"seq {seq} (entry {row.id}): the rows (postings, fields) differ from the text "
-                "that was hashed when it was posted"
+        texts[seq] = render_txn(item.txn)
+        rows.append(row)
+        links.append(Link(seq, item.prev_hash, item.hash, row.text or ""))
+    faults: dict[int, list[ChainProblem]] = {}
+    for problem in check_chain(links, ChainStart.genesis(community.id)):
+        faults.setdefault(problem.index, []).append(problem)
+    for index, (row, link) in enumerate(zip(rows, links, strict=True)):
+        found = faults.get(index, [])
+        messages = [chain_message(p, row.id) for p in found if p.fault is Fault.SEQ]
+        if texts[link.seq or 0] != row.text:
+            messages.append(
+                f"seq {link.seq} (entry {row.id}): the rows (postings, fields) differ from the "
+                "text that was hashed when it was posted"
             )
-        if item.prev_hash != prev:
-            report.problems.append(f"seq {seq}: prev-hash does not link to seq {seq - 1}")
-        if chain_hash(item.prev_hash, row.text or "") != item.hash:
-            report.problems.append(f"seq {seq} (entry {row.id}): hash does not match its text")
-        prev = item.hash
-        expected = seq + 1
-    report.entries = expected - 1
-    report.head = prev
-    if community.head_seq != report.entries or community.head_hash != prev:
+        messages += [chain_message(p, row.id) for p in found if p.fault is not Fault.SEQ]
+        report.problems += messages
+    report.entries = (links[-1].seq or 0) if links else 0
+    report.head = (links[-1].hash or "") if links else genesis_hash(community.id)
+    if community.head_seq != report.entries or community.head_hash != report.head:
         report.problems.append(
             f"community head says seq {community.head_seq}, the journal ends at {report.entries}"
         )

@@ -7,7 +7,8 @@ For the auditor, with nothing but the zip and this package installed:
 3. the hash chain recomputes over ``ledger.beancount``: each entry's hash is
    ``sha256(prev-hash + canonical text)``, sequence numbers run on without a gap from the
    manifest's ``from_seq``, each entry links to the one before (the first to ``from_prev_hash``)
-   and the last is the manifest's chain head;
+   and the last is the manifest's chain head (``ledger.chain.check_chain``, the check that
+   ``commons verify`` and the rules plugin make too);
 4. the journal (``journal.csv``) is those entries: the same sequence numbers (the ones dated in
    the period), and for each the same date, hash and postings;
 5. with ``--bean-check``, beancount loads ``ledger.beancount`` without errors (the rules plugin
@@ -30,15 +31,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, assert_never
 
 from beancount import loader
-from beancount.core import data
 
 from audit.export import LEDGER, MANIFEST, RULES, SELF_HASH, manifest_bytes
+from ledger.chain import ChainedEntry, ChainProblem, ChainStart, Fault, chained_entries, check_chain
 from ledger.money import to_fen
-from ledger.render import chain_hash, parse_entries, render_txn, txn_from_entry
-from ledger.txn import Txn
+from ledger.render import parse_entries
 
 
 @dataclass
@@ -106,7 +106,7 @@ def _check_files(archive: zipfile.ZipFile, manifest: dict[str, Any], report: Exp
         report.problems.append(f"{name}: in the package but not in the manifest")
 
 
-def _chained(archive: zipfile.ZipFile, report: ExportReport) -> list[tuple[Txn, str, str]]:
+def _chained(archive: zipfile.ZipFile, report: ExportReport) -> list[ChainedEntry]:
     try:
         text = archive.read(LEDGER).decode("utf-8")
     except (KeyError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
@@ -116,18 +116,22 @@ def _chained(archive: zipfile.ZipFile, report: ExportReport) -> list[tuple[Txn, 
     for error in errors:
         lineno = (error.source or {}).get("lineno")
         report.problems.append(f"{LEDGER}: line {lineno}: {error.message}")
-    chain = []
-    for entry in entries:
-        if isinstance(entry, data.Transaction) and "hash" in (entry.meta or {}):
-            txn, prev, hash_ = txn_from_entry(entry)
-            chain.append((txn, prev or "", hash_ or ""))
-    chain.sort(key=lambda item: item[0].seq or 0)
-    return chain
+    return chained_entries(entries)
 
 
-def _check_chain(
-    chain: list[tuple[Txn, str, str]], manifest: dict[str, Any], report: ExportReport
-) -> None:
+def chain_message(problem: ChainProblem) -> str:
+    """How ``verify-export`` words a fault in the package's chain (``check_chain``)."""
+    match problem.fault:
+        case Fault.SEQ:
+            return f"{LEDGER}: expected seq {problem.expected}, found {problem.found}"
+        case Fault.LINK:
+            return f"{LEDGER}: seq {problem.seq}: prev-hash does not link to the entry before it"
+        case Fault.HASH:
+            return f"{LEDGER}: seq {problem.seq}: the entry does not match its hash (edited?)"
+    assert_never(problem.fault)
+
+
+def _check_chain(chain: list[ChainedEntry], manifest: dict[str, Any], report: ExportReport) -> None:
     expected = manifest.get("chain") or {}
     seq = expected.get("from_seq")
     prev = expected.get("from_prev_hash")
@@ -135,24 +139,20 @@ def _check_chain(
         if chain:
             report.problems.append(f"{LEDGER}: holds chained entries the manifest does not expect")
         return
-    for txn, prev_hash, hash_ in chain:
-        if txn.seq != seq:
-            report.problems.append(f"{LEDGER}: expected seq {seq}, found {txn.seq}")
-        if prev_hash != prev:
-            report.problems.append(
-                f"{LEDGER}: seq {txn.seq}: prev-hash does not link to the entry before it"
-            )
-        if chain_hash(prev_hash, render_txn(txn)) != hash_:
-            report.problems.append(
-                f"{LEDGER}: seq {txn.seq}: the entry does not match its hash (edited?)"
-            )
-        prev, seq = hash_, (txn.seq or 0) + 1
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        report.problems.append(f"{MANIFEST}: chain.from_seq {seq!r} is not a sequence number")
+        return
+    # A manifest without from_prev_hash links to no hash: the first entry's link is a fault.
+    start = ChainStart(seq, prev if isinstance(prev, str) else "")
+    report.problems += [chain_message(p) for p in check_chain((c.link for c in chain), start)]
+    last = chain[-1].link if chain else None
+    head = last.hash if last is not None else prev
     report.entries = len(chain)
-    report.head = prev or ""
-    last = chain[-1][0].seq if chain else None
-    if last != expected.get("head_seq") or prev != expected.get("head_hash"):
+    report.head = head or ""
+    last_seq = last.seq if last is not None else None
+    if last_seq != expected.get("head_seq") or head != expected.get("head_hash"):
         report.problems.append(
-            f"{LEDGER}: the chain ends at seq {last} with head {str(prev)[:16]}, the manifest "
+            f"{LEDGER}: the chain ends at seq {last_seq} with head {str(head)[:16]}, the manifest "
             f"says seq {expected.get('head_seq')} with head {str(expected.get('head_hash'))[:16]}"
         )
 
@@ -176,7 +176,7 @@ def _amount(text: str) -> int:
 
 def _check_journal(
     archive: zipfile.ZipFile,
-    chain: list[tuple[Txn, str, str]],
+    chain: list[ChainedEntry],
     manifest: dict[str, Any],
     report: ExportReport,
 ) -> None:
@@ -187,7 +187,7 @@ def _check_journal(
         report.problems.append(f"{MANIFEST}: no valid period")
         return
     rows = _journal_rows(archive, report)
-    chained = {txn.seq: (txn, hash_) for txn, _prev, hash_ in chain if start <= txn.date <= end}
+    chained = {c.txn.seq: (c.txn, c.link.hash or "") for c in chain if start <= c.txn.date <= end}
     for seq in sorted(set(chained) - set(rows), key=lambda s: s or 0):
         report.problems.append(f"journal.csv: seq {seq} of {LEDGER} is missing")
     for seq in sorted(set(rows) - set(chained)):

@@ -6,9 +6,9 @@ events, cache-key generation and result wrapping: about a tenth of a millisecond
 statement, half of what a whole post may cost (profiled), which a bulk post of thousands of
 entries or a fold over the whole journal pays thousands of times. Here the SQL text comes from
 the same SQLAlchemy constructs, compiled for the engine's dialect, and every value goes through
-the column type's own bind and result processors, so the database sees exactly what the ORM would have written (a test
-compares the rows). Errors come back as SQLAlchemy's exceptions (``IntegrityError`` and so on)
-so callers handle one family.
+the column type's own bind and result processors, so the database sees exactly what the ORM
+would have written (a test compares the rows). Errors come back as SQLAlchemy's exceptions
+(``IntegrityError`` and so on) so callers handle one family.
 
 Only the hot path uses this; everything else speaks SQLAlchemy.
 """

@@ -4,7 +4,9 @@ Why: the database is the book of record, but anyone holding the projection (Fava
 auditor with bean-check) must be able to tell whether it is the books. Each transaction carries
 ``seq``, ``prev-hash`` and ``hash``; the plugin recomputes ``sha256(prev-hash + canonical text)``
 and the links between them, then folds the same rule state the posting path uses over all
-transactions, so a hand edit shows up as an error at its line.
+transactions, so a hand edit shows up as an error at its line. The chain check itself is
+``ledger.chain.check_chain``, shared with ``commons verify`` and ``commons verify-export``;
+this module words its faults for bean-check.
 
 Before (a tampered amount)::
 
@@ -24,13 +26,20 @@ from __future__ import annotations
 
 from collections import namedtuple
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 from beancount.core import data
 
+from ledger.chain import (
+    ChainedEntry,
+    ChainProblem,
+    ChainStart,
+    Fault,
+    chained_entries,
+    check_chain,
+)
 from ledger.facts import facts_from_entries
-from ledger.render import chain_hash, genesis_hash, render_txn, txn_from_entry
-from ledger.txn import Txn
+from ledger.render import txn_from_entry
 from rules import config as rules_config
 from rules.engine import AccountSpec, Context, build_state
 from rules.registry import RULES
@@ -50,54 +59,45 @@ def parse_config(config: str | None) -> dict[str, str]:
     return out
 
 
-def parse_chain_from(value: str | None) -> tuple[int, str] | None:
+def parse_chain_from(value: str | None) -> ChainStart | None:
     """``chain-from=<seq>:<prev-hash>``: a file holding a stretch of the chain (an audit
     export of a period) starts at that seq, linked to that hash, instead of at the genesis."""
     if not value:
         return None
     seq, _, prev = value.partition(":")
-    return int(seq), prev
+    return ChainStart(int(seq), prev)
+
+
+def chain_message(problem: ChainProblem) -> str:
+    """How bean-check words a fault in the chain (``ledger.chain.check_chain``)."""
+    match problem.fault:
+        case Fault.SEQ:
+            return f"hash chain: expected seq {problem.expected}, found {problem.found}"
+        case Fault.LINK:
+            return (
+                f"hash chain broken at seq {problem.seq}: prev-hash does not link to the "
+                "entry before it"
+            )
+        case Fault.HASH:
+            return (
+                f"hash chain broken at seq {problem.seq}: the entry's text does not match "
+                "its hash (edited after posting?)"
+            )
+    assert_never(problem.fault)
 
 
 def chain_errors(
-    chain: list[tuple[Txn, str | None, str | None, Any]],
-    community_id: str | None,
-    start: tuple[int, str] | None = None,
+    chain: list[ChainedEntry], community_id: str | None, start: ChainStart | None = None
 ) -> list[RuleError]:
-    """Check seq continuity, the links and each hash. ``chain`` is sorted by seq. It begins
-    at seq 1 and the genesis hash, or at ``start`` (seq, prev-hash) for a stretch."""
-    errors: list[RuleError] = []
-    prev = genesis_hash(community_id) if community_id else None
-    expected_seq = 1
-    if start is not None:
-        expected_seq, prev = start
-    for txn, prev_hash, hash_, entry in chain:
-        where = entry.meta
-        if txn.seq != expected_seq:
-            errors.append(
-                RuleError(where, f"hash chain: expected seq {expected_seq}, found {txn.seq}", entry)
-            )
-        if prev is not None and prev_hash != prev:
-            errors.append(
-                RuleError(
-                    where,
-                    f"hash chain broken at seq {txn.seq}: prev-hash does not link to the "
-                    "entry before it",
-                    entry,
-                )
-            )
-        if hash_ != chain_hash(prev_hash or "", render_txn(txn)):
-            errors.append(
-                RuleError(
-                    where,
-                    f"hash chain broken at seq {txn.seq}: the entry's text does not match "
-                    "its hash (edited after posting?)",
-                    entry,
-                )
-            )
-        prev = hash_
-        expected_seq = (txn.seq or expected_seq) + 1
-    return errors
+    """Check seq continuity, the links and each hash (``ledger.chain.check_chain``), each
+    error at its entry's line. ``chain`` is sorted by seq. It begins at seq 1 and the genesis
+    hash (not checked without a community id), or at ``start`` for a stretch."""
+    if start is None and community_id:
+        start = ChainStart.genesis(community_id)
+    return [
+        RuleError(chain[p.index].entry.meta, chain_message(p), chain[p.index].entry)
+        for p in check_chain((item.link for item in chain), start)
+    ]
 
 
 def context_from_entries(
@@ -136,12 +136,7 @@ def verify(
                 RuleError({"filename": str(path), "lineno": 0}, f"rules file: {exc}", None)
             )
 
-    chain = []
-    for entry in entries:
-        if isinstance(entry, data.Transaction) and "hash" in (entry.meta or {}):
-            txn, prev_hash, hash_ = txn_from_entry(entry)
-            chain.append((txn, prev_hash, hash_, entry))
-    chain.sort(key=lambda item: item[0].seq or 0)
+    chain = chained_entries(entries)
     try:
         start = parse_chain_from(settings.get("chain-from"))
     except ValueError:
@@ -171,8 +166,10 @@ def verify(
             opening = "hash" not in meta and meta.get("kind") == "opening"
             if isinstance(entry, data.Transaction) and opening:
                 state.apply(txn_from_entry(entry)[0])
-    for txn, _prev, _hash, entry in chain:
-        for violation in state.check(txn):
-            errors.append(RuleError(entry.meta, f"{violation.rule}: {violation.message}", entry))
-        state.apply(txn)
+    for item in chain:
+        for violation in state.check(item.txn):
+            errors.append(
+                RuleError(item.entry.meta, f"{violation.rule}: {violation.message}", item.entry)
+            )
+        state.apply(item.txn)
     return entries, errors
