@@ -9,6 +9,7 @@ request-body size limit; the error handlers of ``api.errors`` give every refusal
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -29,6 +30,8 @@ from api.middleware import BodyLimit, SecurityHeaders
 from api.settings import Settings
 from api.throttle import LoginThrottle
 from ledger.books import Books
+
+log = logging.getLogger(__name__)
 
 #: Every module contributing routes, each defining ``router = APIRouter()``. Add yours here.
 ROUTERS: tuple[str, ...] = (
@@ -104,6 +107,7 @@ def fava_guard(books: Books) -> Guard:
 def create_app(settings: Settings | None = None, *, books: Books | None = None) -> FastAPI:
     settings = settings or Settings()
     books = books or open_books(settings)
+    log.info("starting: data %s, database %s", settings.data, books.engine.url.drivername)
     repair_projections(books)
     app = FastAPI(
         title="commons-ledger",

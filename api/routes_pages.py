@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Annotated
 
@@ -16,6 +17,8 @@ from api.throttle import LoginThrottle
 from ledger import events
 from ledger.books import Books
 from ledger.db import writer
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,10 +69,12 @@ async def login(
             username_value=username,
         )
         response.headers["Retry-After"] = str(wait)
+        log.warning("login refused for %r from %s: throttled for %s s", username, address, wait)
         return response
     found = await anyio.to_thread.run_sync(users.user_by_password, books, username, password)
     if found is None:
         throttle.failed(username, address)
+        log.warning("login refused for %r from %s: wrong username or password", username, address)
         return render(
             request,
             "login.html",
