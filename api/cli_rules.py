@@ -48,7 +48,7 @@ def resolutions() -> None:
 @click.pass_obj
 def add_resolution(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
     """Enter a resolution from a JSON file (with its ballots); prints whether it passed."""
-    from rules.resolution_store import ResolutionIn, create
+    from rules.resolution_register import ResolutionIn, create
 
     try:
         body = ResolutionIn.model_validate_json(file.read_bytes())
@@ -70,7 +70,7 @@ def add_resolution(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
 @click.pass_obj
 def show_resolution(ctx: Ctx, slug: str, number: str) -> None:
     """A resolution with its figures (JSON, without the ballots)."""
-    from rules.resolution_store import get
+    from rules.resolution_register import get
 
     with refusals():
         out = get(books=ctx.books, slug=slug, number=number)

@@ -342,7 +342,7 @@ def demo_ballots(units: list[DemoUnit], yes_share: float, seed: int) -> list[dic
 
 
 def _resolutions(books: Books, slug: str, units: list[DemoUnit]) -> None:
-    from rules.resolution_store import ResolutionIn, create
+    from rules.resolution_register import ResolutionIn, create
 
     for index, row in enumerate(DEMO_RESOLUTIONS):
         number, title, matter, voted, effective, budget, purpose, allocation, yes = row

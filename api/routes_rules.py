@@ -21,9 +21,9 @@ from api.deps import BooksDep, Member, Role, require_role
 from api.errors import ERRORS
 from ledger.money import fmt
 from rules import allocate as allocation_service
-from rules import resolution_store, units
+from rules import resolution_register, units
 from rules.allocate import AllocationIn, AllocationOut
-from rules.resolution_store import ResolutionIn, ResolutionOut
+from rules.resolution_register import ResolutionIn, ResolutionOut
 
 router = APIRouter(prefix="/api/v1/communities/{slug}", tags=["rules"])
 
@@ -86,7 +86,7 @@ def import_units(
 
 @router.get("/units", responses=ERRORS, summary="The unit register, with owner ids (members)")
 def list_units(slug: str, books: BooksDep, member: MemberDep) -> RegisterOut:
-    from rules.resolutions import Voter
+    from rules.vote import Voter
 
     with Session(books.engine) as session:
         rows = units.register(session, member.community_id)
@@ -116,14 +116,14 @@ def list_units(slug: str, books: BooksDep, member: MemberDep) -> RegisterOut:
 def create_resolution(
     slug: str, body: ResolutionIn, books: BooksDep, member: EntersResolutionsDep
 ) -> ResolutionOut:
-    return resolution_store.create(
+    return resolution_register.create(
         books=books, slug=member.slug, body=body, actor=member.username, address=member.address
     )
 
 
 @router.get("/resolutions", responses=ERRORS, summary="The resolutions, with their figures")
 def list_resolutions(slug: str, books: BooksDep, member: MemberDep) -> list[ResolutionOut]:
-    return resolution_store.list_all(books=books, slug=member.slug)
+    return resolution_register.list_all(books=books, slug=member.slug)
 
 
 @router.get(
@@ -132,7 +132,7 @@ def list_resolutions(slug: str, books: BooksDep, member: MemberDep) -> list[Reso
     summary="One resolution: passed or not, the arithmetic, and each unit's ballot",
 )
 def get_resolution(slug: str, number: str, books: BooksDep, member: MemberDep) -> ResolutionOut:
-    return resolution_store.get(books=books, slug=member.slug, number=number)
+    return resolution_register.get(books=books, slug=member.slug, number=number)
 
 
 @router.post(

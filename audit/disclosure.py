@@ -442,7 +442,7 @@ def _resolutions(
     return out
 
 
-#: A tally is a few dozen aggregates (``rules.resolutions``: areas, heads, quorum, approval);
+#: A tally is a few dozen aggregates (``rules.vote``: areas, heads, quorum, approval);
 #: a bigger mapping, or a nested one with more than a dozen keys, is per-unit detail and stays
 #: private.
 TALLY_KEYS = (40, 12)

@@ -25,9 +25,9 @@ from audit.disclosure_model import Check, Funds, ResolutionLine
 from ledger.money import quantize
 from rules import overdraft as overdraft_rule
 from rules import reserve as reserve_rule
-from rules import resolution as resolution_rule
+from rules import resolution_required as resolution_rule
 from rules.civil_defence import CivilDefenceFigures
-from rules.config import Settings
+from rules.config import RuleSettings
 from rules.reserve import Reserve
 from rules.shares import ShareFigures
 
@@ -44,7 +44,7 @@ def _money(value: Decimal) -> str:
     return f"{value:f}"
 
 
-def reserve(found: Reserve, settings: Settings) -> Check:
+def reserve(found: Reserve, settings: RuleSettings) -> Check:
     """By the close, enough of the period's net common income was set aside for the
     maintenance fund (上海 art. 51: more than 50%; 北京 art. 74: at least 50% while the fund is
     under its floor). The required amount is the least fen amount that satisfies the rule."""
@@ -142,7 +142,7 @@ def cash(closing: Funds) -> Check:
 
 def period_checks(
     *,
-    settings: Settings,
+    settings: RuleSettings,
     reserve_figures: Reserve,
     manager_share_figures: ShareFigures,
     committee_figures: ShareFigures,

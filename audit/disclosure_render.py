@@ -249,7 +249,7 @@ def _figure(lang: str, key: str, value: str) -> str:
     return f"{name} {value}"
 
 
-#: The vote of 民法典 art. 278 as ``rules.resolutions`` records it, in words.
+#: The vote of 民法典 art. 278 as ``rules.vote`` records it, in words.
 VOTE_LINES = {
     "zh": (
         ("yes_area", "participating_area", "同意面积 {} ㎡ / 参与 {} ㎡"),

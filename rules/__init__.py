@@ -1,17 +1,25 @@
-"""The allocation rules: the rules file, the rule state and one module per rule, and the
-beancount plugin that folds the same rules over the projection; the unit register
-(``units``), owners' resolutions (``resolutions``: the art. 278 test; ``resolution_store``:
-entering them) and dividends and subsidies (``allocation``: the splits; ``allocate``: the
-entries)."""
+"""The allocation rules and the committee's workflows.
+
+- the rules: the rules file (``config``), the fold engine (``engine``), one module per rule
+  (listed in ``registry``), the rule set the books are built with (``ruleset``), and the
+  beancount plugin that folds the same rules over the projection (``plugin``);
+- the workflows that write through ``ledger``: a new community (``community``), the unit
+  register (``units``), owners' resolutions (``vote``: the art. 278 test; ``resolution_register``:
+  entering them), dividends and subsidies (``prorata``: the splits; ``allocate``: the entries),
+  and closing periods (``periods``, with the reserve rule in ``reserve``).
+"""
 
 __all__ = [
     "allocate",
-    "allocation",
+    "community",
     "config",
     "engine",
+    "periods",
     "plugin",
+    "prorata",
     "registry",
-    "resolution_store",
-    "resolutions",
+    "resolution_register",
+    "ruleset",
     "units",
+    "vote",
 ]

@@ -1,7 +1,7 @@
 """Creating a dividend or subsidy: the schedule a passed resolution allows, and its entry.
 
 The resolution must exist, have passed, carry an allocation setting and a purpose covering the
-kind. The schedule is computed over the unit register (:mod:`rules.allocation`), and the entry
+kind. The schedule is computed over the unit register (:mod:`rules.prorata`), and the entry
 goes through ``ledger.journal`` like any other, so every rule checks it and it waits for a
 second member's approval (dividends and subsidies always do). Its per-unit lines are stored as
 ``AllocationLine`` rows in the same database transaction as the entry.
@@ -34,9 +34,9 @@ from ledger.errors import Problem, RuleViolations, ValidationFailed
 from ledger.models import AllocationLine, Unit
 from ledger.money import fmt, from_fen, to_fen
 from ledger.schemas import IdempotencyKey, Money, PostingIn, TransactionIn, TransactionOut
-from rules.allocation import STEP, AllocationSetting, Part, Recipient, schedule
-from rules.resolution_store import allows, find, setting_of
-from rules.resolutions import SOURCE
+from rules.prorata import STEP, AllocationSetting, Part, Recipient, schedule
+from rules.resolution_register import allows, find, setting_of
+from rules.vote import SOURCE
 
 Kind = Literal["dividend", "subsidy"]
 #: (expense debited, account credited, payee, name) per kind.

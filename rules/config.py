@@ -3,7 +3,7 @@ effect on a date, so a change the owners vote applies from its date and the past
 the rules of its time. Plain TOML, so it diffs and reviews well in git.
 
 Every setting has a default and a source (:data:`SOURCES`), which the rules cite in their
-messages and ``commons init`` writes into the file as a comment. :class:`Settings` (a pydantic
+messages and ``commons init`` writes into the file as a comment. :class:`RuleSettings` (a pydantic
 dataclass) holds the only copy of the defaults and of the checks; :data:`DEFAULT_TEXT`, the file
 ``commons init`` writes, takes its values from it.
 
@@ -154,11 +154,11 @@ Days = Annotated[int, PlainValidator(_days)]
 
 
 @settings_dataclass(frozen=True, config=ConfigDict(extra="forbid", validate_default=True))
-class Settings:
+class RuleSettings:
     """One version of the rules. Every threshold has a default and the source it comes from
     (:data:`SOURCES`). Amounts are yuan; shares are fractions (0.30 is 30%).
 
-    Built only from valid values: ``Settings(...)`` and ``dataclasses.replace`` check every
+    Built only from valid values: ``RuleSettings(...)`` and ``dataclasses.replace`` check every
     field (a ``pydantic.ValidationError`` otherwise; :func:`parse` turns it into a
     :class:`RulesFileError` naming the version and the key)."""
 
@@ -186,21 +186,21 @@ class Settings:
 
 
 #: The defaults, one shared instance (settings are immutable).
-DEFAULTS = Settings()
-SETTING_NAMES: frozenset[str] = frozenset(f.name for f in fields(Settings))
+DEFAULTS = RuleSettings()
+SETTING_NAMES: frozenset[str] = frozenset(f.name for f in fields(RuleSettings))
 
 
 @dataclass(frozen=True)
 class Version:
     effective_from: date
-    settings: Settings
+    settings: RuleSettings
 
 
 @dataclass(frozen=True)
 class RulesFile:
     versions: tuple[Version, ...]
 
-    def at(self, day: date) -> Settings:
+    def at(self, day: date) -> RuleSettings:
         """The settings in force on ``day`` (the latest version effective on or before it)."""
         current = self.versions[0].settings
         for version in self.versions:
@@ -220,7 +220,7 @@ def _toml(value: object) -> str:
 
 
 # The file ``commons init`` writes: the documentation of every setting, with the values filled
-# in from the defaults of :class:`Settings`.
+# in from the defaults of :class:`RuleSettings`.
 _DEFAULT_TEMPLATE = """\
 # commons-ledger rules file. Each [[version]] takes effect on its date and keeps the settings
 # of the version before it unless it names them again; to change a rule from a date the owners
@@ -275,7 +275,7 @@ DEFAULT_TEXT = _DEFAULT_TEMPLATE.format_map(
 )
 
 
-def _changed(current: Settings, item: dict[str, Any], where: str) -> Settings:
+def _changed(current: RuleSettings, item: dict[str, Any], where: str) -> RuleSettings:
     """``current`` with the settings a version names; the error names the version and the
     key (each bad key, in order)."""
     unknown = set(item) - SETTING_NAMES
@@ -329,6 +329,6 @@ def write_default(path: Path) -> None:
     path.write_text(DEFAULT_TEXT, encoding="utf-8")
 
 
-def settings_of(config: Any, day: date) -> Settings:
+def settings_of(config: Any, day: date) -> RuleSettings:
     """The settings on ``day`` from a context's config (the defaults when there is none)."""
     return config.at(day) if isinstance(config, RulesFile) else DEFAULTS

@@ -26,7 +26,7 @@ from decimal import Decimal
 from ledger import chart
 from ledger.txn import Txn
 from rules.accounts import income_4301, net
-from rules.config import SOURCES, Settings
+from rules.config import SOURCES, RuleSettings
 from rules.engine import Context
 from rules.shares import ShareCap, ShareFigures
 
@@ -47,10 +47,10 @@ class ManagerShare(ShareCap):
     def income(txn: Txn) -> Decimal:
         return income_4301(txn)
 
-    def share(self, settings: Settings) -> Decimal:
+    def share(self, settings: RuleSettings) -> Decimal:
         return settings.manager_share_max
 
-    def source(self, settings: Settings) -> str:
+    def source(self, settings: RuleSettings) -> str:
         return SOURCES["manager_share_max"]
 
 

@@ -12,7 +12,7 @@ from rules.committee import CommitteeExpenses
 from rules.engine import RuleFactory
 from rules.manager_share import ManagerShare
 from rules.overdraft import NoOverdraft
-from rules.resolution import ResolutionRequired
+from rules.resolution_required import ResolutionRequired
 
 RULES: list[RuleFactory] = [
     ClosedPeriod,

@@ -40,7 +40,7 @@ from ledger import chart
 from ledger.money import FEN, quantize
 from ledger.txn import Txn
 from rules.accounts import ZERO, common_income, fund_moves, net, percent, set_aside, yuan
-from rules.config import SOURCES, Settings
+from rules.config import SOURCES, RuleSettings
 from rules.engine import Context, RuleViolation
 
 NAME = "reserve-share"
@@ -100,7 +100,7 @@ def figures(
     period: str,
     start: date,
     end: date,
-    settings: Settings,
+    settings: RuleSettings,
 ) -> Reserve:
     """The reserve figures of ``start..end`` from posted transactions (any order, any dates:
     those outside the period only count towards the fund's balance, up to ``end``)."""
@@ -150,7 +150,7 @@ def least_amount(exact: Decimal, comparison: str) -> Decimal:
     return exact.quantize(FEN, rounding=ROUND_FLOOR) + FEN
 
 
-def check(reserve: Reserve, settings: Settings) -> RuleViolation | None:
+def check(reserve: Reserve, settings: RuleSettings) -> RuleViolation | None:
     """The violation when ``reserve`` falls short, with the shortfall in yuan."""
     if reserve.shortfall <= 0:
         return None

@@ -23,7 +23,7 @@ from decimal import Decimal
 from ledger.money import quantize
 from ledger.txn import Txn
 from rules.accounts import ZERO, percent, yuan
-from rules.config import Settings, settings_of
+from rules.config import RuleSettings, settings_of
 from rules.engine import Context, RuleViolation
 
 
@@ -67,10 +67,10 @@ class ShareCap:
     cost: Callable[[Txn], Decimal]
     income: Callable[[Txn], Decimal]
 
-    def share(self, settings: Settings) -> Decimal:
+    def share(self, settings: RuleSettings) -> Decimal:
         raise NotImplementedError
 
-    def source(self, settings: Settings) -> str:
+    def source(self, settings: RuleSettings) -> str:
         raise NotImplementedError
 
     def check(self, txn: Txn) -> list[RuleViolation]:

@@ -51,7 +51,7 @@ UNITS = (
     ("10-2-1601", "68.52"),
 )
 DIVIDEND_SPLIT = ("1000.00", "1300.00", "1100.00", "600.00")
-#: A vote as ``rules.resolutions`` records it (the 民法典 art. 278 arithmetic).
+#: A vote as ``rules.vote`` records it (the 民法典 art. 278 arithmetic).
 TALLY = {
     "source": "民法典 art. 278",
     "total_area": "390.41",

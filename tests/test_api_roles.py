@@ -14,8 +14,8 @@ from api.app import route_table
 from ledger import chart, clock, journal
 from ledger.books import Books
 from ledger.schemas import TransactionIn
-from rules import resolution_store, units
-from rules.resolution_store import ResolutionIn
+from rules import resolution_register, units
+from rules.resolution_register import ResolutionIn
 from tests.api_helpers import SLUG, Login, login, spend, txn
 from tests.role_matrix import ROLES, ROWS
 
@@ -74,7 +74,7 @@ def _prepare(api_books: Books) -> dict[str, str]:
             "ballots": [{"unit": f"RM-{n}", "vote": "yes"} for n in (1, 2, 3, 4)],
         }
     )
-    ids["resolution"] = resolution_store.create(
+    ids["resolution"] = resolution_register.create(
         books=api_books, slug=SLUG, body=body, actor="admin"
     ).number
     return ids

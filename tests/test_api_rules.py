@@ -15,7 +15,7 @@ from ledger.books import Books
 from ledger.db import writer
 from ledger.models import AllocationLine, Community, Entry, PeriodClose
 from ledger.schemas import TransactionIn
-from rules import resolution_store
+from rules import resolution_register
 from rules.allocate import AllocationIn, allocate
 from rules.community import create
 from rules.units import import_units, parse_json
@@ -253,7 +253,7 @@ def test_allocation_on_each_backend(any_books: Books) -> None:
         draft=TransactionIn.model_validate(txn("9000.00", "in", day="2025-12-01")),
         actor="treasurer",
     )
-    resolution_store.create(books=any_books, slug="maple", body=body(), actor="chair")
+    resolution_register.create(books=any_books, slug="maple", body=body(), actor="chair")
     request = AllocationIn(date=date(2025, 12, 5), kind="dividend", idempotency_key="d")
     out, created = allocate(
         books=any_books, slug="maple", number="2025-03", body=request, actor="treasurer"
@@ -275,7 +275,7 @@ def test_the_demo_has_its_register_resolutions_and_allocations(books: Books) -> 
     from api.demo import DEMO_RESOLUTIONS, build_demo, demo_units
 
     assert build_demo(books=books, slug="demo")
-    decided = {r.number: r.passed for r in resolution_store.list_all(books=books, slug="demo")}
+    decided = {r.number: r.passed for r in resolution_register.list_all(books=books, slug="demo")}
     assert decided == {"2025-01": True, "2025-02": True, "2025-03": True, "2025-04": False}
     assert len(decided) == len(DEMO_RESOLUTIONS)
     with Session(books.engine) as session:

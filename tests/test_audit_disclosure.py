@@ -36,7 +36,7 @@ from rules import committee as committee_rule
 from rules import manager_share as manager_share_rule
 from rules import overdraft as overdraft_rule
 from rules import reserve as reserve_rule
-from rules.config import Settings as RulesSettings
+from rules.config import RuleSettings as RulesSettings
 from rules.engine import AccountSpec, Context
 from rules.reserve import Reserve
 from tests import disclosure_books as fixture

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules.allocation import AllocationSetting, Recipient, schedule, split_rate, split_total
+from rules.prorata import AllocationSetting, Recipient, schedule, split_rate, split_total
 
 
 def test_zigong_127_38_m2_at_9_yuan_gets_1146_yuan_in_whole_yuan() -> None:

@@ -13,18 +13,18 @@ from pydantic import ValidationError
 
 from ledger import chart
 from ledger.books import Books
-from rules.config import DEFAULT_TEXT, SOURCES, RulesFileError, Settings, parse
+from rules.config import DEFAULT_TEXT, SOURCES, RuleSettings, RulesFileError, parse
 from tests.api_helpers import SLUG, Login, api, txn
 
 
 def test_the_default_file_writes_every_setting_with_its_source() -> None:
     parsed = parse(DEFAULT_TEXT)
-    assert parsed.at(date(2025, 1, 1)) == Settings()
-    for setting in fields(Settings):
+    assert parsed.at(date(2025, 1, 1)) == RuleSettings()
+    for setting in fields(RuleSettings):
         assert f"\n{setting.name} = " in DEFAULT_TEXT, setting.name
         assert setting.name in SOURCES, setting.name
     assert "人民防空法 art. 5" in DEFAULT_TEXT and "住宅物业管理规定 art. 51" in DEFAULT_TEXT
-    defaults = Settings()
+    defaults = RuleSettings()
     assert defaults.resolution_threshold == Decimal("10000.00")
     assert defaults.manager_share_max == Decimal("0.30")
     assert (defaults.reserve_share_min, defaults.reserve_comparison) == (
@@ -141,20 +141,20 @@ def test_a_post_before_a_change_is_judged_by_the_old_threshold(
     ]
 
 
-# The model: Settings holds the one copy of the defaults and the checks; the default file is
+# The model: RuleSettings holds the one copy of the defaults and the checks; the default file is
 # rendered from it.
 
 
 def test_the_default_text_is_the_model_defaults_each_documented() -> None:
     (version,) = parse(DEFAULT_TEXT).versions
-    assert version.effective_from == date(2000, 1, 1) and version.settings == Settings()
-    assert set(SOURCES) == {f.name for f in fields(Settings)}  # no source for a lost setting
+    assert version.effective_from == date(2000, 1, 1) and version.settings == RuleSettings()
+    assert set(SOURCES) == {f.name for f in fields(RuleSettings)}  # no source for a lost setting
     lines = DEFAULT_TEXT.splitlines()
     rendered = {"true": True, "false": False}
-    for setting in fields(Settings):
+    for setting in fields(RuleSettings):
         (at,) = [i for i, line in enumerate(lines) if line.startswith(f"{setting.name} = ")]
         written = lines[at].split("#")[0].split("=", 1)[1].strip()
-        default = getattr(Settings(), setting.name)
+        default = getattr(RuleSettings(), setting.name)
         if isinstance(default, bool):
             assert rendered[written] is default, setting.name
         elif isinstance(default, int):
@@ -202,11 +202,11 @@ def test_every_bad_key_of_a_version_is_named() -> None:
 
 def test_settings_built_in_code_are_checked_too() -> None:
     with pytest.raises(ValidationError, match="must be a number as a string"):
-        Settings(approval_threshold=0.1)  # type: ignore[arg-type]  # a float: never money
+        RuleSettings(approval_threshold=0.1)  # type: ignore[arg-type]  # a float: never money
     with pytest.raises(ValidationError, match="a share must be between 0 and 1"):
-        replace(Settings(), manager_share_max=Decimal("1.5"))
+        replace(RuleSettings(), manager_share_max=Decimal("1.5"))
     with pytest.raises(ValidationError, match="reserve_share"):
-        Settings(reserve_share="0.5")  # type: ignore[call-arg]
-    beijing = replace(Settings(), reserve_comparison="at_least", disclosure_days=45)
+        RuleSettings(reserve_share="0.5")  # type: ignore[call-arg]
+    beijing = replace(RuleSettings(), reserve_comparison="at_least", disclosure_days=45)
     assert (beijing.reserve_comparison, beijing.disclosure_days) == ("at_least", 45)
     assert beijing.approval_threshold == Decimal("5000.00")

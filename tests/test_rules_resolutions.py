@@ -11,11 +11,11 @@ from sqlmodel import Session, select
 from ledger.books import Books
 from ledger.errors import Conflict, ValidationFailed
 from ledger.models import Ballot, Community, Event, Resolution
-from rules import resolution_store
+from rules import resolution_register
 from rules.community import create
-from rules.resolution_store import ResolutionIn
-from rules.resolutions import BallotProblem, Voter, check_ballots, tally
+from rules.resolution_register import ResolutionIn
 from rules.units import import_units, parse_json
+from rules.vote import BallotProblem, Voter, check_ballots, tally
 
 
 def owners(*areas: int) -> list[Voter]:
@@ -206,7 +206,7 @@ def _stored(books: Books) -> tuple[int, int, int, int]:
 
 def test_a_resolution_is_tallied_from_the_register_stored_and_announced(any_books: Books) -> None:
     slug = registered(any_books)
-    out = resolution_store.create(books=any_books, slug=slug, body=body(), actor="chair")
+    out = resolution_register.create(books=any_books, slug=slug, body=body(), actor="chair")
     assert out.passed
     figures = out.tally
     assert (figures["total_area"], figures["total_heads"]) == ("390.41", 3)
@@ -226,17 +226,17 @@ def test_a_resolution_is_tallied_from_the_register_stored_and_announced(any_book
     assert _stored(any_books) == (1, 4, 1, 2)  # units import bumped rev once, this once more
     text = any_books.projection(slug).path.read_text(encoding="utf-8")
     assert '2025-11-30 custom "resolution" "2025-03"' in text
-    again = resolution_store.get(books=any_books, slug=slug, number="2025-03")
+    again = resolution_register.get(books=any_books, slug=slug, number="2025-03")
     assert again.passed and again.ballots is not None and len(again.ballots) == 4
     assert json.loads(json.dumps(again.tally)) == figures
 
 
 def test_a_duplicate_number_is_a_conflict_and_stores_nothing(books: Books) -> None:
     slug = registered(books)
-    resolution_store.create(books=books, slug=slug, body=body(), actor="chair")
+    resolution_register.create(books=books, slug=slug, body=body(), actor="chair")
     before = _stored(books)
     with pytest.raises(Conflict) as exc:
-        resolution_store.create(books=books, slug=slug, body=body(), actor="chair")
+        resolution_register.create(books=books, slug=slug, body=body(), actor="chair")
     assert exc.value.problems[0].rule == "resolution-number"
     assert _stored(books) == before
 
@@ -253,7 +253,7 @@ def test_unknown_units_and_purposes_are_refused_all_at_once(books: Books) -> Non
     )
     projection = books.projection(slug).path.read_bytes()
     with pytest.raises(ValidationFailed) as exc:
-        resolution_store.create(books=books, slug=slug, body=bad, actor="chair")
+        resolution_register.create(books=books, slug=slug, body=bad, actor="chair")
     assert [(p.field, p.message) for p in exc.value.problems] == [
         (
             "purpose[1]",
@@ -269,14 +269,14 @@ def test_unknown_units_and_purposes_are_refused_all_at_once(books: Books) -> Non
 
 def test_an_empty_register_is_refused(books: Books, community: str) -> None:
     with pytest.raises(ValidationFailed) as exc:
-        resolution_store.create(books=books, slug=community, body=body(), actor="chair")
+        resolution_register.create(books=books, slug=community, body=body(), actor="chair")
     assert exc.value.problems[0].rule == "unit-register"
 
 
 def test_a_failed_vote_is_stored_as_not_passed(books: Books) -> None:
     slug = registered(books)
     ballots = [{"unit": "1-1-0101", "vote": "yes"}, {"unit": "2-1-0101", "vote": "no"}]
-    out = resolution_store.create(
+    out = resolution_register.create(
         books=books, slug=slug, body=body("2025-04", ballots=ballots), actor="chair"
     )
     assert not out.passed and out.tally["quorum"]["met"] is False

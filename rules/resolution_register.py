@@ -1,7 +1,7 @@
 """Entering owners' resolutions: validate, tally against the register, store, and tell the rules.
 
 A resolution is entered with its ballots (one per voting unit); the service computes whether it
-passed from the unit register (:mod:`rules.resolutions`), never from figures its author typed.
+passed from the unit register (:mod:`rules.vote`), never from figures its author typed.
 The row, its ballots, the event and the bump of ``community.rev`` (so the posting path's rule
 state is rebuilt with the new fact) are one database transaction; after it commits, the
 resolution's ``custom "resolution"`` directive is appended to the projection so the beancount
@@ -29,8 +29,8 @@ from ledger.models import Ballot, Community, Resolution, Unit
 from ledger.money import from_fen, to_fen
 from ledger.schemas import Money, clean_text
 from ledger.txn import KINDS
-from rules.allocation import AllocationSetting
-from rules.resolutions import SOURCE, BallotProblem, Voter, check_ballots, tally
+from rules.prorata import AllocationSetting
+from rules.vote import SOURCE, BallotProblem, Voter, check_ballots, tally
 
 #: Kinds a resolution may pay for (reversals and openings need none).
 PURPOSE_KINDS = tuple(k for k in KINDS if k not in {"reversal", "opening"})
