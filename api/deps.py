@@ -48,7 +48,7 @@ __all__ = [
     "require_role",
 ]
 
-#: The session key holding the logged-in username (see ``api.routes_auth``).
+#: The session key holding the logged-in username (see ``api.routes_pages``).
 SESSION_USER = "user"
 
 

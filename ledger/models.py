@@ -3,8 +3,8 @@
 can: unique (community, seq), unique (community, idempotency key), one reversal per entry,
 foreign keys and non-null amounts.
 
-Layers follow the SQLModel habit: table models here; request and response models live with the
-routes (``api/``) and the journal (``ledger.journal.Draft``).
+Layers follow the SQLModel habit: table models here; request and response models in
+``ledger.schemas`` (``TransactionIn``, ``TransactionOut``) and beside the routes (``api/``).
 """
 
 from __future__ import annotations
