@@ -27,6 +27,12 @@ class Community(SQLModel, table=True):
     head_hash: str = Field(max_length=64)
     #: Bumped when something the rules depend on changes (resolutions, closes, units).
     rev: int = Field(default=0)
+    #: The first day of the books: nothing may be dated before it; periods close in order
+    #: from it; opening balances are dated the day before.
+    start_date: date | None = None
+    #: The audit trail's chain head (``ledger.events``): last event seq and its hash.
+    event_seq: int = Field(default=0)
+    event_head: str | None = Field(default=None, max_length=64)
 
 
 class Account(SQLModel, table=True):
@@ -90,7 +96,11 @@ class Posting(SQLModel, table=True):
 
 
 class Event(SQLModel, table=True):
-    """The audit trail: who did what to which object, when, from where. Append-only."""
+    """The audit trail: who did what to which object, when, from where. Append-only. A
+    community's events form a hash chain of their own (``seq``, ``prev_hash``, ``hash``);
+    events of no community (logins, the operator's user commands) are a separate log."""
+
+    __table_args__ = (UniqueConstraint("community_id", "seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: str | None = Field(default=None, foreign_key="community.id", index=True)
@@ -101,6 +111,24 @@ class Event(SQLModel, table=True):
     object_id: str = Field(max_length=100)
     address: str | None = Field(default=None, max_length=100)
     details: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    seq: int | None = None
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
+
+
+class RulesText(SQLModel, table=True):
+    """A community's rules file as set (``commons rules set``): each setting is a new row,
+    the latest is in force; ``data/<slug>/rules.toml`` is written from it for people to read."""
+
+    __table_args__ = (UniqueConstraint("community_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=36)
+    number: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str = Field(max_length=64)
+    set_by: str = Field(max_length=100)
+    set_at: datetime
 
 
 # --- members, roles and tokens (the service) ----------------------------------------------
