@@ -32,14 +32,32 @@ def main(ctx: click.Context, data: str | None, db: str | None) -> None:
 @main.command()
 @click.argument("slug")
 @click.option("--name", required=True, help="the community's name, e.g. 枫林苑")
+@click.option(
+    "--start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="the first day of the books [default: 1 January of this year]; opening balances "
+    "are dated the day before",
+)
 @pass_ctx
-def init(ctx: Ctx, slug: str, name: str) -> None:
+def init(ctx: Ctx, slug: str, name: str, start: Any) -> None:
     """Create a community with the default chart and rules file."""
+    import getpass
+
     from rules.community import create
 
     with refusals():
-        create(books=ctx.books, slug=slug, name=name)
-    click.echo(f"created {slug}: {ctx.books.community_dir(slug)}")
+        community = create(
+            books=ctx.books,
+            slug=slug,
+            name=name,
+            actor=f"operator:{getpass.getuser()}",
+            start=start.date() if start else None,
+        )
+    click.echo(
+        f"created {slug}: books start {community.start_date}, "
+        f"data in {ctx.books.community_dir(slug)}"
+    )
 
 
 @main.command()
@@ -108,14 +126,18 @@ def post(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
 @click.argument("slug")
 @click.argument("entry_id")
 @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), help="default: today")
+@click.option("--reason", required=True, help="why the entry is reversed")
 @actor_option
 @pass_ctx
-def reverse(ctx: Ctx, slug: str, entry_id: str, on: Any, actor: str) -> None:
-    """Post the reversal of a transaction."""
+def reverse(ctx: Ctx, slug: str, entry_id: str, on: Any, reason: str, actor: str) -> None:
+    """Enter the reversal of a transaction (it waits for approval like any spending)."""
     day: date | None = on.date() if on else None
     with refusals():
-        result = journal.reverse(books=ctx.books, slug=slug, entry_id=entry_id, actor=actor, on=day)
-    click.echo(f"{result.entry.id} reverses {entry_id}: posted as seq {result.entry.seq}")
+        result = journal.reverse(
+            books=ctx.books, slug=slug, entry_id=entry_id, actor=actor, on=day, reason=reason
+        )
+    state = "pending approval" if result.pending else f"posted as seq {result.seq}"
+    click.echo(f"{result.id} reverses {entry_id}: {state}")
 
 
 @main.command()

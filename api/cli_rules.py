@@ -84,6 +84,12 @@ def show_resolution(ctx: Ctx, slug: str, number: str) -> None:
 @click.option("--kind", type=click.Choice(["dividend", "subsidy"]), default="dividend")
 @click.option("--total", help="the amount to split (total mode only), e.g. 20000.00")
 @click.option("--key", "key", help="an idempotency key")
+@click.option(
+    "--again",
+    is_flag=True,
+    help="allocate again under a resolution already allocated on this date or beyond its budget",
+)
+@click.option("--reason", help="why (required with --again)")
 @actor_option
 @click.pass_obj
 def allocate(
@@ -94,6 +100,8 @@ def allocate(
     kind: str,
     total: str | None,
     key: str | None,
+    again: bool,
+    reason: str | None,
     actor: str,
 ) -> None:
     """Create the dividend or subsidy RESOLUTION allows, with its per-unit schedule."""
@@ -102,7 +110,14 @@ def allocate(
 
     try:
         body = AllocationIn.model_validate(
-            {"date": day.date(), "kind": kind, "total": total, "idempotency_key": key}
+            {
+                "date": day.date(),
+                "kind": kind,
+                "total": total,
+                "idempotency_key": key,
+                "again": again,
+                "reason": reason,
+            }
         )
     except ValidationError as exc:
         click.echo("refused (422):", err=True)

@@ -105,7 +105,7 @@ def demo_year(year: int = YEAR, seed: int = SEED) -> list[TransactionIn]:
     bank = chart.BANK
     out: list[TransactionIn] = [
         _txn(
-            date(year, 1, 1),
+            date(year - 1, 12, 31),  # the day before the books start: the opening balances
             "",
             "上年结转银行存款",
             "opening",
@@ -388,7 +388,13 @@ def build_demo(*, books: Books, slug: str = "demo") -> bool:
     if exists is not None:
         add_demo_users(books=books, slug=slug)
         return False
-    create(books=books, slug=slug, name="枫林苑小区业主委员会 (演示)", actor="demo")
+    create(
+        books=books,
+        slug=slug,
+        name="枫林苑小区业主委员会 (演示)",
+        actor="demo",
+        start=date(YEAR, 1, 1),
+    )
     units = demo_units()
     import_units(
         books=books,

@@ -54,9 +54,7 @@ PRESETS: tuple[Preset, ...] = (
         chart.COST_MANAGER_SHARE,
         chart.BANK,
     ),
-    Preset("subsidy", "补贴物业费", "Fee subsidy", "subsidy", chart.USE_SUBSIDY, chart.BANK),
     Preset("upgrade", "设施改造维修", "Upgrade", "upgrade", chart.USE_UPGRADE, chart.BANK),
-    Preset("dividend", "业主分红", "Dividend", "dividend", chart.USE_DIVIDEND, chart.BANK),
     Preset(
         "reserve",
         "补充专项维修资金",

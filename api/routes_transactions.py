@@ -69,7 +69,14 @@ class RejectIn(BaseModel):
 class ReverseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: Day | None = Field(default=None, description="the reversal's date; default today")
+    date: Day | None = Field(
+        default=None, description="the reversal's date (an open period); default today"
+    )
+    reason: Annotated[
+        str,
+        BeforeValidator(partial(clean_text, max_length=500, min_length=1, multiline=False)),
+        Field(description="why the entry is reversed; kept in its narration and the audit trail"),
+    ]
 
 
 class TransactionPage(BaseModel):
@@ -329,24 +336,31 @@ def reject_transaction(
 @router.post(
     "/transactions/{entry_id}/reverse",
     status_code=201,
-    responses=ERRORS,
-    summary="Post the reversal of a posted entry",
+    response_model=TransactionOut,
+    responses={
+        202: {"model": TransactionOut, "description": "Stored pending a second member's approval"},
+        **ERRORS,
+    },
+    summary="Enter the reversal of a posted entry (201 posted, 202 pending approval)",
 )
 def reverse_transaction(
     slug: str,
     entry_id: str,
+    body: ReverseIn,
     books: BooksDep,
     member: TreasurerDep,
-    body: ReverseIn | None = None,
+    response: Response,
 ) -> TransactionOut:
     result = journal.reverse(
         books=books,
         slug=member.slug,
         entry_id=entry_id,
         actor=member.username,
-        on=body.date if body else None,
+        reason=body.reason,
+        on=body.date,
         address=member.address,
     )
+    response.status_code = _status_of(result.entry)
     return result.entry
 
 

@@ -36,6 +36,9 @@ from ledger.errors import Conflict
 from ledger.schemas import PostingIn, TransactionIn
 from rules.community import create
 
+#: The books start early enough for every generated date.
+BOOKS_START = date(2000, 1, 1)
+
 SLUG = "bench"
 BATCH = 1000
 INCOME = [chart.INCOME_PARKING, chart.INCOME_PILOTIS, chart.INCOME_ROOMS, chart.INCOME_ADS]
@@ -79,7 +82,7 @@ def main() -> None:
         root = args.keep or Path(tmp)
         books = open_books(Settings(data=root / "data"))
         try:
-            create(books=books, slug=SLUG, name="基准小区")
+            create(books=books, slug=SLUG, name="基准小区", start=BOOKS_START)
         except Conflict:
             print(f"reusing the books in {root} (--keep)")
         else:

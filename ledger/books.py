@@ -177,6 +177,7 @@ class Books:
             self.rules.refresh(session, community, state.checks)
             state.accounts = self._account_infos(session, community)
             state.closes = self.facts(session, community.id)[1]
+            state.start = community.start_date
             state.version = version
 
     def _account_infos(self, session: Session, community: Community) -> dict[str, AccountInfo]:
@@ -196,6 +197,7 @@ class Books:
             accounts=self._account_infos(session, community),
             checks=self.rules.start(session, community),
             closes=self.facts(session, community.id)[1],
+            start=community.start_date,
         )
 
     def invalidate(self, community_id: str) -> None:

@@ -10,13 +10,14 @@ posting pipeline calls it through these protocols:
   each candidate, in O(its postings);
 - :meth:`RuleSet.version` says when what the checks read besides transactions (the rules file,
   resolutions) has changed, and :meth:`RuleSet.refresh` swaps it in without refolding;
-- :meth:`RuleSet.approval_threshold` is the spending at or over which an entry waits for a
-  second member.
+- :meth:`RuleSet.approval` says when an entry waits for a second member: spending at or over
+  a threshold, counted per payee and kind over a window of days (:class:`Approval`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
@@ -27,6 +28,15 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from ledger.models import Community
+
+
+@dataclass(frozen=True)
+class Approval:
+    """Four eyes: spending of one kind to one payee within ``window_days`` of each other
+    counts together; the entry that brings it to ``threshold`` waits for a second member."""
+
+    threshold: Decimal
+    window_days: int
 
 
 class Violation(Protocol):
@@ -57,4 +67,4 @@ class RuleSet(Protocol):
 
     def version(self, slug: str) -> Hashable: ...
 
-    def approval_threshold(self, slug: str, day: date) -> Decimal: ...
+    def approval(self, slug: str, day: date) -> Approval: ...

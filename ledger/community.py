@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -18,17 +18,21 @@ from ledger.errors import Conflict, ValidationFailed
 from ledger.models import Account, Community
 from ledger.render import genesis_hash
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
-#: Accounts open on this date unless told otherwise, so opening balances of any year fit.
-DEFAULT_OPEN = date(2000, 1, 1)
+#: ``\A``/``\Z``: a trailing newline is not part of a slug (``$`` would let one through).
+SLUG = re.compile(r"\A[a-z0-9][a-z0-9-]{0,39}\Z")
 
 
 def create(
-    *, books: Books, slug: str, name: str, actor: str = "cli", opened: date = DEFAULT_OPEN
+    *, books: Books, slug: str, name: str, actor: str = "system", start: date | None = None
 ) -> Community:
+    """A new community whose books start on ``start`` (default: 1 January of this year).
+    Its accounts open the day before, the date of the opening balances."""
+    start = start or date(clock.today().year, 1, 1)
+    opened = start - timedelta(days=1)
     if not SLUG.match(slug):
         raise ValidationFailed(
-            "a community slug is 2 to 40 lowercase letters, digits and dashes, e.g. 'maple-court'"
+            "a community slug is 1 to 40 lowercase letters, digits and dashes, starting with a "
+            "letter or digit, e.g. 'maple-court'"
         )
     if not name.strip() or len(name) > 200 or "\n" in name:
         raise ValidationFailed("a community name is one line of 1 to 200 characters")
@@ -46,6 +50,7 @@ def create(
             created_at=clock.now(),
             head_seq=0,
             head_hash=genesis_hash(community_id),
+            start_date=start,
         )
         session.add(community)
         session.flush()

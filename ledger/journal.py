@@ -15,7 +15,7 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -24,9 +24,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
-from ledger import clock, events
+from ledger import clock, events, four_eyes
 from ledger.books import Books, txn_of
-from ledger.chart import CASH_ACCOUNTS
 from ledger.db import write_connection, writer
 from ledger.errors import (
     AlreadyReversed,
@@ -39,9 +38,9 @@ from ledger.errors import (
     StateConflict,
     ValidationFailed,
 )
-from ledger.models import Community, Entry, Posting
+from ledger.models import AllocationLine, Community, Entry, Posting
 from ledger.money import CURRENCY, from_fen, to_fen
-from ledger.period import locked_message
+from ledger.period import before_start_message, locked_message
 from ledger.prepared import Statements, insert_of
 from ledger.projection import ChainedTxn
 from ledger.render import chain_hash, render_txn
@@ -50,13 +49,13 @@ from ledger.state import BookState
 from ledger.txn import Leg, Txn
 
 _T = TypeVar("_T")
+ONE_DAY = timedelta(days=1)
 
 #: A dividend's or subsidy's per-unit lines: (unit_id, area_centi, amount_fen).
 Schedule = list[tuple[int, int, int]]
 
-#: Kinds that always wait for a second member, whatever the amount (docs/architecture.md,
-#: "Four eyes").
-ALWAYS_APPROVED = frozenset({"dividend", "subsidy", "upgrade"})
+#: Kinds that come only from an allocation (a resolution's per-unit schedule), never by hand.
+ALLOCATED = frozenset({"dividend", "subsidy"})
 
 
 class Posted:
@@ -117,15 +116,61 @@ class Posted:
 # --- checks --------------------------------------------------------------------------------
 
 
-def _problems_of_draft(draft: TransactionIn, state: BookState, today: date) -> list[Problem]:
+def _problems_of_date(day: date, today: date, field: str) -> list[Problem]:
+    if day > today:
+        return [
+            Problem(
+                f"date {day} is in the future (today is {today})",
+                field=field,
+                rule="no-future-dates",
+                details={"date": str(day), "today": str(today)},
+            )
+        ]
+    return []
+
+
+def _problems_of_accounts(
+    legs: Sequence[Leg], state: BookState, day: date, prefix: str = "postings"
+) -> list[Problem]:
     problems: list[Problem] = []
-    if draft.date > today:
+    for index, leg in enumerate(legs):
+        where = f"{prefix}[{index}]"
+        account = state.accounts.get(leg.account)
+        if account is None:
+            problems.append(
+                Problem(
+                    f"unknown account {leg.account!r}",
+                    field=f"{where}.account",
+                    rule="known-account",
+                    details={"account": leg.account},
+                )
+            )
+        elif not account.is_open_on(day):
+            problems.append(
+                Problem(
+                    f"account {leg.account} is not open on {day} "
+                    f"(open {account.open_date} to {account.close_date or 'now'})",
+                    field=f"{where}.account",
+                    rule="open-account",
+                    details={"account": leg.account, "date": str(day)},
+                )
+            )
+    return problems
+
+
+def _problems_of_draft(
+    draft: TransactionIn, state: BookState, today: date, allocated: bool
+) -> list[Problem]:
+    problems = _problems_of_date(draft.date, today, "date")
+    if draft.kind in ALLOCATED and not allocated:
         problems.append(
             Problem(
-                f"date {draft.date} is in the future (today is {today})",
-                field="date",
-                rule="no-future-dates",
-                details={"date": str(draft.date), "today": str(today)},
+                f"a {draft.kind} is not typed by hand: it comes from a passed resolution with "
+                "its per-unit schedule (commons allocate SLUG RESOLUTION --date D, or "
+                "POST /api/v1/communities/{slug}/resolutions/{number}/allocations)",
+                field="kind",
+                rule="allocation-only",
+                details={"kind": draft.kind},
             )
         )
     total = sum((p.amount for p in draft.postings), Decimal("0.00"))
@@ -139,38 +184,27 @@ def _problems_of_draft(draft: TransactionIn, state: BookState, today: date) -> l
             )
         )
     for index, posting in enumerate(draft.postings):
-        where = f"postings[{index}]"
         if posting.amount == 0:
             problems.append(
-                Problem("a posting of 0.00 moves nothing", field=f"{where}.amount", rule="non-zero")
-            )
-        account = state.accounts.get(posting.account)
-        if account is None:
-            problems.append(
                 Problem(
-                    f"unknown account {posting.account!r}",
-                    field=f"{where}.account",
-                    rule="known-account",
-                    details={"account": posting.account},
+                    "a posting of 0.00 moves nothing",
+                    field=f"postings[{index}].amount",
+                    rule="non-zero",
                 )
             )
-        elif not account.is_open_on(draft.date):
-            problems.append(
-                Problem(
-                    f"account {posting.account} is not open on {draft.date} "
-                    f"(open {account.open_date} to {account.close_date or 'now'})",
-                    field=f"{where}.account",
-                    rule="open-account",
-                    details={"account": posting.account, "date": str(draft.date)},
-                )
-            )
-    return problems
+    legs = [Leg(p.account, p.amount) for p in draft.postings]
+    return problems + _problems_of_accounts(legs, state, draft.date)
 
 
-def _check_period_open(state: BookState, day: date, what: str) -> None:
-    """Refuse (409) anything dated inside a closed period, in the words of the plugin's rule
+def _check_period_open(state: BookState, day: date, what: str, kind: str = "") -> None:
+    """Refuse (409) anything dated before the books start (but the opening balances, dated
+    the day before), or in or before a closed period, in the words of the plugin's rule
     (:func:`ledger.period.locked_message`)."""
-    close = state.closed_on(day)
+    opening_eve = kind == "opening" and state.start is not None and day == state.start - ONE_DAY
+    if state.start is not None and day < state.start and not opening_eve:
+        message, details = before_start_message(what, day, state.start)
+        raise PeriodLocked([Problem(message, rule="books-start", details=details)])
+    close = state.sealed_by(day)
     if close is not None:
         message, details = locked_message(what, day, close)
         raise PeriodLocked([Problem(message, rule="closed-period", details=details)])
@@ -182,16 +216,6 @@ def _violations(state: BookState, txn: Txn, prefix: str = "") -> list[Problem]:
         _prefixed(Problem(v.message, rule=v.rule, details=dict(v.details)), prefix)
         for v in state.checks.check(txn)
     ]
-
-
-def spending(txn: Txn) -> Decimal:
-    """Money leaving the community's cash and bank accounts in this transaction."""
-    net = txn.amount_on(CASH_ACCOUNTS)
-    return -net if net < 0 else Decimal("0.00")
-
-
-def needs_approval(txn: Txn, threshold: Decimal) -> bool:
-    return txn.kind in ALWAYS_APPROVED or spending(txn) >= threshold
 
 
 def fingerprint(draft: TransactionIn) -> str:
@@ -415,6 +439,8 @@ class _Write:
         self.approvals: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.chained: list[ChainedTxn] = []
+        #: The transactions added so far (four eyes counts them with later ones).
+        self.txns: list[Txn] = []
 
     def add(
         self,
@@ -424,10 +450,13 @@ class _Write:
         post: bool,
         action: str,
         schedule: Sequence[tuple[int, int, int]] = (),
+        details: dict[str, Any] | None = None,
     ) -> None:
         """A new entry: posted (chained now) or pending approval."""
         if post:
             row.update(self._chain(txn))
+            txn = self.chained[-1].txn  # with its sequence number
+        self.txns.append(txn)
         self.entries.append(row)
         self.postings += [
             {
@@ -442,10 +471,19 @@ class _Write:
             {"entry_id": row["id"], "unit_id": unit, "area_centi": area, "amount_fen": fen}
             for unit, area, fen in schedule
         ]
-        details = {"seq": row["seq"], "kind": row["kind"], "status": row["status"]}
+        recorded = {"seq": row["seq"], "kind": row["kind"], "status": row["status"]}
         if row["reverses"] is not None:
-            details["reverses"] = row["reverses"]
-        self.event(action, row["id"], details)
+            recorded["reverses"] = row["reverses"]
+        self.event(action, row["id"], {**recorded, **(details or {})})
+
+    def waits(self, session: Session, books: Books, txn: Txn) -> tuple[bool, str | None]:
+        """Whether ``txn`` waits for a second member (:mod:`ledger.four_eyes`): its own
+        spending, or with the spending to its payee in the window, stored or in this write."""
+        approval = books.rules.approval(self.community.slug, txn.date)
+        earlier = four_eyes.earlier_spending(
+            session, self.community.id, txn, approval.window_days, exclude=[txn.id]
+        ) + four_eyes.in_window(txn, self.txns, approval.window_days)
+        return four_eyes.decide(txn, approval, earlier)
 
     def approve(self, entry_id: str, txn: Txn) -> dict[str, Any]:
         """A pending entry posted on a second member's approval."""
@@ -563,21 +601,30 @@ def _post_many(
                     raise _key_conflict(draft, results[first].entry.id)
                 results.append(Posted(results[first].entry, created=False))
                 continue
-            found = _problems_of_draft(draft, state, today)
+            schedule = (schedules[index] if schedules is not None else None) or []
+            _check_period_open(state, draft.date, "the transaction", kind=draft.kind)
+            found = _problems_of_draft(draft, state, today, allocated=bool(schedule))
             if found:
                 problems += [_prefixed(p, prefix) for p in found]
                 continue
-            _check_period_open(state, draft.date, "the transaction")
             txn = _txn_of_draft(draft, actor)
             found_rules = _violations(state, txn, prefix)
             if found_rules:
                 violations += found_rules
                 continue
             row = _new_row(txn, community.id, key, digest, write.now)
-            waits = needs_approval(txn, books.rules.approval_threshold(slug, draft.date))
-            schedule = (schedules[index] if schedules is not None else None) or []
+            waits, why = write.waits(session, books, txn)
             action = "enter" if waits else "post"
-            write.add(row, txn, post=not waits, action=action, schedule=schedule)
+            write.add(
+                row,
+                txn,
+                post=not waits,
+                action=action,
+                schedule=schedule,
+                details={"waits": why} if waits else None,
+            )
+            if waits:
+                row["approval_note"] = why
             if key is not None:
                 in_batch[key] = (digest, len(results))
             results.append(Posted(None, created=True, row=row, legs=txn.legs))
@@ -692,6 +739,7 @@ def _out(row: dict[str, Any], legs: Sequence[Leg]) -> TransactionOut:
     """The response for a row this call built and validated itself: constructed without
     re-validating (a bulk post answers hundreds of these)."""
     fields = {k: v for k, v in row.items() if k not in {"community_id", "request_hash", "text"}}
+    fields.setdefault("approval_note", None)
     fields["documents"] = json.loads(row["documents"])
     fields["postings"] = [
         PostingOut.model_construct(account=leg.account, amount=leg.amount) for leg in legs
@@ -751,6 +799,10 @@ def reject(
         entry.status = "rejected"
         entry.rejected_by = actor
         entry.rejected_reason = reason
+        details = {"reason": reason}
+        if entry.reverses is not None:  # a rejected reversal frees the original for another
+            details["reversed"] = entry.reverses
+            entry.reverses = None
         session.add(entry)
         events.record(
             session,
@@ -760,7 +812,7 @@ def reject(
             object_type="entry",
             object_id=entry.id,
             address=address,
-            details={"reason": reason},
+            details=details,
         )
         session.flush()
         return to_out(entry, legs_of(session, entry.id))
@@ -772,19 +824,29 @@ def reverse(
     slug: str,
     entry_id: str,
     actor: str,
+    reason: str,
     on: date | None = None,
     address: str | None = None,
 ) -> Posted:
-    """Post the negation of a posted entry, linked to it. An entry is reversed at most once:
+    """Enter the negation of a posted entry, linked to it, dated ``on`` (default today). A
+    reversal is an entry like any other: every rule checks it, and it waits for a second
+    member when a fresh post of the same legs would (money out of the bank at or over the
+    threshold; a dividend's or subsidy's reversal always). An entry is reversed at most once:
     the database's unique ``reverses`` column settles concurrent attempts."""
     try:
-        return _reverse(books, slug, entry_id, actor, on, address)
+        return _reverse(books, slug, entry_id, actor, on, reason, address)
     except IntegrityError:
         raise AlreadyReversed(f"transaction {entry_id} has already been reversed") from None
 
 
 def _reverse(
-    books: Books, slug: str, entry_id: str, actor: str, on: date | None, address: str | None
+    books: Books,
+    slug: str,
+    entry_id: str,
+    actor: str,
+    on: date | None,
+    reason: str,
+    address: str | None,
 ) -> Posted:
     day = on or clock.today()
 
@@ -797,31 +859,42 @@ def _reverse(
         if original.kind == "reversal":
             raise StateConflict("a reversal cannot itself be reversed; post the original again")
         already = session.execute(
-            select(col(Entry.id)).where(col(Entry.reverses) == entry_id)
+            select(col(Entry.id), col(Entry.status)).where(col(Entry.reverses) == entry_id)
         ).first()
         if already is not None:
             raise AlreadyReversed(
                 [
                     Problem(
-                        f"transaction {entry_id} was already reversed by {already[0]}",
+                        f"transaction {entry_id} was already reversed by {already[0]} "
+                        f"({already[1]})",
                         rule="reverse-once",
-                        details={"reversal": already[0]},
+                        details={"reversal": already[0], "status": already[1]},
                     )
                 ]
             )
-        if day > clock.today():
-            raise ValidationFailed(
-                [Problem(f"date {day} is in the future", field="date", rule="no-future-dates")]
+        problems = _problems_of_date(day, clock.today(), "date")
+        if day < original.date:
+            problems.append(
+                Problem(
+                    f"the reversal is dated {day}, before the entry it reverses "
+                    f"(#{original.seq}, {original.date})",
+                    field="date",
+                    rule="reversal-date",
+                    details={"date": str(day), "original": str(original.date)},
+                )
             )
-        _check_period_open(write.state, original.date, "the transaction to reverse")
+        legs = tuple(Leg(leg.account, -leg.amount) for leg in legs_of(session, original.id))
+        problems += _problems_of_accounts(legs, write.state, day)
+        if problems:
+            raise ValidationFailed(problems)
         _check_period_open(write.state, day, "the reversal")
         txn = Txn(
             id=str(uuid.uuid4()),
             date=day,
             payee=original.payee,
-            narration=f"冲销 #{original.seq}: {original.narration}"[:1000],
+            narration=f"冲销 #{original.seq}（{reason}）: {original.narration}"[:1000],
             kind="reversal",
-            legs=tuple(Leg(leg.account, -leg.amount) for leg in legs_of(session, original.id)),
+            legs=legs,
             entered_by=actor,
             resolution=original.resolution,
             documents=tuple(json.loads(original.documents)),
@@ -832,7 +905,29 @@ def _reverse(
             raise RuleViolations(violations)
         digest = hashlib.sha256(f"reverse {original.id}".encode()).hexdigest()
         row = _new_row(txn, write.community.id, None, digest, write.now)
-        write.add(row, txn, post=True, action="reverse")
+        schedule = [
+            (unit, area, -fen)
+            for unit, area, fen in session.execute(
+                select(
+                    col(AllocationLine.unit_id),
+                    col(AllocationLine.area_centi),
+                    col(AllocationLine.amount_fen),
+                ).where(col(AllocationLine.entry_id) == original.id)
+            )
+        ]
+        waits, why = write.waits(session, books, txn)
+        if original.kind in four_eyes.ALWAYS_APPROVED:
+            waits, why = True, f"the reversal of a {original.kind} waits like the {original.kind}"
+        write.add(
+            row,
+            txn,
+            post=not waits,
+            action="reverse",
+            schedule=schedule,
+            details={"reason": reason, "original_seq": original.seq, "waits": why},
+        )
+        if waits:
+            row["approval_note"] = why
         return Posted(None, created=True, row=row, legs=txn.legs)
 
     return _write(books, slug, actor, address, build)

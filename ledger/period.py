@@ -70,10 +70,12 @@ LOCKED_SOURCE = "Shanghai 住宅物业管理规定 art. 66 (disclosed periods st
 
 
 def locked_message(what: str, day: date, close: Any) -> tuple[str, dict[str, Any]]:
-    """The one wording of the refusal of anything dated inside a closed period, for the
-    posting path and the plugin alike, with its details."""
+    """The one wording of the refusal of anything dated in or before a closed period (periods
+    close in order, so everything up to the last close's end is sealed), for the posting path
+    and the plugin alike, with its details."""
+    where = "inside" if close.start <= day <= close.end else "before the end of"
     message = (
-        f"closed period: {what} is dated {day}, inside the closed period {close.period} "
+        f"closed period: {what} is dated {day}, {where} the closed period {close.period} "
         f"({close.start} to {close.end}, closed at seq {close.head_seq}); post a correction "
         f"in an open period ({LOCKED_SOURCE})"
     )
@@ -85,3 +87,12 @@ def locked_message(what: str, day: date, close: Any) -> tuple[str, dict[str, Any
         "head_seq": close.head_seq,
     }
     return message, details
+
+
+def before_start_message(what: str, day: date, start: date) -> tuple[str, dict[str, Any]]:
+    """The refusal of anything dated before the books start."""
+    message = (
+        f"before the books: {what} is dated {day}, before the books start on {start}; "
+        "balances from before the start belong in the opening entry"
+    )
+    return message, {"date": str(day), "books_start": str(start)}

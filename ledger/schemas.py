@@ -166,3 +166,6 @@ class TransactionOut(BaseModel):
     posted_at: datetime | None
     rejected_by: str | None = None
     rejected_reason: str | None = None
+    #: On the answer to a post that waits for approval: why, naming the earlier entries
+    #: counted with it (spending to one payee within the approval window).
+    approval_note: str | None = None

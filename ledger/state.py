@@ -45,6 +45,8 @@ class BookState:
     accounts: dict[str, AccountInfo]
     checks: Checks
     closes: list[CloseFact] = field(default_factory=list)  # in order of start
+    #: The first day of the books (``Community.start_date``).
+    start: date | None = None
     balances: dict[str, int] = field(default_factory=dict)  # fen per account name
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -59,9 +61,11 @@ class BookState:
         self.seq = txn.seq if txn.seq is not None else self.seq
         self.head = hash_
 
-    def closed_on(self, day: date) -> CloseFact | None:
-        """The closed period ``day`` falls in, if any."""
+    def sealed_by(self, day: date) -> CloseFact | None:
+        """The close that seals ``day``: the one it falls in, or the last one when ``day`` is
+        before its end (periods close in order, so all before the last close is sealed)."""
         for close in self.closes:
             if close.covers(day):
                 return close
-        return None
+        last = max(self.closes, key=lambda c: c.end, default=None)
+        return last if last is not None and day <= last.end else None

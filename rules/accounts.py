@@ -1,7 +1,7 @@
 """What the rules call cash, funds, income and costs, in beancount terms (positive = debit).
 
 - **Cash**: the accounts of :data:`ledger.chart.CASH_ACCOUNTS` (现金, 银行存款, 其他货币资金);
-  *spending* is the net amount a transaction takes out of them (as ``ledger.journal.spending``).
+  *spending* is the net amount a transaction takes out of them (as ``ledger.four_eyes.spending``).
 - **Restricted fund** (限定性净资产): Equity accounts marked ``restricted`` in the chart (the
   3102 accounts); its balance is minus the sum of their postings (Equity is credit-normal).
 - **Unrestricted fund** (非限定性净资产): every other Equity account plus the year's result not

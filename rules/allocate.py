@@ -24,16 +24,23 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from ledger import chart, journal
 from ledger.books import Books
-from ledger.errors import Problem, RuleViolations, ValidationFailed
-from ledger.models import AllocationLine, Unit
+from ledger.errors import Problem, RuleViolations, StateConflict, ValidationFailed
+from ledger.models import AllocationLine, Entry, Unit
 from ledger.money import fmt, from_fen, to_fen
-from ledger.schemas import IdempotencyKey, Money, PostingIn, TransactionIn, TransactionOut
+from ledger.schemas import (
+    IdempotencyKey,
+    Money,
+    PostingIn,
+    TransactionIn,
+    TransactionOut,
+    clean_text,
+)
 from rules.prorata import STEP, AllocationSetting, Part, Recipient, schedule
 from rules.resolution_register import allows, find, setting_of
 from rules.vote import SOURCE
@@ -56,6 +63,15 @@ class AllocationIn(BaseModel):
         default=None, description="the amount to split: required in total mode, refused in rate"
     )
     idempotency_key: IdempotencyKey | None = None
+    again: bool = Field(
+        default=False,
+        description="allocate again under a resolution that already has an allocation on this "
+        "date, or beyond its budget; needs a reason",
+    )
+    reason: Annotated[
+        str | None,
+        BeforeValidator(lambda v: v if v is None else clean_text(v, max_length=500, min_length=1)),
+    ] = Field(default=None, description="why the resolution is allocated again")
 
 
 class ScheduleLine(BaseModel):
@@ -163,6 +179,10 @@ def allocate(
         )
     if not units:
         rules.append(_refuse(f"the unit register of {slug} is empty", "unit-register"))
+    if body.again and body.reason is None:
+        fields.append(
+            _refuse("allocating again needs a reason", "allocation-again", field="reason")
+        )
     if fields:
         raise ValidationFailed(fields)
     if rules:
@@ -182,13 +202,16 @@ def allocate(
                 )
             ]
         )
+    if not body.again:
+        _refuse_again(books, community.id, number, body, amount, from_fen(row.budget_fen))
+    again = f"（再次分配：{body.reason}）" if body.again else ""
     draft = TransactionIn(
         date=body.date,
         payee=payee,
         narration=(
-            f"{number}号决议《{row.title}》{name}: {setting.describe()}, "
+            f"{number}号决议《{row.title}》{name}{again}: {setting.describe()}, "
             f"{len(parts)}户合计 {fmt(amount)} 元"
-        ),
+        )[:1000],
         kind=body.kind,
         postings=[
             PostingIn(account=expense, amount=amount),
@@ -223,6 +246,77 @@ def allocate(
         ),
         posted.created,
     )
+
+
+def _refuse_again(
+    books: Books,
+    community_id: str,
+    number: str,
+    body: AllocationIn,
+    amount: Decimal,
+    budget: Decimal,
+) -> None:
+    """Refuse (409) a second allocation under one resolution for one date, or one beyond the
+    resolution's budget counting the allocations posted or pending (a reversed one does not
+    count), unless the call says ``again`` with a reason. An idempotent replay passes."""
+    with Session(books.engine) as session:
+        rows = session.execute(
+            select(Entry).where(
+                col(Entry.community_id) == community_id,
+                col(Entry.resolution) == number,
+                col(Entry.kind).in_(("dividend", "subsidy")),
+                col(Entry.status).in_(("posted", "pending")),
+            )
+        ).scalars()
+        earlier = list(rows)
+        reversed_ids = set(
+            session.execute(
+                select(col(Entry.reverses)).where(
+                    col(Entry.community_id) == community_id,
+                    col(Entry.reverses).in_([e.id for e in earlier]),
+                    col(Entry.status) == "posted",
+                )
+            ).scalars()
+        )
+        legs = {e.id: journal.legs_of(session, e.id) for e in earlier}
+    live = [e for e in earlier if e.id not in reversed_ids]
+    if body.idempotency_key is not None and any(
+        e.idempotency_key == body.idempotency_key for e in live
+    ):
+        return  # the same call again: journal.post replays it
+    same_day = [e for e in live if e.date == body.date]
+    if same_day:
+        raise StateConflict(
+            [
+                _refuse(
+                    f"resolution {number} already has a {same_day[0].kind} dated {body.date} "
+                    f"({same_day[0].status}, {same_day[0].id}); to allocate again say so "
+                    '(--again --reason R, or "again": true with a "reason")',
+                    "allocation-again",
+                    resolution=number,
+                    existing=[e.id for e in same_day],
+                )
+            ]
+        )
+    allocated = sum(
+        (sum((leg.amount for leg in legs[e.id] if leg.amount > 0), Decimal("0.00")) for e in live),
+        Decimal("0.00"),
+    )
+    if allocated + amount > budget:
+        raise StateConflict(
+            [
+                _refuse(
+                    f"resolution {number}'s budget is {fmt(budget)}; {fmt(allocated)} is already "
+                    f"allocated (posted or pending), so {fmt(amount)} more would exceed it; to "
+                    "allocate again say so (--again --reason R)",
+                    "allocation-again",
+                    resolution=number,
+                    budget=str(budget),
+                    allocated=str(allocated),
+                    amount=str(amount),
+                )
+            ]
+        )
 
 
 def stored_schedule(books: Books, entry_id: str) -> list[Part]:

@@ -5,9 +5,10 @@ Why: a closed period has been disclosed to the owners with its chain head
 changing it afterwards would change what they were shown. A correction goes into an open period.
 
 The posting path refuses such a post or reversal before the rules run (409, ``PeriodLocked``,
-see ``ledger.journal``) with the message of :func:`message`; this rule says the same in the
-plugin and ``commons verify``: a transaction with a sequence number above a close's
-``head_seq`` (posted after the close) dated inside the closed period is a violation.
+see ``ledger.journal``) with the message of :func:`ledger.period.locked_message`; this rule
+says the same in the plugin and ``commons verify``: a transaction with a sequence number above
+a close's ``head_seq`` (posted after the close) dated in or before the closed period is a
+violation (periods close in order, so everything up to the last close is sealed).
 
 Before (2025Q1 closed at seq 40)::
 
@@ -38,7 +39,7 @@ class ClosedPeriod:
     def check(self, txn: Txn) -> list[RuleViolation]:
         for close in self.context.closed:
             after_close = txn.seq is None or txn.seq > close.head_seq
-            if after_close and close.covers(txn.date):
+            if after_close and txn.date <= close.end:
                 message, details = locked_message("the transaction", txn.date, close)
                 return [RuleViolation(NAME, message, details=details, source={"rule": SOURCE})]
         return []

@@ -52,6 +52,7 @@ class RulesFileError(StateConflict, ValueError):
 #: Where each setting comes from; rules quote it in their refusals.
 SOURCES: dict[str, str] = {
     "approval_threshold": "the committee's rules of procedure (four eyes)",
+    "approval_window_days": "the committee's rules of procedure (four eyes: no splitting)",
     "resolution_threshold": "民法典 art. 278 (九) and the committee's rules of procedure",
     "manager_share_max": "民法典 art. 282; Xiamen caps the manager's share at 30%",
     "committee_share_max": "the owners' assembly's decision on working expenses "
@@ -164,6 +165,9 @@ class RuleSettings:
 
     #: Four eyes: spending at or over this (yuan) waits for a second member's approval.
     approval_threshold: Amount = Decimal("5000.00")
+    #: Spending of one kind to one payee within this many days counts together against the
+    #: approval threshold, so that splitting a payment does not escape a second member.
+    approval_window_days: Days = 30
     #: Spending at or over this (yuan) must cite an owners' resolution.
     resolution_threshold: Amount = Decimal("10000.00")
     #: The manager's cost share, at most this share of the gross 4301 income.
@@ -233,6 +237,11 @@ effective_from = 2000-01-01
 # Four eyes: spending at or over this waits for a second committee member's approval.
 # Source: the committee's rules of procedure.
 approval_threshold = {approval_threshold}
+
+# Spending of one kind to one payee within this many days counts together against the
+# approval threshold (pending entries included), so splitting a payment does not escape it.
+# Source: the committee's rules of procedure.
+approval_window_days = {approval_window_days}
 
 # Spending at or over this must cite an owners' resolution that passed, is in effect, matches
 # its purpose and has budget left (dividends, subsidies, upgrades and spending from the

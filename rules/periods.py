@@ -25,6 +25,7 @@ After the commit the close is appended to the projection as a ``custom "close"``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -128,6 +129,8 @@ def close(
                         ]
                     )
             todo.append(target)
+        if todo:
+            _check_order(community, existing, todo, settings.period)
         if not todo:
             labels = ", ".join(t.label for t in targets)
             raise StateConflict(
@@ -193,6 +196,54 @@ def close(
     if done:
         books.rebuild_projection(slug)  # the header carries the closes
     return done
+
+
+def _period_of(day: date, unit: str) -> Period:
+    """The period (quarter or year) that ``day`` falls in."""
+    label = str(day.year) if unit == "year" else f"{day.year}Q{(day.month - 1) // 3 + 1}"
+    return parse_period(label)
+
+
+def _check_order(
+    community: Community, existing: dict[str, PeriodClose], todo: list[Period], unit: str
+) -> None:
+    """Periods close in order from the books' start: refuse (409) a period that ends before
+    the books start, or one with an earlier period still open, naming it."""
+    start = community.start_date
+    first = todo[0]
+    if start is not None and first.end < start:
+        raise StateConflict(
+            [
+                Problem(
+                    f"cannot close {first.label}: it ends on {first.end}, before the books "
+                    f"start on {start}",
+                    rule="books-start",
+                    details={"period": first.label, "books_start": str(start)},
+                )
+            ]
+        )
+    closed_to = max((c.end for c in existing.values()), default=None)
+    earliest = (
+        closed_to + timedelta(days=1)
+        if closed_to is not None
+        else (start if start is not None else first.start)
+    )
+    current = _period_of(earliest, unit)
+    planned = {t.label for t in todo}
+    while current.start < first.start:
+        if current.label not in existing and current.label not in planned:
+            raise StateConflict(
+                [
+                    Problem(
+                        f"cannot close {first.label}: the earlier period {current.label} "
+                        f"({current.start} to {current.end}) is still open; periods close "
+                        "in order from the start of the books",
+                        rule="close-in-order",
+                        details={"period": first.label, "open": current.label},
+                    )
+                ]
+            )
+        current = _period_of(current.end + timedelta(days=1), unit)
 
 
 def _closes(session: Session, community: Community) -> list[PeriodClose]:

@@ -9,13 +9,12 @@ the journal. Other layers ask it for the rules file and the context through :fun
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 from sqlmodel import Session
 
 from ledger.books import Books
-from ledger.checks import Checks
+from ledger.checks import Approval, Checks
 from ledger.models import Community
 from ledger.projection import RULES_FILE
 from rules import config as rules_config
@@ -84,9 +83,9 @@ class CommunityRules:
         context.resolutions = fresh.resolutions
         context.closed = fresh.closed
 
-    def approval_threshold(self, slug: str, day: date) -> Decimal:
-        threshold: Decimal = self.file(slug).at(day).approval_threshold
-        return threshold
+    def approval(self, slug: str, day: date) -> Approval:
+        settings = self.file(slug).at(day)
+        return Approval(settings.approval_threshold, settings.approval_window_days)
 
 
 def of(books: Books) -> CommunityRules:

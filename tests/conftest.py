@@ -30,6 +30,10 @@ from ledger.schemas import PostingIn, TransactionIn
 from rules.community import create
 from tests.api_helpers import OTHER, SECRET, SLUG, Login, build_members
 
+#: The tests' communities start their books on this day (their opening balances, when they
+#: have any, are dated the day before).
+BOOKS_START = date(2025, 1, 1)
+
 PG_URL = os.environ.get("COMMONS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("COMMONS_REQUIRE_PG") == "1"
 
@@ -88,7 +92,7 @@ def any_books(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Books]
 
 @pytest.fixture
 def community(books: Books) -> str:
-    create(books=books, slug="maple", name="枫林苑")
+    create(books=books, slug="maple", name="枫林苑", start=BOOKS_START)
     return "maple"
 
 
@@ -126,8 +130,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     hashing is deliberately slow); every test gets its own copy (see ``api_settings``)."""
     data = tmp_path_factory.mktemp("template") / "data"
     books = open_books(Settings(data=data, secret=SECRET))
-    create(books=books, slug=SLUG, name="枫林苑")
-    create(books=books, slug=OTHER, name="别的小区")
+    create(books=books, slug=SLUG, name="枫林苑", start=BOOKS_START)
+    create(books=books, slug=OTHER, name="别的小区", start=BOOKS_START)
     logins = build_members(books)
     books.dispose()
     return data, logins

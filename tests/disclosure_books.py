@@ -36,9 +36,10 @@ from api.settings import Settings
 from ledger import chart, journal
 from ledger.books import Books
 from ledger.db import writer
-from ledger.models import AllocationLine, Community, PeriodClose, Resolution, Unit
+from ledger.models import Community, PeriodClose, Resolution, Unit
 from ledger.schemas import PostingIn, TransactionIn
 from rules.community import create
+from tests.conftest import BOOKS_START
 
 SLUG = "maple"
 NAME = "枫林苑小区业主委员会"
@@ -91,27 +92,25 @@ def _txn(
     )
 
 
-def _post(books: Books, draft: TransactionIn) -> str:
-    result = journal.post(books=books, slug=SLUG, draft=draft, actor="treasurer")
+def _post(books: Books, draft: TransactionIn, split: tuple[str, ...] | None = None) -> str:
+    """Post ``draft`` (approved by the chair when it waits); ``split``: a dividend's or
+    subsidy's per-unit amounts, in the order of ``UNITS``, as an allocation stores them."""
+    schedule = None if split is None else _schedule(books, split)
+    result = journal.post(books=books, slug=SLUG, draft=draft, actor="treasurer", schedule=schedule)
     if result.pending:
         journal.approve(books=books, slug=SLUG, entry_id=result.entry.id, actor="chair")
     return result.entry.id
 
 
-def _allocate(books: Books, entry_id: str, amounts: tuple[str, ...]) -> None:
-    with writer(books.engine) as session:
+def _schedule(books: Books, amounts: tuple[str, ...]) -> list[tuple[int, int, int]]:
+    with Session(books.engine) as session:
         units = {u.code: u for u in session.exec(select(Unit))}
-        for (code, _), amount in zip(UNITS, amounts, strict=True):
-            unit = units[code]
-            assert unit.id is not None
-            session.add(
-                AllocationLine(
-                    entry_id=entry_id,
-                    unit_id=unit.id,
-                    area_centi=unit.area_centi,
-                    amount_fen=int(Decimal(amount) * 100),
-                )
-            )
+    out = []
+    for (code, _), amount in zip(UNITS, amounts, strict=True):
+        unit = units[code]
+        assert unit.id is not None
+        out.append((unit.id, unit.area_centi, int(Decimal(amount) * 100)))
+    return out
 
 
 def close(books: Books, period: str, start: date, end: date) -> None:
@@ -137,7 +136,7 @@ def open_at(data: Path, db: str | None = None) -> Books:
 
 
 def build(books: Books) -> Community_:
-    community = create(books=books, slug=SLUG, name=NAME)
+    community = create(books=books, slug=SLUG, name=NAME, start=BOOKS_START)
     with writer(books.engine) as session:
         for (code, area), owner in zip(UNITS, OWNERS, strict=True):
             session.add(
@@ -223,8 +222,8 @@ def build(books: Books) -> Community_:
             [(chart.USE_DIVIDEND, "4000.00"), (payable, "-4000.00")],
             resolution="2025-01",
         ),
+        DIVIDEND_SPLIT,
     )
-    _allocate(books, dividend, DIVIDEND_SPLIT)
     for draft in [
         _txn("2025-03-02", "transfer", "支付分红", [(payable, "4000.00"), (bank, "-4000.00")]),
         _txn(
@@ -267,8 +266,8 @@ def build(books: Books) -> Community_:
             [(chart.USE_SUBSIDY, "1000.00"), (bank, "-1000.00")],
             resolution="2025-03",
         ),
+        SUBSIDY_SPLIT,
     )
-    _allocate(books, subsidy, SUBSIDY_SPLIT)
     with Session(books.engine) as session:
         community_id = session.exec(select(Community.id).where(Community.slug == SLUG)).one()
     return Community_(books, SLUG, community_id, dividend, subsidy)

@@ -1,9 +1,9 @@
 """A small community for the audit-export tests: a handful of posted entries across two
-quarters of 2025 and one in 2024, so the period has opening balances, a stretch of the chain
+quarters of 2025 and the opening balances on the eve of the books' start (2025-01-01), so a period has opening balances, a stretch of the chain
 and entries on both sides of it. Each is posted at noon (CST) of its date, except the late one.
 
     seq date        kind      debit / credit                                      posted
-    1   2024-12-20  opening   bank 50,000.00 / 3101-00 opening balances           2024-12-20
+    1   2024-12-31  opening   bank 50,000.00 / 3101-00 opening balances           2024-12-31
     2   2025-01-15  income    bank 9,600.00 / parking                             2025-01-15
     3   2025-02-10  cost      direct cost 1,200.50 / bank                         2025-02-10
     4   2025-03-20  dividend  dividends 300.00 / dividends payable (R2025-01)      approved 03-21
@@ -29,9 +29,10 @@ from api.settings import Settings
 from ledger import chart, clock, journal
 from ledger.books import Books
 from ledger.db import writer
-from ledger.models import AllocationLine, Resolution, Unit
+from ledger.models import Resolution, Unit
 from ledger.schemas import PostingIn, TransactionIn
 from rules.community import create
+from tests.conftest import BOOKS_START
 
 SLUG = "maple"
 
@@ -67,7 +68,7 @@ DIVIDEND = draft(
     "R2025-01",
 )
 BEFORE = [
-    draft("2024-12-20", "opening", chart.BANK, chart.OPENING, "50000.00", "期初余额"),
+    draft("2024-12-31", "opening", chart.BANK, chart.OPENING, "50000.00", "期初余额"),
     draft("2025-01-15", "income", chart.BANK, chart.INCOME_PARKING, "9600.00", "1月停车费"),
     draft("2025-02-10", "cost", chart.COST_DIRECT, chart.BANK, "1200.50", "保洁 <A&B> 直接成本"),
 ]
@@ -129,25 +130,20 @@ def make_books(tmp_path: Path, db: str | None = None) -> Books:
     """The books above, in SQLite under ``tmp_path`` or in the database at ``db``."""
     with freeze_time(_noon("2024-12-01")):
         books = open_books(Settings(data=tmp_path / "data", db=db))
-        create(books=books, slug=SLUG, name="枫林苑业委会")
+        create(books=books, slug=SLUG, name="枫林苑业委会", start=BOOKS_START)
         units = _register(books)
     for item in BEFORE:
         with freeze_time(_noon(item.date)):
             journal.post(books=books, slug=SLUG, draft=item, actor="treasurer")
+    schedule = [
+        (u.id or 0, u.area_centi, fen) for u, fen in zip(units, (20000, 10000), strict=True)
+    ]
     with freeze_time(_noon("2025-03-20")):
-        pending = journal.post(books=books, slug=SLUG, draft=DIVIDEND, actor="treasurer")
+        pending = journal.post(
+            books=books, slug=SLUG, draft=DIVIDEND, actor="treasurer", schedule=schedule
+        )
     with freeze_time(_noon("2025-03-21")):
         journal.approve(books=books, slug=SLUG, entry_id=pending.entry.id, actor="chair")
-        with writer(books.engine) as session:
-            for unit, fen in zip(units, (20000, 10000), strict=True):
-                session.add(
-                    AllocationLine(
-                        entry_id=pending.entry.id,
-                        unit_id=unit.id or 0,
-                        area_centi=unit.area_centi,
-                        amount_fen=fen,
-                    )
-                )
     for item in AFTER:
         with freeze_time(_noon(item.date)):
             journal.post(books=books, slug=SLUG, draft=item, actor="treasurer")

@@ -131,6 +131,7 @@ ROWS: tuple[Row, ...] = (
         f"{API}/transactions/{{entry_id}}/reverse",
         "401 404 403 201 403 403 403",
         ids={"entry_id": "posted"},
+        json={"reason": "role matrix"},
     ),
     Row("GET", f"{API}/balances", MEMBERS),
     # --- the unit register (owner ids: members only), resolutions, allocations ----------------

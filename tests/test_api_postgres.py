@@ -16,6 +16,7 @@ from api.users import Role, add_member
 from ledger import chart
 from rules.community import create
 from tests.api_helpers import SECRET, SLUG, api, spend, txn
+from tests.conftest import BOOKS_START
 
 pytestmark = pytest.mark.pg
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.pg
 def pg_client(tmp_path: Path, pg_database: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
     settings = Settings(data=tmp_path / "data", db=pg_database, secret=SECRET)
     books = open_books(settings)
-    create(books=books, slug=SLUG, name="枫林苑")
+    create(books=books, slug=SLUG, name="枫林苑", start=BOOKS_START)
     tokens = {}
     for role in (Role.TREASURER, Role.APPROVER):
         added = add_member(books=books, username=role.value, slug=SLUG, role=role)

@@ -20,6 +20,7 @@ from rules.allocate import AllocationIn, allocate
 from rules.community import create
 from rules.units import import_units, parse_json
 from tests.api_helpers import SLUG, Login, api, txn
+from tests.conftest import BOOKS_START
 from tests.test_rules_resolutions import UNITS, body
 
 DIVIDEND: dict[str, Any] = {
@@ -245,7 +246,7 @@ def test_allocations_are_refused_with_reasons(
 
 def test_allocation_on_each_backend(any_books: Books) -> None:
     """The schedule is stored with the entry in one transaction, once, on SQLite and PG."""
-    create(books=any_books, slug="maple", name="枫林苑")
+    create(books=any_books, slug="maple", name="枫林苑", start=BOOKS_START)
     import_units(books=any_books, slug="maple", units=parse_json(UNITS), actor="admin")
     journal.post(
         books=any_books,

@@ -149,11 +149,12 @@ def test_bulk_is_all_or_nothing(client: TestClient, members: dict[str, Login]) -
 def test_reverse(client: TestClient, members: dict[str, Login]) -> None:
     headers = members["treasurer"].bearer
     entry = client.post(f"{api()}/transactions", json=txn("500.00", "r"), headers=headers).json()
-    reversal = client.post(f"{api()}/transactions/{entry['id']}/reverse", headers=headers)
+    why = {"reason": "录错金额"}
+    reversal = client.post(f"{api()}/transactions/{entry['id']}/reverse", json=why, headers=headers)
     assert reversal.status_code == 201, reversal.text
     assert reversal.json()["reverses"] == entry["id"]
     assert _balance(client, headers, chart.BANK) == Decimal("0.00")
-    twice = client.post(f"{api()}/transactions/{entry['id']}/reverse", headers=headers)
+    twice = client.post(f"{api()}/transactions/{entry['id']}/reverse", json=why, headers=headers)
     assert twice.status_code == 409
 
 

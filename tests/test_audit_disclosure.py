@@ -272,13 +272,16 @@ def test_a_reversed_allocation_is_neither_scheduled_nor_counted_for_the_unit(
 ) -> None:
     community = fixture.build(fixture.open_at(tmp_path))
     books = community.books
-    journal.reverse(
+    reversal = journal.reverse(
+        reason="更正",
         books=books,
         slug=fixture.SLUG,
         entry_id=community.subsidy_id,
         actor="treasurer",
         on=date(2025, 4, 25),
     )
+    assert reversal.pending  # a subsidy's reversal waits for a second member, like the subsidy
+    journal.approve(books=books, slug=fixture.SLUG, entry_id=reversal.id, actor="chair")
     fixture.close(books, "2025Q2", date(2025, 4, 1), date(2025, 6, 30))
     st = disclosure.statement(books=books, slug=fixture.SLUG, period="2025Q2")
     assert st.schedules == ()

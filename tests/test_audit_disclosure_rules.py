@@ -21,18 +21,19 @@ from audit import disclosure_render as render
 from audit.disclosure_model import Check
 from ledger import chart, journal
 from ledger.books import Books
-from ledger.community import create
 from ledger.errors import RuleViolations
 from ledger.schemas import PostingIn, TransactionIn
 from ledger.txn import Leg, Txn
 from rules import civil_defence, periods, reserve
 from rules.civil_defence import CivilDefence
 from rules.committee import CommitteeExpenses
+from rules.community import create
 from rules.config import DEFAULT_TEXT, parse
 from rules.engine import Context, RuleState
 from rules.manager_share import ManagerShare
 from rules.shares import ShareCap, ShareFigures
 from tests import disclosure_books as fixture
+from tests.conftest import BOOKS_START
 
 SLUG = "birch"
 Q1_END = date(2025, 3, 31)
@@ -43,7 +44,7 @@ COMMITTEE_EN = "Committee expenses as a share of common income (year to date)"
 @pytest.fixture
 def books(tmp_path: Path) -> Iterator[Books]:
     opened = fixture.open_at(tmp_path)
-    create(books=opened, slug=SLUG, name="白桦苑")
+    create(books=opened, slug=SLUG, name="白桦苑", start=BOOKS_START)
     yield opened
     opened.engine.dispose()
 

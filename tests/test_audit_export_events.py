@@ -14,6 +14,7 @@ from ledger.books import Books
 from ledger.db import writer
 from ledger.models import Event
 from rules.community import create
+from tests.conftest import BOOKS_START
 
 #: (UTC moment, object id): Q1 2025 in CST runs from 2024-12-31 16:00 to 2025-03-31 15:59:59.
 MOMENTS = [
@@ -26,7 +27,7 @@ MOMENTS = [
 
 
 def test_events_at_the_edges_of_the_period(any_books: Books, tmp_path: Path) -> None:
-    create(books=any_books, slug="maple", name="枫林苑")
+    create(books=any_books, slug="maple", name="枫林苑", start=BOOKS_START)
     with writer(any_books.engine) as session:
         community = any_books.community(session, "maple")
         for at, object_id in reversed(MOMENTS):

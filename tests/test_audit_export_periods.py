@@ -93,7 +93,7 @@ def test_any_period_ties_and_verifies(
 
 
 def test_a_range_over_all_the_books_lists_every_entry(books: Books) -> None:
-    """The property above runs on these books: seven entries, 2024-12-20 to 2025-04-02."""
+    """The property above runs on these books: seven entries, 2024-12-31 to 2025-04-02."""
     out = io.BytesIO()
     export(books=books, slug=SLUG, period="2024-12-01..2025-05-31", out=out)
     archive = zipfile.ZipFile(out)

@@ -17,11 +17,11 @@ from ledger.backup import backup, restore
 from ledger.books import Books
 from ledger.errors import Conflict
 from rules.community import create
-from tests.conftest import txn
+from tests.conftest import BOOKS_START, txn
 
 
 def test_backup_during_posting_restores_to_the_snapshot(any_books: Books, tmp_path: Path) -> None:
-    create(books=any_books, slug="maple", name="枫林苑")
+    create(books=any_books, slug="maple", name="枫林苑", start=BOOKS_START)
     for n in range(20):
         journal.post(
             books=any_books, slug="maple", draft=txn(f"{n + 1}.00", key=f"a{n}"), actor="t"
@@ -74,9 +74,9 @@ def test_backup_during_posting_restores_to_the_snapshot(any_books: Books, tmp_pa
 def test_restore_into_postgresql_keeps_posting(
     books: Books, tmp_path: Path, pg_database: str
 ) -> None:
-    create(books=books, slug="maple", name="枫林苑")
+    create(books=books, slug="maple", name="枫林苑", start=BOOKS_START)
     first = journal.post(books=books, slug="maple", draft=txn("9.00"), actor="t")
-    journal.reverse(books=books, slug="maple", entry_id=first.entry.id, actor="t")
+    journal.reverse(reason="更正", books=books, slug="maple", entry_id=first.entry.id, actor="t")
     backup(books=books, slug="maple", out=tmp_path / "maple.tar.gz")
     target = open_books(Settings(data=tmp_path / "pg", db=pg_database))
     restore(books=target, archive=tmp_path / "maple.tar.gz")

@@ -22,7 +22,7 @@ from ledger.books import Books
 from ledger.errors import AlreadyReversed, ValidationFailed
 from ledger.models import Entry, Posting
 from rules.community import create
-from tests.conftest import txn
+from tests.conftest import BOOKS_START, txn
 
 THREADS = 6
 PER_THREAD = 15
@@ -61,7 +61,7 @@ def assert_books_sound(books: Books, slug: str, expected: int) -> None:
 
 
 def test_threads_post_a_contiguous_chain(any_books: Books) -> None:
-    create(books=any_books, slug="maple", name="枫林苑")
+    create(books=any_books, slug="maple", name="枫林苑", start=BOOKS_START)
 
     def client(index: int) -> None:
         for n in range(PER_THREAD):
@@ -81,7 +81,7 @@ def _process_client(data: str, db: str | None, index: int, count: int) -> None:
 
 
 def test_processes_post_a_contiguous_chain(any_books: Books, data_dir: Path) -> None:
-    create(books=any_books, slug="maple", name="枫林苑")
+    create(books=any_books, slug="maple", name="枫林苑", start=BOOKS_START)
     journal.post(books=any_books, slug="maple", draft=txn("1.00", key="parent"), actor="parent")
     db = (
         None
@@ -113,14 +113,18 @@ def test_processes_post_a_contiguous_chain(any_books: Books, data_dir: Path) -> 
 
 
 def test_concurrent_reversals_of_one_entry_one_succeeds(any_books: Books) -> None:
-    create(books=any_books, slug="maple", name="枫林苑")
+    create(books=any_books, slug="maple", name="枫林苑", start=BOOKS_START)
     original = journal.post(books=any_books, slug="maple", draft=txn("500.00"), actor="t")
     outcomes: list[str] = []
 
     def reverser(index: int) -> None:
         try:
             journal.reverse(
-                books=any_books, slug="maple", entry_id=original.entry.id, actor=f"r{index}"
+                reason="更正",
+                books=any_books,
+                slug="maple",
+                entry_id=original.entry.id,
+                actor=f"r{index}",
             )
             outcomes.append("ok")
         except AlreadyReversed:
@@ -132,7 +136,7 @@ def test_concurrent_reversals_of_one_entry_one_succeeds(any_books: Books) -> Non
 
 
 def test_concurrent_same_idempotency_key_posts_once(any_books: Books) -> None:
-    create(books=any_books, slug="maple", name="枫林苑")
+    create(books=any_books, slug="maple", name="枫林苑", start=BOOKS_START)
     ids: list[str] = []
 
     def poster(_index: int) -> None:
@@ -148,7 +152,7 @@ def test_concurrent_same_idempotency_key_posts_once(any_books: Books) -> None:
 
 
 def test_refused_posts_under_concurrency_change_nothing(books: Books) -> None:
-    create(books=books, slug="maple", name="枫林苑")
+    create(books=books, slug="maple", name="枫林苑", start=BOOKS_START)
 
     def client(index: int) -> None:
         for n in range(10):
@@ -170,7 +174,7 @@ def test_two_writers_taking_turns_keep_the_projection_whole(books: Books, data_d
     """Each writer remembers the file as it left it and skips reading the sidecar while the
     file is unchanged; the other's appends change it, so each reads the sidecar and appends
     after them (a stale memory would still be repaired by the catch-up: nothing is lost)."""
-    create(books=books, slug="maple", name="枫林苑")
+    create(books=books, slug="maple", name="枫林苑", start=BOOKS_START)
     other = open_books(Settings(data=data_dir))
     try:
         for n in range(6):

@@ -28,7 +28,7 @@ from ledger.models import Entry, Event, PeriodClose, Posting
 from ledger.money import from_fen
 from rules import periods
 from rules.community import create
-from tests.conftest import txn
+from tests.conftest import BOOKS_START, txn
 from tests.rules_helpers import add_resolution
 
 ACCOUNTS = [
@@ -58,7 +58,7 @@ class JournalMachine(RuleBasedStateMachine):
         super().__init__()
         self.dir = Path(tempfile.mkdtemp(prefix="commons-hyp-"))
         self.books = open_books(Settings(data=self.dir))
-        create(books=self.books, slug="maple", name="枫林苑")
+        create(books=self.books, slug="maple", name="枫林苑", start=BOOKS_START)
         add_resolution(
             self.books,
             "maple",

@@ -127,15 +127,24 @@ def test_idempotency_key_replays_first_result_and_refuses_other_body(
 def test_reverse_negates_links_and_happens_once(books: Books, community: str) -> None:
     original = journal.post(books=books, slug=community, draft=txn("300.00"), actor="alice")
     reversal = journal.reverse(
-        books=books, slug=community, entry_id=original.entry.id, actor="bob", on=date(2025, 4, 2)
+        reason="更正",
+        books=books,
+        slug=community,
+        entry_id=original.entry.id,
+        actor="bob",
+        on=date(2025, 4, 2),
     )
     assert reversal.entry.kind == "reversal"
     assert reversal.entry.reverses == original.entry.id
     assert [p.amount for p in reversal.entry.postings] == [Decimal("-300.00"), Decimal("300.00")]
     with pytest.raises(AlreadyReversed):
-        journal.reverse(books=books, slug=community, entry_id=original.entry.id, actor="bob")
+        journal.reverse(
+            reason="更正", books=books, slug=community, entry_id=original.entry.id, actor="bob"
+        )
     with pytest.raises(StateConflict):
-        journal.reverse(books=books, slug=community, entry_id=reversal.entry.id, actor="bob")
+        journal.reverse(
+            reason="更正", books=books, slug=community, entry_id=reversal.entry.id, actor="bob"
+        )
     with Session(books.engine) as session:
         community_id = books.community(session, community).id
         assert books.balances(session, community_id, None)[chart.BANK] == Decimal("0.00")

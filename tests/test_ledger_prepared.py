@@ -15,7 +15,7 @@ from ledger import journal
 from ledger.books import Books
 from ledger.prepared import Prepared, Statements, insert_of
 from rules.community import create
-from tests.conftest import txn
+from tests.conftest import BOOKS_START, txn
 
 ENTRY = SQLModel.metadata.tables["entry"]
 EVENT = SQLModel.metadata.tables["event"]
@@ -60,7 +60,7 @@ def _stored(books: Books, table_name: str, key_column: str, key: object) -> tupl
 
 
 def test_prepared_insert_stores_what_sqlalchemy_stores(any_books: Books) -> None:
-    community_id = create(books=any_books, slug="maple", name="枫林苑").id
+    community_id = create(books=any_books, slug="maple", name="枫林苑", start=BOOKS_START).id
     ours, theirs = _entry_row(community_id, "ours"), _entry_row(community_id, "theirs")
     with any_books.engine.begin() as connection:
         Prepared(insert_of(ENTRY, journal.ENTRY_COLUMNS), connection.dialect).execute_many(
@@ -80,7 +80,7 @@ def test_prepared_insert_stores_what_sqlalchemy_stores(any_books: Books) -> None
 
 
 def test_prepared_query_applies_result_types(any_books: Books) -> None:
-    community_id = create(books=any_books, slug="maple", name="枫林苑").id
+    community_id = create(books=any_books, slug="maple", name="枫林苑", start=BOOKS_START).id
     row = _entry_row(community_id, "k1")
     with any_books.engine.begin() as connection:
         connection.execute(insert(ENTRY), [row])
@@ -94,7 +94,7 @@ def test_prepared_query_applies_result_types(any_books: Books) -> None:
 
 
 def test_prepared_errors_are_sqlalchemy_errors(any_books: Books) -> None:
-    community_id = create(books=any_books, slug="maple", name="枫林苑").id
+    community_id = create(books=any_books, slug="maple", name="枫林苑", start=BOOKS_START).id
     row = _entry_row(community_id, "dup")
     statement = insert_of(ENTRY, journal.ENTRY_COLUMNS)
     with any_books.engine.begin() as connection:
@@ -121,7 +121,7 @@ def test_statements_compile_once_per_dialect(any_books: Books) -> None:
 
 def test_posted_entry_reads_back_through_the_orm(any_books: Books) -> None:
     """End to end: an entry the prepared path posted is the one ``journal.get`` reads."""
-    create(books=any_books, slug="maple", name="枫林苑")
+    create(books=any_books, slug="maple", name="枫林苑", start=BOOKS_START)
     draft = txn("120.50", narration='含"引号" 与 ; 分号', key="k-1")
     posted = journal.post(books=any_books, slug="maple", draft=draft, actor="treasurer").entry
     again = journal.get(books=any_books, slug="maple", entry_id=posted.id)

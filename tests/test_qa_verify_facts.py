@@ -19,6 +19,7 @@ from audit.verify import verify
 from ledger.books import Books
 from rules.community import create
 from rules.periods import close
+from tests.conftest import BOOKS_START
 from tests.rules_helpers import add_resolution
 
 
@@ -59,7 +60,7 @@ def test_a_resolution_missing_from_or_added_to_the_projection_is_a_problem(
 @freeze_time("2025-04-02")
 def test_a_close_edited_in_the_projection_is_a_problem(any_books: Books) -> None:
     books, community = any_books, "maple"
-    create(books=books, slug=community, name="枫林苑")
+    create(books=books, slug=community, name="枫林苑", start=BOOKS_START)
     add_resolution(books, community)
     (done,) = close(books=books, slug=community, period="2025Q1", actor="chair")
     assert done.close.end == date(2025, 3, 31)

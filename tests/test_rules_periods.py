@@ -33,7 +33,7 @@ from rules.community import create
 from rules.config import DEFAULT_TEXT
 from rules.periods import close
 from tests.api_helpers import SLUG, Login, api
-from tests.conftest import txn
+from tests.conftest import BOOKS_START, txn
 
 
 def _books_of_q1(books: Books, slug: str, top_up: str) -> None:
@@ -137,7 +137,7 @@ def test_pending_entries_refuse_the_close(books: Books, community: str) -> None:
 
 def test_a_close_locks_the_period_and_records_the_head(any_books: Books) -> None:
     books = any_books
-    create(books=books, slug="maple", name="枫林苑")
+    create(books=books, slug="maple", name="枫林苑", start=BOOKS_START)
     _books_of_q1(books, "maple", "5000.00")
     with freeze_time("2025-04-03 02:00:00"):
         (closed,) = close(books=books, slug="maple", period="2025q1", actor="chair")
@@ -172,11 +172,21 @@ def test_a_close_locks_the_period_and_records_the_head(any_books: Books) -> None
         q1_entry = session.execute(select(col(Entry.id)).where(col(Entry.seq) == 1)).scalar_one()
     with pytest.raises(PeriodLocked, match="the transaction to reverse is dated 2025-01-05"):
         journal.reverse(
-            books=books, slug="maple", entry_id=q1_entry, actor="t", on=date(2025, 4, 5)
+            reason="更正",
+            books=books,
+            slug="maple",
+            entry_id=q1_entry,
+            actor="t",
+            on=date(2025, 4, 5),
         )
     with pytest.raises(PeriodLocked, match="the reversal is dated 2025-03-30"):
         journal.reverse(
-            books=books, slug="maple", entry_id=entry_id, actor="t", on=date(2025, 3, 30)
+            reason="更正",
+            books=books,
+            slug="maple",
+            entry_id=entry_id,
+            actor="t",
+            on=date(2025, 3, 30),
         )
     with pytest.raises(StateConflict, match="2025Q1 is already closed"):
         close(books=books, slug="maple", period="2025Q1", actor="chair")

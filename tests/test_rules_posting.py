@@ -112,7 +112,7 @@ def test_an_upgrade_within_a_passed_resolution_holds_and_its_budget_is_kept(
     # Reversing the first upgrade gives its 18,000.00 back to the budget.
     reverse = client.post(
         f"{api()}/transactions/{first.json()['id']}/reverse",
-        json={"date": "2025-03-11"},
+        json={"date": "2025-03-11", "reason": "重复录入"},
         headers=treasurer.bearer,
     )
     assert reverse.status_code == 201, reverse.text
@@ -247,7 +247,7 @@ def test_a_reversal_that_would_overdraw_is_refused(
     assert _post(client, treasurer, _spend("800.00", "out")).status_code == 201
     refused = client.post(
         f"{api()}/transactions/{income.json()['id']}/reverse",
-        json={"date": "2025-03-12"},
+        json={"date": "2025-03-12", "reason": "重复录入"},
         headers=treasurer.bearer,
     )
     assert [d["rule"] for d in _refused(refused)] == ["no-overdraft", "no-overdraft"]

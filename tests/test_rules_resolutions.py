@@ -16,6 +16,7 @@ from rules.community import create
 from rules.resolution_register import ResolutionIn
 from rules.units import import_units, parse_json
 from rules.vote import BallotProblem, Voter, check_ballots, tally
+from tests.conftest import BOOKS_START
 
 
 def owners(*areas: int) -> list[Voter]:
@@ -189,7 +190,7 @@ def body(number: str = "2025-03", **changes: Any) -> ResolutionIn:
 
 
 def registered(books: Books) -> str:
-    create(books=books, slug="maple", name="枫林苑")
+    create(books=books, slug="maple", name="枫林苑", start=BOOKS_START)
     import_units(books=books, slug="maple", units=parse_json(UNITS), actor="admin")
     return "maple"
 

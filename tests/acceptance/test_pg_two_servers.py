@@ -79,7 +79,8 @@ def test_two_servers_one_postgresql(tmp_path: Path, pg_database: str) -> None:
 
         def reverse(entry_id: str, server: ServeProcess) -> None:
             with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as http:
-                outcomes.append(http.post(f"{API}/transactions/{entry_id}/reverse").status_code)
+                answer = http.post(f"{API}/transactions/{entry_id}/reverse", json={"reason": "x"})
+                outcomes.append(answer.status_code)
 
         pairs = [
             threading.Thread(target=reverse, args=(entry_id, server))
