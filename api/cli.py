@@ -1,5 +1,6 @@
 """``commons``: the command line. Every command takes ``--data`` and ``--db`` (or
-``$COMMONS_DATA`` / ``$COMMONS_DB``). Refusals print the problems and exit 1 (2 for usage)."""
+``$COMMONS_DATA`` / ``$COMMONS_DB``). Refusals print the problems and exit 1; usage errors, and
+who may act (``--as``, a member's credentials: ``api.cli_common.member_option``), exit 2."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import click
 from pydantic import ValidationError
 
 from api import cli_audit, cli_disclose, cli_periods, cli_rules, cli_users
-from api.cli_common import Ctx, actor_option, pass_ctx, refusals
+from api.cli_common import Ctx, member_option, operator, pass_ctx, refusals
+from api.users import Role
 from ledger import journal
 from ledger.books import Books
 from ledger.schemas import TransactionIn
@@ -42,7 +44,6 @@ def main(ctx: click.Context, data: str | None, db: str | None) -> None:
 @pass_ctx
 def init(ctx: Ctx, slug: str, name: str, start: Any) -> None:
     """Create a community with the default chart and rules file."""
-    import getpass
 
     from rules.community import create
 
@@ -51,7 +52,7 @@ def init(ctx: Ctx, slug: str, name: str, start: Any) -> None:
             books=ctx.books,
             slug=slug,
             name=name,
-            actor=f"operator:{getpass.getuser()}",
+            actor=operator(),
             start=start.date() if start else None,
         )
     click.echo(
@@ -98,7 +99,7 @@ def _load_drafts(file: Path) -> list[TransactionIn]:
 @main.command()
 @click.argument("slug")
 @click.option("--file", "file", required=True, type=click.Path(exists=True, path_type=Path))
-@actor_option
+@member_option(Role.TREASURER)
 @pass_ctx
 def post(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
     """Post a transaction from a JSON file, or many (all or nothing) from a .jsonl file.
@@ -127,7 +128,7 @@ def post(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
 @click.argument("entry_id")
 @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), help="default: today")
 @click.option("--reason", required=True, help="why the entry is reversed")
-@actor_option
+@member_option(Role.TREASURER)
 @pass_ctx
 def reverse(ctx: Ctx, slug: str, entry_id: str, on: Any, reason: str, actor: str) -> None:
     """Enter the reversal of a transaction (it waits for approval like any spending)."""
@@ -138,6 +139,45 @@ def reverse(ctx: Ctx, slug: str, entry_id: str, on: Any, reason: str, actor: str
         )
     state = "pending approval" if result.pending else f"posted as seq {result.seq}"
     click.echo(f"{result.id} reverses {entry_id}: {state}")
+
+
+@main.command()
+@click.argument("slug")
+@click.argument("entry_id")
+@member_option(Role.APPROVER, credentials=True)
+@pass_ctx
+def approve(ctx: Ctx, slug: str, entry_id: str, actor: str) -> None:
+    """Approve a pending transaction: it is posted. Four eyes: the approver is a second member
+    (never the one who entered it), proved by their own API token ($COMMONS_TOKEN) or password
+    (--password-stdin)."""
+    with refusals():
+        out = journal.approve(books=ctx.books, slug=slug, entry_id=entry_id, actor=actor)
+    click.echo(f"{out.id} approved by {actor}: posted as seq {out.seq}")
+
+
+@main.command()
+@click.argument("slug")
+@click.argument("entry_id")
+@click.option("--reason", required=True, help="why, in words; kept with the entry")
+@member_option(Role.APPROVER, credentials=True)
+@pass_ctx
+def reject(ctx: Ctx, slug: str, entry_id: str, reason: str, actor: str) -> None:
+    """Reject a pending transaction for good, with a reason; it never reaches the books. Needs
+    the approver's own API token ($COMMONS_TOKEN) or password (--password-stdin)."""
+    from api.routes_transactions import RejectIn
+
+    try:
+        body = RejectIn.model_validate({"reason": reason})
+    except ValidationError as exc:
+        click.echo("refused (422):", err=True)
+        for error in exc.errors():
+            click.echo(f"  - reason: {error['msg']}", err=True)
+        sys.exit(1)
+    with refusals():
+        out = journal.reject(
+            books=ctx.books, slug=slug, entry_id=entry_id, actor=actor, reason=body.reason
+        )
+    click.echo(f"{out.id} rejected by {actor}: {out.rejected_reason}")
 
 
 @main.command()

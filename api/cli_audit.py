@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from api.cli_common import Ctx, actor_option, refusals
+from api.cli_common import Ctx, member_option, refusals
+from api.users import Role
 
 
 @click.command("export")
@@ -20,7 +21,7 @@ from api.cli_common import Ctx, actor_option, refusals
     type=click.Path(dir_okay=False, path_type=Path),
     help="the zip to write",
 )
-@actor_option
+@member_option(Role.AUDITOR, Role.SUPERVISOR)
 @click.pass_obj
 def export_command(ctx: Ctx, slug: str, period: str, out: Path, actor: str) -> None:
     """The audit package of PERIOD (2025, 2025Q1 or 2025-01-01..2025-06-30)."""

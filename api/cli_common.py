@@ -1,20 +1,25 @@
 """What every ``commons`` command shares: the context (settings and books), printing a refusal,
-the ``--as`` option and JSON output. The command modules import this, never each other."""
+who may act (``member_option``: ``--as`` names a member holding the command's role, with their
+own credentials for four-eyes decisions; ``operator`` for the operator's own commands) and JSON
+output. The command modules import this, never each other."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar, cast
 
 import click
 
+from api import users
 from api.books import open_books
 from api.settings import Settings
+from api.users import Role
 from ledger.books import Books
 from ledger.errors import LedgerError
 
@@ -55,14 +60,148 @@ def refusals() -> Iterator[None]:
         sys.exit(1)
 
 
-def actor_option(func: F) -> F:
-    return click.option(
-        "--as",
-        "actor",
-        default=lambda: os.environ.get("COMMONS_ACTOR") or os.environ.get("USER") or "cli",
-        show_default="$COMMONS_ACTOR or $USER",
-        help="who is acting, for the audit trail",
-    )(func)
+#: The operator's own commands (``commons user``, ``commons init``) take no ``--as`` and are
+#: recorded as ``operator:<OS user>``.
+operator = users.operator_actor
+
+
+def refuse(message: str) -> NoReturn:
+    """A refusal before anything is written (who may act, credentials): exit 2."""
+    click.echo(f"refused: {message}; nothing was written", err=True)
+    sys.exit(2)
+
+
+def read_secret(what: str) -> str:
+    """A password from standard input (``--password-stdin``): prompted without echo on a
+    terminal, else the first line of what is piped in. Never from argv (shell history, ps)."""
+    if sys.stdin.isatty():
+        return str(click.prompt(what, hide_input=True, err=True))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _command_name() -> str:
+    path = click.get_current_context().command_path.split(" ", 1)
+    return "commons " + (path[1] if len(path) > 1 else path[0])
+
+
+def _roles_text(roles: frozenset[Role]) -> str:
+    return " or ".join(sorted(r.value for r in roles))
+
+
+def check_member(
+    books: Books,
+    *,
+    actor: str | None,
+    slug: str,
+    roles: frozenset[Role],
+    credentials: bool = False,
+    password_stdin: bool = False,
+) -> str:
+    """``actor`` if they are an active member of ``slug`` holding one of ``roles`` and, with
+    ``credentials``, proved it with their own API token (``$COMMONS_TOKEN``) or password
+    (``password_stdin``); otherwise print why and exit 2, before anything is written."""
+    command, needed = _command_name(), _roles_text(roles)
+    if not actor:
+        refuse(
+            f"{command} acts as a member of {slug} holding the role {needed}: "
+            "name them with --as USER (or $COMMONS_ACTOR)"
+        )
+    who = users.standing(books, actor, slug)
+    if who.community_id is None:
+        refuse(f"no community {slug!r}")
+    if not who.user_exists:
+        refuse(
+            f"{actor} is not a user, so not a member of {slug}; {command} needs a member "
+            f"holding the role {needed} there (the operator adds one with "
+            f"`commons user add USER --community {slug} --role ROLE`)"
+        )
+    if who.disabled:
+        refuse(f"{actor} is disabled, so cannot act in {slug}")
+    if not who.roles & roles:
+        held = ", ".join(sorted(r.value for r in who.roles)) or "no role"
+        refuse(f"{command} needs the role {needed} in {slug}; {actor} holds {held} there")
+    if credentials:
+        _check_credentials(books, actor=actor, slug=slug, password_stdin=password_stdin)
+    return actor
+
+
+def _check_credentials(books: Books, *, actor: str, slug: str, password_stdin: bool) -> None:
+    """Four eyes: the second pair must be the member's own, not whoever types ``--as``."""
+    command = _command_name()
+    if password_stdin:
+        password = read_secret(f"password of {actor}")
+        if users.user_by_password(books, actor, password) != actor:
+            refuse(f"wrong password for {actor} (or {actor} has no password)")
+        return
+    token = os.environ.get("COMMONS_TOKEN", "").strip()
+    if not token:
+        refuse(
+            f"{command} records {actor}'s own decision, so it needs {actor}'s credentials: "
+            f"set COMMONS_TOKEN to one of {actor}'s API tokens, or pass --password-stdin "
+            "and give their password on standard input"
+        )
+    found = users.member_by_token(books, token, slug)
+    if found is None:
+        refuse("the API token in COMMONS_TOKEN is unknown or revoked")
+    owner, _membership = found  # ``check_member`` has checked the membership already
+    if owner != actor:
+        refuse(f"the API token in COMMONS_TOKEN is {owner}'s, not {actor}'s")
+
+
+def member_option(*roles: Role, credentials: bool = False) -> Callable[[F], F]:
+    """``--as USER`` (or ``$COMMONS_ACTOR``) for a command that writes as a member of its
+    ``slug`` argument: the user must be an active member there holding one of ``roles``, else
+    the command exits 2 before writing anything (``check_member``). The command receives the
+    checked username as ``actor``. With ``credentials`` (approve, reject, close: four eyes) the
+    member must also prove who they are: ``$COMMONS_TOKEN`` or ``--password-stdin``.
+
+    Put it between the arguments and ``pass_ctx``::
+
+        @click.command("set")
+        @click.argument("slug")
+        @member_option(Role.ADMIN)
+        @pass_ctx
+        def set_rules(ctx: Ctx, slug: str, actor: str) -> None: ...
+    """
+    wanted = frozenset(roles)
+    needed = _roles_text(wanted)
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            obj = click.get_current_context().find_object(Ctx)
+            assert obj is not None
+            kwargs["actor"] = check_member(
+                obj.books,
+                actor=kwargs["actor"],
+                slug=kwargs["slug"],
+                roles=wanted,
+                credentials=credentials,
+                password_stdin=kwargs.pop("password_stdin", False),
+            )
+            return func(*args, **kwargs)
+
+        wrapped: Any = checked
+        if credentials:
+            wrapped = click.option(
+                "--password-stdin",
+                "password_stdin",
+                is_flag=True,
+                help="read the member's password from standard input "
+                "(else their API token in $COMMONS_TOKEN)",
+            )(wrapped)
+        wrapped = click.option(
+            "--as",
+            "actor",
+            envvar="COMMONS_ACTOR",
+            default=None,
+            metavar="USER",
+            help=f"the member acting (role {needed} in SLUG), for the audit trail "
+            "[required; or $COMMONS_ACTOR]",
+        )(wrapped)
+        return cast(F, wrapped)
+
+    return decorate
 
 
 def dump(obj: Any) -> str:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import click
 
-from api.cli_common import Ctx, actor_option, refusals
+from api.cli_common import Ctx, member_option, refusals
+from api.users import Role
 
 
 @click.command("close")
 @click.argument("slug")
 @click.argument("period")
-@actor_option
+@member_option(Role.APPROVER, credentials=True)
 @click.pass_obj
 def close_command(ctx: Ctx, slug: str, period: str, actor: str) -> None:
     """Close PERIOD (2025Q1, or 2025 for each of its open quarters): nothing dated in it can be
-    posted or reversed afterwards. Refused while entries are pending or the reserve falls short."""
+    posted or reversed afterwards. Refused while entries are pending or the reserve falls short.
+    An approver's decision: needs their own API token ($COMMONS_TOKEN) or password
+    (--password-stdin)."""
     from rules.periods import close
 
     with refusals():

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from api.cli_common import Ctx, actor_option, dump, refusals
+from api.cli_common import Ctx, dump, member_option, refusals
+from api.users import Role
 
 
 @click.group()
@@ -20,7 +21,7 @@ def units() -> None:
 @units.command("import")
 @click.argument("slug")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@actor_option
+@member_option(Role.ADMIN)
 @click.pass_obj
 def import_units(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
     """Add the units of a CSV (header unit,owner,area,developer_unsold), all or none."""
@@ -44,7 +45,7 @@ def resolutions() -> None:
 @resolutions.command("add")
 @click.argument("slug")
 @click.option("--file", "file", required=True, type=click.Path(exists=True, path_type=Path))
-@actor_option
+@member_option(Role.ADMIN, Role.APPROVER)
 @click.pass_obj
 def add_resolution(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
     """Enter a resolution from a JSON file (with its ballots); prints whether it passed."""
@@ -90,7 +91,7 @@ def show_resolution(ctx: Ctx, slug: str, number: str) -> None:
     help="allocate again under a resolution already allocated on this date or beyond its budget",
 )
 @click.option("--reason", help="why (required with --again)")
-@actor_option
+@member_option(Role.TREASURER)
 @click.pass_obj
 def allocate(
     ctx: Ctx,

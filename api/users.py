@@ -7,7 +7,9 @@ fast hash is enough and lets a lookup be one indexed query), revocable, with a l
 
 from __future__ import annotations
 
+import getpass
 import hashlib
+import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +47,21 @@ class Role(StrEnum):
 
 
 ROLE_NAMES = frozenset(r.value for r in Role)
+
+#: The audit trail's actor for the operator's own commands: ``operator:<OS user>``.
+OPERATOR_PREFIX = "operator:"
+
+
+def operator_actor() -> str:
+    """Who changes users when no member does (``commons user``, scripts on the host): the
+    operator, named by the OS user running the process. The operator's commands take no
+    ``--as``: whoever can run them holds the database anyway, so the trail says which
+    account did."""
+    try:
+        name = getpass.getuser()
+    except OSError:  # no name for this uid (a bare container)
+        name = f"uid-{os.getuid()}"
+    return (OPERATOR_PREFIX + name)[:100]
 
 
 @lru_cache(maxsize=1)
@@ -86,10 +103,11 @@ def add_member(
     role: Role,
     password: str | None = None,
     token: bool = True,
-    actor: str = "cli",
+    actor: str | None = None,
 ) -> Added:
     """Create the user if new (setting the password if given), give them ``role`` in ``slug``
-    and, unless ``token`` is False, a new API token (returned once, stored as a hash)."""
+    and, unless ``token`` is False, a new API token (returned once, stored as a hash).
+    Recorded as ``actor``, by default the operator (``operator_actor``)."""
     username = username.strip()
     if not username or len(username) > 100 or any(c.isspace() for c in username):
         raise ValidationFailed(
@@ -132,7 +150,7 @@ def add_member(
         events.record(
             session,
             community_id=community.id,
-            actor=actor,
+            actor=actor or operator_actor(),
             action="add-member",
             object_type="user",
             object_id=username,
@@ -141,8 +159,9 @@ def add_member(
     return Added(username, slug, role, plain, created)
 
 
-def issue_token(*, books: Books, username: str, label: str = "", actor: str = "cli") -> str:
-    """A new API token for an existing user, returned once."""
+def issue_token(*, books: Books, username: str, label: str = "", actor: str | None = None) -> str:
+    """A new API token for an existing user, returned once (recorded as ``actor``, by default
+    the operator)."""
     plain = new_token()
     with writer(books.engine) as session:
         user = _user(session, username)
@@ -156,7 +175,7 @@ def issue_token(*, books: Books, username: str, label: str = "", actor: str = "c
         events.record(
             session,
             community_id=None,
-            actor=actor,
+            actor=actor or operator_actor(),
             action="issue-token",
             object_type="user",
             object_id=username,
@@ -165,10 +184,10 @@ def issue_token(*, books: Books, username: str, label: str = "", actor: str = "c
 
 
 def revoke_tokens(
-    *, books: Books, username: str, token: str | None = None, actor: str = "cli"
+    *, books: Books, username: str, token: str | None = None, actor: str | None = None
 ) -> int:
     """Revoke one token of ``username`` (by its plain text) or, without ``token``, all of them.
-    Returns how many were revoked."""
+    Returns how many were revoked (recorded as ``actor``, by default the operator)."""
     with writer(books.engine) as session:
         user = _user(session, username)
         if user is None:
@@ -188,7 +207,7 @@ def revoke_tokens(
         events.record(
             session,
             community_id=None,
-            actor=actor,
+            actor=actor or operator_actor(),
             action="revoke-token",
             object_type="user",
             object_id=username,
@@ -346,6 +365,45 @@ def roles_in(books: Books, username: str, slug: str) -> tuple[CommunityRef, froz
             .where(col(Community.slug) == slug)
         ).all()
     return _membership([dict(row._mapping) for row in rows])
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Who ``username`` is in ``slug``, for the command line to say why someone may not act
+    there: whether the community and the user exist, whether the user is disabled, and the
+    roles they hold there (also when disabled, so a refusal can name them)."""
+
+    username: str
+    slug: str
+    community_id: str | None
+    user_exists: bool
+    disabled: bool
+    roles: frozenset[Role]
+
+
+def standing(books: Books, username: str, slug: str) -> Standing:
+    """``username``'s standing in ``slug`` (see ``Standing``); no lookup fails."""
+    with Session(books.engine) as session:
+        community_id = session.execute(
+            select(col(Community.id)).where(col(Community.slug) == slug)
+        ).scalar()
+        user = _user(session, username)
+        roles: frozenset[Role] = frozenset()
+        if community_id is not None and user is not None:
+            held = session.execute(
+                select(col(Membership.role))
+                .where(col(Membership.user_id) == user.id)
+                .where(col(Membership.community_id) == community_id)
+            ).scalars()
+            roles = frozenset(Role(r) for r in held if r in ROLE_NAMES)
+    return Standing(
+        username=username,
+        slug=slug,
+        community_id=community_id,
+        user_exists=user is not None,
+        disabled=bool(user is not None and user.disabled),
+        roles=roles,
+    )
 
 
 def communities_of(books: Books, username: str) -> list[tuple[str, frozenset[Role]]]:

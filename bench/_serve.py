@@ -24,14 +24,19 @@ def commons(data: Path, *args: str) -> str:
     return result.stdout
 
 
-def community_with_token(data: Path, slug: str = "bench") -> str:
-    """Create the community (if needed) and a treasurer; returns the API token."""
+def community_with_member(data: Path, slug: str = "bench") -> tuple[str, str]:
+    """Create the community (if needed) and a new treasurer; returns their username (for
+    ``commons post --as``) and API token."""
     if not (data / slug).exists():
         commons(data, "init", slug, "--name", "bench")
-    out = commons(
-        data, "user", "add", f"t{time.time_ns()}", "--community", slug, "--role", "treasurer"
-    )
-    return out.strip().splitlines()[-1]
+    username = f"t{time.time_ns()}"
+    out = commons(data, "user", "add", username, "--community", slug, "--role", "treasurer")
+    return username, out.strip().splitlines()[-1]
+
+
+def community_with_token(data: Path, slug: str = "bench") -> str:
+    """Create the community (if needed) and a treasurer; returns the API token."""
+    return community_with_member(data, slug)[1]
 
 
 def body(n: int, key: str) -> dict[str, Any]:

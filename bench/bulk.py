@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import httpx
-from _serve import COMMONS, body, community_with_token, serve
+from _serve import COMMONS, body, community_with_member, serve
 
 
 def main() -> None:
@@ -30,7 +30,7 @@ def main() -> None:
     total = args.batches * args.size
     with tempfile.TemporaryDirectory(prefix="commons-bulk-") as tmp:
         data = Path(tmp) / "data"
-        token = community_with_token(data)
+        treasurer, token = community_with_member(data)
         process, url, _ = serve(data)
         try:
             headers = {"Authorization": f"Bearer {token}"}
@@ -59,7 +59,17 @@ def main() -> None:
             )
             started = time.perf_counter()
             done = subprocess.run(
-                [COMMONS, "--data", str(data), "post", "bench", "--file", str(lines)],
+                [
+                    COMMONS,
+                    "--data",
+                    str(data),
+                    "post",
+                    "bench",
+                    "--file",
+                    str(lines),
+                    "--as",
+                    treasurer,
+                ],
                 check=True,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,

@@ -16,6 +16,13 @@ def commons(data: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def community(data: Path) -> None:
+    """``maple`` with a treasurer, ``li``, who posts as ``--as li``."""
+    assert commons(data, "init", "maple", "--name", "枫林苑")[0] == 0
+    added = ["user", "add", "li", "--community", "maple", "--role", "treasurer", "--no-token"]
+    assert commons(data, *added)[0] == 0
+
+
 def body(amount: str, key: str, **extra: object) -> dict[str, object]:
     return {
         "date": "2025-03-31",
@@ -33,18 +40,18 @@ def body(amount: str, key: str, **extra: object) -> dict[str, object]:
 
 def test_init_post_reverse_verify_rebuild(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    assert commons(data, "init", "maple", "--name", "枫林苑")[0] == 0
+    community(data)
     assert commons(data, "init", "maple", "--name", "枫林苑")[1].count("already exists") == 1
 
     one = tmp_path / "one.json"
     one.write_text(json.dumps(body("9600.00", "k1"), ensure_ascii=False), encoding="utf-8")
-    code, out = commons(data, "post", "maple", "--file", str(one), "--as", "treasurer")
+    code, out = commons(data, "post", "maple", "--file", str(one), "--as", "li")
     assert code == 0 and "posted as seq 1" in out
     entry_id = out.split()[0]
-    code, out = commons(data, "post", "maple", "--file", str(one))
+    code, out = commons(data, "post", "maple", "--file", str(one), "--as", "li")
     assert code == 0 and "already posted with this idempotency key" in out
 
-    code, out = commons(data, "reverse", "maple", entry_id, "--date", "2025-04-01")
+    code, out = commons(data, "reverse", "maple", entry_id, "--date", "2025-04-01", "--as", "li")
     assert code == 0 and "posted as seq 2" in out
     code, out = commons(data, "verify", "maple")
     assert code == 0 and "maple: OK, 2 entries" in out
@@ -59,31 +66,31 @@ def test_init_post_reverse_verify_rebuild(tmp_path: Path) -> None:
 
 def test_jsonl_posts_all_or_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    commons(data, "init", "maple", "--name", "枫林苑")
+    community(data)
     lines = tmp_path / "many.jsonl"
     good = [body(f"{n}.00", f"line-{n}") for n in range(1, 4)]
     bad = body("5.00", "line-bad")
     bad["postings"][0]["account"] = "Assets:Nope"  # type: ignore[index]
     lines.write_text("\n".join(json.dumps(b, ensure_ascii=False) for b in [*good, bad]) + "\n")
-    code, out = commons(data, "post", "maple", "--file", str(lines))
+    code, out = commons(data, "post", "maple", "--file", str(lines), "--as", "li")
     assert code == 1
     assert "transactions[3].postings[0].account" in out and "unknown account" in out
     assert commons(data, "verify", "maple")[1].startswith("maple: OK, 0 entries")
 
     lines.write_text("\n".join(json.dumps(b, ensure_ascii=False) for b in good) + "\n")
-    code, out = commons(data, "post", "maple", "--file", str(lines))
+    code, out = commons(data, "post", "maple", "--file", str(lines), "--as", "li")
     assert code == 0 and out.count("posted as seq") == 3
     assert "3 transaction(s): read in" in out and "a second)" in out
 
 
 def test_malformed_files_are_refused_with_line_numbers(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    commons(data, "init", "maple", "--name", "枫林苑")
+    community(data)
     lines = tmp_path / "bad.jsonl"
     lines.write_text(
         json.dumps(body("1.00", "a")) + "\n{not json\n" + json.dumps(body("1.001", "c")) + "\n"
     )
-    code, out = commons(data, "post", "maple", "--file", str(lines))
+    code, out = commons(data, "post", "maple", "--file", str(lines), "--as", "li")
     assert code == 1
     assert "bad.jsonl:2:" in out and "Invalid JSON" in out
     assert "bad.jsonl:3: postings.0.amount" in out and "two decimal places" in out

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from api.cli import main
+from api.users import Role, add_member, roles_in
 from audit.export import export, manifest_bytes
 from audit.verify_export import verify_export
 from ledger.books import Books
@@ -167,6 +168,8 @@ def test_bean_check_catches_an_edit_and_a_false_start(package: bytes, tmp_path: 
 
 
 def test_cli_export_verify_and_audit_trail(books: Books, tmp_path: Path) -> None:
+    if roles_in(books, "auditor", SLUG) is None:
+        add_member(books=books, username="auditor", slug=SLUG, role=Role.AUDITOR, token=False)
     runner = CliRunner()
     out = tmp_path / "q1.zip"
     data = str(books.data_dir)
@@ -192,7 +195,8 @@ def test_cli_export_verify_and_audit_trail(books: Books, tmp_path: Path) -> None
     assert result.exit_code == 1
     assert "rules.toml: SHA-256 differs from the manifest" in result.output
 
-    result = runner.invoke(main, ["--data", data, "export", SLUG, "2025Q9", "--out", str(out)])
+    args = ["--data", data, "export", SLUG, "2025Q9", "--out", str(out), "--as", "auditor"]
+    result = runner.invoke(main, args)
     assert result.exit_code == 1 and "period-format" in result.output
 
 

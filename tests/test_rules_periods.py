@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from api.cli import main
+from api.users import Role, add_member
 from ledger import chart, journal
 from ledger.books import Books
 from ledger.errors import PeriodLocked, RuleViolations, StateConflict, ValidationFailed
@@ -229,7 +230,8 @@ def test_only_quarters_and_years_close(books: Books, community: str) -> None:
 
 def test_commons_close_on_the_command_line(books: Books, community: str) -> None:
     _books_of_q1(books, community, "4000.00")
-    runner = CliRunner()
+    chair = add_member(books=books, username="chair", slug=community, role=Role.APPROVER)
+    runner = CliRunner(env={"COMMONS_TOKEN": chair.token})
     args = ["--data", str(books.data_dir), "close", community, "2025Q1", "--as", "chair"]
     refused = runner.invoke(main, args)
     assert refused.exit_code == 1

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from api.cli import main
+from api.users import Role, add_member
 from ledger.books import Books
 from ledger.errors import ValidationFailed
 from ledger.models import Community, Event, Unit
@@ -113,8 +114,9 @@ def test_cli_import(books: Books, community: str, data_dir: Path, tmp_path: Path
     good.write_bytes(("\ufeff" + GOOD).encode())
     bad = tmp_path / "bad.csv"
     bad.write_text("unit,owner,area\nX,O,0\n", encoding="utf-8")
+    add_member(books=books, username="ann", slug=community, role=Role.ADMIN, token=False)
     runner = CliRunner()
-    args = ["--data", str(data_dir), "units", "import", community]
+    args = ["--data", str(data_dir), "units", "import", community, "--as", "ann"]
     result = runner.invoke(main, [*args, str(bad)])
     assert result.exit_code == 1
     assert "line 2: area must be positive (got '0')" in result.output

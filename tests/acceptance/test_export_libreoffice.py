@@ -80,6 +80,8 @@ def test_libreoffice_reads_every_sheet(tmp_path: Path) -> None:
         pytest.skip("soffice (LibreOffice) is not installed; run make sysdeps")
     data = tmp_path / "data"
     commons("init", "maple", "--name", "枫林苑", data=data)
+    for who, role in (("li", "treasurer"), ("wang", "auditor")):
+        commons("user", "add", who, "--community", "maple", "--role", role, "--no-token", data=data)
     lines = [
         json.dumps(
             {
@@ -98,9 +100,9 @@ def test_libreoffice_reads_every_sheet(tmp_path: Path) -> None:
         for day, kind, debit, credit, amount in ENTRIES
     ]
     (tmp_path / "year.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    commons("post", "maple", "--file", str(tmp_path / "year.jsonl"), data=data)
+    commons("post", "maple", "--file", str(tmp_path / "year.jsonl"), "--as", "li", data=data)
     package = tmp_path / "maple-2025.zip"
-    commons("export", "maple", "2025", "--out", str(package), data=data)
+    commons("export", "maple", "2025", "--out", str(package), "--as", "wang", data=data)
     archive = zipfile.ZipFile(package)
     workbook = tmp_path / "workbook.xlsx"
     workbook.write_bytes(archive.read("workbook.xlsx"))
