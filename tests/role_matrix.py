@@ -129,7 +129,7 @@ ROWS: tuple[Row, ...] = (
     Row(
         "POST",
         f"{API}/transactions/{{entry_id}}/reverse",
-        "401 404 403 201 403 403 403",
+        "401 404 403 202 403 403 403"  # the reversal waits: four eyes,
         ids={"entry_id": "posted"},
         json={"reason": "role matrix"},
     ),
@@ -172,12 +172,13 @@ ROWS: tuple[Row, ...] = (
         "401 404 403 403 403 200 200",
         ids={"period": "2025"},
     ),
-    # --- closing a period: approvers. 2024Q4 is before every prepared entry, so it closes.
+    # --- closing a period: approvers. 2025Q1, the books' first, is before every prepared
+    # entry, so it closes.
     Row(
         "POST",
         f"{API}/periods/{{period}}/close",
         "401 404 403 403 200 403 403",
-        ids={"period": "2024Q4"},
+        ids={"period": "2025Q1"},
     ),
     # --- the entry page ---------------------------------------------------------------------
     Row("GET", "/entry/{slug}", "303 404 403 200 200 403 403"),

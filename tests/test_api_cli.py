@@ -18,7 +18,7 @@ def commons(data: Path, *args: str) -> tuple[int, str]:
 
 def community(data: Path) -> None:
     """``maple`` with a treasurer, ``li``, who posts as ``--as li``."""
-    assert commons(data, "init", "maple", "--name", "枫林苑")[0] == 0
+    assert commons(data, "init", "maple", "--name", "枫林苑", "--start", "2025-01-01")[0] == 0
     added = ["user", "add", "li", "--community", "maple", "--role", "treasurer", "--no-token"]
     assert commons(data, *added)[0] == 0
 
@@ -41,17 +41,24 @@ def body(amount: str, key: str, **extra: object) -> dict[str, object]:
 def test_init_post_reverse_verify_rebuild(tmp_path: Path) -> None:
     data = tmp_path / "data"
     community(data)
-    assert commons(data, "init", "maple", "--name", "枫林苑")[1].count("already exists") == 1
+    assert (
+        commons(data, "init", "maple", "--name", "枫林苑", "--start", "2025-01-01")[1].count(
+            "already exists"
+        )
+        == 1
+    )
 
     one = tmp_path / "one.json"
-    one.write_text(json.dumps(body("9600.00", "k1"), ensure_ascii=False), encoding="utf-8")
+    one.write_text(json.dumps(body("960.00", "k1"), ensure_ascii=False), encoding="utf-8")
     code, out = commons(data, "post", "maple", "--file", str(one), "--as", "li")
     assert code == 0 and "posted as seq 1" in out
     entry_id = out.split()[0]
     code, out = commons(data, "post", "maple", "--file", str(one), "--as", "li")
     assert code == 0 and "already posted with this idempotency key" in out
 
-    code, out = commons(data, "reverse", "maple", entry_id, "--date", "2025-04-01", "--as", "li")
+    code, out = commons(
+        data, "reverse", "maple", entry_id, "--date", "2025-04-01", "--reason", "录错", "--as", "li"
+    )
     assert code == 0 and "posted as seq 2" in out
     code, out = commons(data, "verify", "maple")
     assert code == 0 and "maple: OK, 2 entries" in out

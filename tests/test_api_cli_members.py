@@ -115,7 +115,9 @@ COMMANDS = {
         "treasurer",
         "auditor",
     ),
-    "reverse": Command(lambda w: ["reverse", SLUG, w.posted], "treasurer", "treasurer", "admin"),
+    "reverse": Command(
+        lambda w: ["reverse", SLUG, w.posted, "--reason", "录错"], "treasurer", "treasurer", "admin"
+    ),
     "allocate": Command(
         lambda w: ["allocate", SLUG, "2025-03", "--date", clock.today().isoformat()],
         "treasurer",
@@ -135,7 +137,7 @@ COMMANDS = {
         "treasurer",
     ),
     "close": Command(
-        lambda w: ["close", SLUG, "2024Q4"], "approver", "approver", "admin", four_eyes=True
+        lambda w: ["close", SLUG, "2025Q1"], "approver", "approver", "admin", four_eyes=True
     ),
     "approve": Command(
         lambda w: ["approve", SLUG, w.pending], "approver", "approver", "supervisor", True
