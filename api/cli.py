@@ -139,7 +139,7 @@ def reverse(ctx: Ctx, slug: str, entry_id: str, on: Any, actor: str) -> None:
 def verify(ctx: Ctx, slug: str, kept: tuple[str, ...], files: tuple[Path, ...]) -> None:
     """Hash chain, kept and recorded heads, audit trail, rules, projection against journal,
     beancount load; exit 1 listing problems."""
-    from audit.verify import parse_head, read_heads
+    from audit.heads import parse_head, read_heads
     from audit.verify import verify as run
 
     try:

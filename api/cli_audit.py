@@ -68,7 +68,7 @@ def checkpoint_command(ctx: Ctx, slug: str) -> None:
     """Print the journal's head as one line, 'slug seq hash time', for the supervisory
     committee to keep outside the server; 'commons verify SLUG --heads FILE' later checks
     that the journal still passes through it. Refused (exit 1) when the books do not verify."""
-    from audit.verify import checkpoint
+    from audit.heads import checkpoint
 
     with refusals():
         kept = checkpoint(ctx.books, slug)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +21,8 @@ from sqlmodel import Session
 from api.cli import main
 from audit.disclosure import statement
 from audit.disclosure_render import as_json
-from audit.verify import checkpoint, parse_head, read_heads, verify
+from audit.heads import checkpoint, parse_head, read_heads
+from audit.verify import verify
 from ledger import chart, journal
 from ledger.books import Books
 from ledger.chain import Head, HeadFault, Link, check_heads
@@ -307,3 +310,45 @@ def test_a_manifest_json_gives_its_heads(tmp_path: Path) -> None:
         Head(9, "c" * 64, "manifest.json chain"),
         Head(8, "d" * 64, "manifest.json closed"),
     ]
+
+
+# --- the published verifier -----------------------------------------------------------------
+
+DOC = Path(__file__).parents[1] / "docs" / "chain.md"
+
+
+def run_published_verifier(books: Books, tmp_path: Path, *args: str) -> tuple[int, str]:
+    """The standard-library script of docs/chain.md, run as written."""
+    section = DOC.read_text(encoding="utf-8").split("## A verifier with the standard library")[1]
+    script = tmp_path / "verify_chains.py"
+    script.write_text(section.split("```python\n")[1].split("```")[0], encoding="utf-8")
+    database = books.data_dir / "commons.db"
+    done = subprocess.run(
+        [sys.executable, str(script), str(database), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_the_published_verifier_agrees(books: Books, community: str, tmp_path: Path) -> None:
+    closed_q1(books, community)
+    seq, kept = head_of(books, community)
+    code, out = run_published_verifier(books, tmp_path, community, f"{seq}:{kept}")
+    assert (code, out) == (0, "OK: 5 entries, 8 events, 1 kept head(s)\n")
+
+    with Session(books.engine) as session:
+        session.execute(text("UPDATE event SET address = '10.0.0.1' WHERE seq = 4"))
+        session.commit()
+    assert run_published_verifier(books, tmp_path, community) == (
+        1,
+        "event seq 4: hash does not match its text\n",
+    )
+    rechain_events(books, community)
+    delete_last_entry(books, community)
+    assert run_published_verifier(books, tmp_path, community)[0] == 0
+    assert run_published_verifier(books, tmp_path, community, f"{seq}:{kept}") == (
+        1,
+        f"the journal does not pass through {seq}:{kept} (it ends at seq 4)\n",
+    )
