@@ -182,13 +182,35 @@ def reject(ctx: Ctx, slug: str, entry_id: str, reason: str, actor: str) -> None:
 
 @main.command()
 @click.argument("slug")
+@click.option(
+    "--head",
+    "kept",
+    multiple=True,
+    metavar="SEQ:HASH",
+    help="a chain head kept outside the server; the journal must pass through it (repeatable)",
+)
+@click.option(
+    "--heads",
+    "files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="a file of kept heads: 'SEQ:HASH' or 'slug seq hash time' lines "
+    "(commons checkpoint), or a notice's or package manifest's JSON",
+)
 @pass_ctx
-def verify(ctx: Ctx, slug: str) -> None:
-    """Hash chain, projection against journal, beancount load; exit 1 listing problems."""
+def verify(ctx: Ctx, slug: str, kept: tuple[str, ...], files: tuple[Path, ...]) -> None:
+    """Hash chain, kept and recorded heads, audit trail, rules, projection against journal,
+    beancount load; exit 1 listing problems."""
+    from audit.heads import parse_head, read_heads
     from audit.verify import verify as run
 
+    try:
+        heads = [parse_head(text) for text in kept]
+        heads += [head for file in files for head in read_heads(file, slug)]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
     with refusals():
-        report = run(ctx.books, slug)
+        report = run(ctx.books, slug, heads)
     click.echo(report.summary())
     for problem in report.problems:
         click.echo(f"  - {problem}")

@@ -1,4 +1,5 @@
-"""``commons export SLUG PERIOD --out F.zip`` and ``commons verify-export F.zip``."""
+"""``commons export SLUG PERIOD --out F.zip``, ``commons verify-export F.zip`` and
+``commons checkpoint SLUG``."""
 
 from __future__ import annotations
 
@@ -61,6 +62,21 @@ def verify_export_command(package: Path, bean_check: bool) -> None:
     sys.exit(0 if report.ok else 1)
 
 
+@click.command("checkpoint")
+@click.argument("slug")
+@click.pass_obj
+def checkpoint_command(ctx: Ctx, slug: str) -> None:
+    """Print the journal's head as one line, 'slug seq hash time', for the supervisory
+    committee to keep outside the server; 'commons verify SLUG --heads FILE' later checks
+    that the journal still passes through it. Refused (exit 1) when the books do not verify."""
+    from audit.heads import checkpoint
+
+    with refusals():
+        kept = checkpoint(ctx.books, slug)
+    click.echo(kept.line())
+
+
 def register(main: click.Group) -> None:
     main.add_command(export_command)
     main.add_command(verify_export_command)
+    main.add_command(checkpoint_command)

@@ -139,3 +139,59 @@ def chained_entries(entries: Iterable[data.Directive]) -> list[ChainedEntry]:
             chained.append(ChainedEntry(entry, txn, Link.of(txn, prev_hash, hash_)))
     chained.sort(key=lambda item: item.txn.seq or 0)
     return chained
+
+
+# --- heads kept elsewhere ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Head:
+    """A chain head recorded somewhere the rows could not rewrite it along with the chain: a
+    line a member kept (``commons checkpoint``), a published notice, a period's close. It
+    says the entry ``seq`` had hash ``hash`` (seq 0: the chain was empty, ``hash`` the
+    genesis hash). ``source`` says where it came from, for the reader of a problem."""
+
+    seq: int
+    hash: str
+    source: str = ""
+
+
+class HeadFault(StrEnum):
+    """Why a chain does not pass through a head."""
+
+    #: The chain ends before the head's seq: it was cut short (entries deleted at its end).
+    BEYOND = "beyond"
+    #: The entry at the head's seq has another hash: the chain up to it was rewritten.
+    HASH = "hash"
+
+
+@dataclass(frozen=True)
+class HeadProblem:
+    """One head the chain does not pass through; ``found`` is the hash at its seq (None when
+    the chain ends before it), ``end`` the chain's last seq."""
+
+    head: Head
+    fault: HeadFault
+    found: str | None
+    end: int
+
+
+def check_heads(links: Iterable[Link], heads: Iterable[Head], genesis: str) -> list[HeadProblem]:
+    """Every head of ``heads`` that the chain ``links`` (a whole chain from seq 1, in order)
+    does not pass through. Passing through a head means the link at the head's seq has exactly
+    the head's hash. A head of seq 0 must be ``genesis``. Like :func:`check_chain`, this
+    never raises: run it beside that check, which says whether the links themselves hold."""
+    hashes = {0: genesis}
+    end = 0
+    for link in links:
+        if link.seq is not None:
+            hashes[link.seq] = link.hash or ""
+            end = max(end, link.seq)
+    problems = []
+    for head in heads:
+        found = hashes.get(head.seq)
+        if head.seq > end:
+            problems.append(HeadProblem(head, HeadFault.BEYOND, None, end))
+        elif found != head.hash:
+            problems.append(HeadProblem(head, HeadFault.HASH, found, end))
+    return problems

@@ -528,8 +528,10 @@ class _Write:
             SQL("allocationline", dialect).execute_many(connection, self.lines)
         for approval in self.approvals:
             SQL("approval", dialect).execute(connection, approval)
-        if self.events:
+        if self.events:  # chained here, in insert order, under the community's row lock
+            events.chain_rows(self.community, self.events)
             SQL("event", dialect).execute_many(connection, self.events)
+            events.advance(connection, self.community)
         if self.chained:
             SQL("head", dialect).execute(
                 connection,

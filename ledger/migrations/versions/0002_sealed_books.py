@@ -5,7 +5,8 @@ Revises: 0001
 Create Date: 2026-11-30
 
 Existing communities start on the first day of the year of their first entry (or of their
-creation when they have none).
+creation when they have none). Existing events of each community are chained in the order
+they were written (by id), as new ones are chained when written.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def upgrade() -> None:
     with op.batch_alter_table("rulestext", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_rulestext_community_id"), ["community_id"])
     _start_dates()
+    _chain_events()
 
 
 def _start_dates() -> None:
@@ -69,6 +71,73 @@ def _start_dates() -> None:
         connection.execute(
             sa.text("UPDATE community SET start_date = :start WHERE id = :id"),
             {"start": f"{year:04d}-01-01", "id": community_id},
+        )
+
+
+def _chain_events() -> None:
+    """Chain each community's existing events, in id order (the order they were written), and
+    set the community's event head. This uses the running code's rule (``ledger.events.link``
+    and ``text``) rather than a copy frozen here: that is acceptable because the rule itself is
+    frozen, specified in docs/chain.md for verifiers outside this code; changing it would
+    break every chain already written, not only the ones this step writes."""
+    from ledger import events
+
+    connection = op.get_bind()
+    event = sa.table(
+        "event",
+        sa.column("id", sa.Integer()),
+        sa.column("community_id", sa.String()),
+        sa.column("at", sqlmodel.sql.sqltypes.UTCDateTime()),
+        sa.column("actor", sa.String()),
+        sa.column("action", sa.String()),
+        sa.column("object_type", sa.String()),
+        sa.column("object_id", sa.String()),
+        sa.column("address", sa.String()),
+        sa.column("details", sa.Text()),
+        sa.column("seq", sa.Integer()),
+        sa.column("prev_hash", sa.String()),
+        sa.column("hash", sa.String()),
+    )
+    community = sa.table(
+        "community",
+        sa.column("id", sa.String()),
+        sa.column("event_seq", sa.Integer()),
+        sa.column("event_head", sa.String()),
+    )
+    link = (
+        sa.update(event)
+        .where(event.c.id == sa.bindparam("b_id"))
+        .values(
+            seq=sa.bindparam("b_seq"),
+            prev_hash=sa.bindparam("b_prev_hash"),
+            hash=sa.bindparam("b_hash"),
+        )
+    )
+    for (community_id,) in connection.execute(sa.select(community.c.id)).all():
+        rows = [
+            dict(found._mapping)
+            for found in connection.execute(
+                sa.select(event).where(event.c.community_id == community_id).order_by(event.c.id)
+            )
+        ]
+        head = events.link(rows, community_id, 0, None)
+        if rows:
+            connection.execute(
+                link,
+                [
+                    {
+                        "b_id": r["id"],
+                        "b_seq": r["seq"],
+                        "b_prev_hash": r["prev_hash"],
+                        "b_hash": r["hash"],
+                    }
+                    for r in rows
+                ],
+            )
+        connection.execute(
+            sa.update(community)
+            .where(community.c.id == community_id)
+            .values(event_seq=head, event_head=rows[-1]["hash"] if rows else None)
         )
 
 
