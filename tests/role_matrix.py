@@ -129,7 +129,7 @@ ROWS: tuple[Row, ...] = (
     Row(
         "POST",
         f"{API}/transactions/{{entry_id}}/reverse",
-        "401 404 403 202 403 403 403"  # the reversal waits: four eyes,
+        "401 404 403 202 403 403 403",  # the reversal waits: four eyes
         ids={"entry_id": "posted"},
         json={"reason": "role matrix"},
     ),
