@@ -14,9 +14,9 @@ from ledger import chart, journal
 from ledger.books import Books
 from ledger.errors import PeriodLocked, RuleViolations
 from ledger.state import BookState
+from rules.config import DEFAULT_TEXT
 from rules.periods import close
 from tests.conftest import txn
-from rules.config import DEFAULT_TEXT
 from tests.rules_helpers import add_resolution, set_rules_text
 
 
@@ -73,7 +73,8 @@ def test_a_close_and_a_rules_setting_apply_at_once(books: Books, community: str)
     set_rules_text(
         books,
         community,
-        DEFAULT_TEXT + '\n[[version]]\neffective_from = 2025-04-01\nresolution_threshold = "50.00"\n',
+        DEFAULT_TEXT
+        + '\n[[version]]\neffective_from = 2025-04-01\nresolution_threshold = "50.00"\n',
     )
     cost = txn("60.00", debit=chart.USE_AUDIT, credit=chart.BANK, kind="cost", key="c")
     cost.date = date(2025, 4, 2)

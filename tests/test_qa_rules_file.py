@@ -18,8 +18,8 @@ from sqlmodel import Session, col
 
 from api.cli import main
 from ledger.books import Books
-from rules.config import DEFAULT_TEXT, RulesFileError, parse
 from ledger.models import RulesText
+from rules.config import DEFAULT_TEXT, RulesFileError, parse
 from tests.api_helpers import SLUG, Login, api, txn
 from tests.rules_helpers import forget_rules
 
