@@ -165,7 +165,13 @@ def import_into(session: Session, community: Community, path: Path) -> RulesText
     """Import ``path`` (or the defaults) as row 1, in the caller's transaction, which holds the
     community's row lock. A broken file is refused (``RulesFileError``), and nothing written."""
     text = source_text(path)
-    rules_config.parse(text, name=path.name)
+    try:
+        rules_config.parse(text, name=path.name)
+    except rules_config.RulesFileError as exc:
+        raise rules_config.RulesFileError(
+            f"{exc} (books from before the rules were kept in the database import {path} on "
+            "first use: fix it, or remove it to start from the defaults)"
+        ) from None
     return insert(session, community, text=text, actor=IMPORTED_BY, action=IMPORT)
 
 
@@ -228,7 +234,7 @@ def set_rules(
                     select(PeriodClose).where(col(PeriodClose.community_id) == community.id)
                 ).scalars()
             )
-            problem = closed_change(rules_config.parse(current.text), new, closes)
+            problem = closed_change(_readable(session, community.id, current), new, closes)
             if problem is not None:
                 raise PeriodLocked([problem])
             stored = insert(session, community, text=text, actor=actor, action=SET, address=address)
@@ -239,13 +245,26 @@ def set_rules(
     return found, changed
 
 
+def _readable(
+    session: Session, community_id: str, current: RulesText
+) -> rules_config.RulesFile | None:
+    """The rules in force, or, should the row have been made unreadable behind the service's
+    back, the latest readable setting before it (None when there is none)."""
+    for item in [current.text, *(r.text for r in reversed(history(session, community_id)))]:
+        try:
+            return rules_config.parse(item)
+        except rules_config.RulesFileError:
+            continue
+    return None
+
+
 def closed_change(
-    old: rules_config.RulesFile, new: rules_config.RulesFile, closes: list[PeriodClose]
+    old: rules_config.RulesFile | None, new: rules_config.RulesFile, closes: list[PeriodClose]
 ) -> Problem | None:
     """Why ``new`` may not replace ``old``: it changes the settings in force on a day up to the
     end of the last closed period (a figure published for it would lose its basis). The
     settings change only where a version takes effect, so those days are the ones compared."""
-    if not closes:
+    if not closes or old is None:
         return None
     last = max(closes, key=lambda c: c.end)
     first = min(old.versions[0].effective_from, new.versions[0].effective_from)

@@ -95,8 +95,11 @@ class CommunityRules:
         if number is None:
             return None
         cached = self._in_force.get(community.slug)
-        if cached is not None and (cached.community_id, cached.number) == (community.id, number):
-            self._unconfirmed.discard(community.slug)
+        if (
+            cached is not None
+            and community.slug not in self._unconfirmed  # an import may have rolled back
+            and (cached.community_id, cached.number) == (community.id, number)
+        ):
             return cached
         stored = rules_store.row(session, community.id, number)
         return self._keep(community.slug, community.id, number, stored.text)
@@ -118,9 +121,10 @@ class CommunityRules:
                 self._unconfirmed.discard(found.slug)
             else:
                 self._unconfirmed.add(found.slug)
-        if previous is None or (previous.community_id, previous.number) != (
+        if previous is None or (previous.community_id, previous.number, previous.text) != (
             found.community_id,
             found.number,
+            found.text,
         ):
             rules_store.publish(self.path(found.slug), text)
         return found

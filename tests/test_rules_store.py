@@ -256,7 +256,10 @@ def test_two_nodes_agree_on_the_rules_after_a_set(two_nodes: tuple[Books, Books]
 # --- books from before the table ---------------------------------------------------------------
 
 
-def test_old_books_import_their_rules_file_once(books: Books, community: str) -> None:
+def test_old_books_import_their_rules_file_once(any_books: Books) -> None:
+    """The posting path imports inside its own transaction, on either backend."""
+    books, community = any_books, "maple"
+    create(books=books, slug=community, name="枫林苑")
     forget_rules(books, community)
     books.rules_path(community).write_text(OWNED, encoding="utf-8")
     posted = journal.post(books=books, slug=community, draft=_civil_defence("a"), actor="t")
@@ -409,3 +412,24 @@ def test_a_closed_period_change_over_http_is_a_409(
     assert refused.status_code == 409, refused.text
     assert refused.json()["detail"][0]["rule"] == "closed-period"
     assert client.get(f"{api()}/rules", headers=admin).json()["number"] == 1
+
+
+def test_old_books_with_a_broken_file_are_refused_until_it_is_fixed(
+    books: Books, community: str
+) -> None:
+    """A change compares with the rules in force, so the file is imported first: a broken one
+    is named (version, key and file), and nothing is written."""
+    from rules.config import RulesFileError
+
+    forget_rules(books, community)
+    books.rules_path(community).write_text(BROKEN, encoding="utf-8")
+    with pytest.raises(RulesFileError) as refused:
+        set_rules(books=books, slug=community, text=OWNED, actor="chair")
+    assert WHY_BROKEN in str(refused.value) and str(books.rules_path(community)) in str(
+        refused.value
+    )
+    assert _settings(books, community) == []
+    books.rules_path(community).unlink()
+    out, changed = set_rules(books=books, slug=community, text=OWNED, actor="chair")
+    assert (out.number, changed) == (2, True)
+    assert [(n, who) for n, who, *_ in _settings(books, community)] == [(1, "system"), (2, "chair")]
