@@ -1,4 +1,5 @@
-"""``commons units import``, ``commons resolutions add|show`` and ``commons allocate``."""
+"""``commons units import``, ``commons resolutions add|show``, ``commons allocate`` and
+``commons rules set|show``."""
 
 from __future__ import annotations
 
@@ -139,7 +140,58 @@ def allocate(
         click.echo(f"  ... {len(out.schedule) - 5} more")
 
 
+@click.group("rules")
+def rules_group() -> None:
+    """The community's rules file, kept in the database (rules.toml is written from it and
+    never read back: edit a copy, then set it)."""
+
+
+@rules_group.command("set")
+@click.argument("slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@member_option(Role.ADMIN)
+@click.pass_obj
+def set_rules_command(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
+    """Make FILE (TOML: [[version]]s with effective_from) the rules in force from the next
+    post on. Refused: a broken file (the version and the key are named) and a change of the
+    rules in force on any day of a closed period."""
+    from ledger.errors import ValidationFailed
+    from rules.rules_store import set_rules
+
+    with refusals():
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationFailed(f"{file.name} is not UTF-8 text: {exc}") from None
+        out, changed = set_rules(books=ctx.books, slug=slug, text=text, actor=actor)
+    if not changed:
+        click.echo(f"rules of {slug} unchanged: #{out.number} (sha256 {out.sha256}) is in force")
+        return
+    click.echo(
+        f"rules of {slug}: #{out.number} in force (sha256 {out.sha256}), set by {out.set_by} "
+        f"at {out.set_at.isoformat(timespec='seconds')}"
+    )
+
+
+@rules_group.command("show")
+@click.argument("slug")
+@click.pass_obj
+def show_rules(ctx: Ctx, slug: str) -> None:
+    """Print the rules in force (the text as set; which setting, by whom and when on stderr)."""
+    from rules.rules_store import in_force
+
+    with refusals():
+        out = in_force(books=ctx.books, slug=slug)
+    click.echo(
+        f"# {slug} rules #{out.number}, sha256 {out.sha256}, set by {out.set_by} at "
+        f"{out.set_at.isoformat(timespec='seconds')}",
+        err=True,
+    )
+    click.echo(out.text, nl=False)
+
+
 def register(main: click.Group) -> None:
     main.add_command(units)
     main.add_command(resolutions)
     main.add_command(allocate)
+    main.add_command(rules_group)

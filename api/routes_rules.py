@@ -1,7 +1,9 @@
 """The rules' registers over HTTP: the unit register, owners' resolutions with their vote
 arithmetic, and the dividends and subsidies they allow.
 
-Who may do what: the unit register holds owner ids, so only members read it (every role: the
+Who may do what: the rules file is read by members and set by an admin (kept in the
+database: every setting is numbered, with its SHA-256, who set it and when, and an event);
+the unit register holds owner ids, so only members read it (every role: the
 treasurer checks schedules, the supervisors and auditors check the vote) and only an admin
 loads it; resolutions are entered by an admin or an approver (committee members) and read by
 members; a dividend or subsidy is created by the treasurer and approved by a second member.
@@ -11,17 +13,19 @@ owners.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from api.deps import BooksDep, Member, Role, require_role
 from api.errors import ERRORS
+from ledger.errors import Problem, ValidationFailed
 from ledger.money import fmt
 from rules import allocate as allocation_service
-from rules import resolution_register, units
+from rules import resolution_register, rules_store, units
 from rules.allocate import AllocationIn, AllocationOut
 from rules.resolution_register import ResolutionIn, ResolutionOut
 
@@ -165,3 +169,81 @@ def create_allocation(
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
     return out
+
+
+# --- the rules file ----------------------------------------------------------------------------
+
+
+class RulesTextOut(BaseModel):
+    """The rules in force: the text as set (TOML), its number, SHA-256, who set it and when."""
+
+    number: int = Field(description="1 for the first setting, then one more for each")
+    sha256: str = Field(description="SHA-256 of the text's UTF-8 bytes")
+    set_by: str
+    set_at: datetime
+    text: str = Field(description="the rules file: [[version]]s, each with its effective_from")
+
+    @classmethod
+    def of(cls, out: rules_store.RulesOut) -> RulesTextOut:
+        return cls(
+            number=out.number,
+            sha256=out.sha256,
+            set_by=out.set_by,
+            set_at=out.set_at,
+            text=out.text,
+        )
+
+
+class RulesSetOut(RulesTextOut):
+    changed: bool = Field(description="false when the text was already in force (nothing stored)")
+
+
+_EXAMPLE_RULES = (
+    '[[version]]\neffective_from = 2000-01-01\napproval_threshold = "5000.00"\n\n'
+    '[[version]]\neffective_from = 2026-01-01\nresolution_threshold = "5000.00"\n'
+)
+
+#: The body is the rules file itself, as ``text/plain`` (UTF-8 TOML), read after the caller is
+#: known (401/403 before 422), as the posting routes do.
+_RULES_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "the whole rules file, UTF-8 TOML (the Content-Type is not checked)",
+        "content": {"text/plain": {"schema": {"type": "string"}, "example": _EXAMPLE_RULES}},
+    }
+}
+
+
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+@router.get("/rules", responses=ERRORS, summary="The rules in force, with who set them and when")
+def get_rules(slug: str, books: BooksDep, member: MemberDep) -> RulesTextOut:
+    return RulesTextOut.of(rules_store.in_force(books=books, slug=member.slug))
+
+
+@router.put(
+    "/rules",
+    responses=ERRORS,
+    summary="Set the rules file (admin): in force from the next post on",
+    description="The body is the whole rules file as text/plain. Refused with 422 (rule "
+    "`rules-file`, naming the version and the key) when it does not parse, and with 409 "
+    "(rule `closed-period`) when it changes the rules in force on a day of a closed period: "
+    "a new version may take effect only after the last closed period's end. Setting the text "
+    "in force again stores nothing (`changed: false`).",
+    openapi_extra=_RULES_DOC,
+)
+def put_rules(
+    slug: str, member: AdminDep, raw: Annotated[bytes, Depends(_raw_body)], books: BooksDep
+) -> RulesSetOut:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(
+            [Problem(f"the rules file is not UTF-8 text: {exc}", field="body", rule="rules-file")]
+        ) from None
+    out, changed = rules_store.set_rules(
+        books=books, slug=member.slug, text=text, actor=member.username, address=member.address
+    )
+    return RulesSetOut(**RulesTextOut.of(out).model_dump(), changed=changed)

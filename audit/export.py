@@ -4,15 +4,19 @@ with, and the proof that they are the books.
 Contents (entries in name order, ``manifest.json`` last)::
 
     activities.csv  allocations.csv  balance_sheet.csv  events.csv  general_ledger.csv
-    journal.csv  resolution_tally.csv  resolutions.csv  trial_balance.csv
+    journal.csv  resolution_tally.csv  resolutions.csv  rules_history.csv  trial_balance.csv
     ledger.beancount  rules.toml  workbook.xlsx  manifest.json
 
 ``ledger.beancount`` is the stretch of the hash chain that covers the period, self-contained:
 the balances before it come in as one ``opening`` transaction, and its plugin line carries
 ``chain-from=<seq>:<prev-hash>`` so bean-check verifies every hash and link of the stretch and
-re-runs the rules (with ``rules.toml`` beside it). ``manifest.json`` names the period, the
-sequence range, the chain head, the SHA-256 of every file, the software version and the time,
-and carries a checksum of itself; ``commons verify-export`` checks all of it.
+re-runs the rules (with ``rules.toml`` beside it). ``rules.toml`` is the rules text the
+database held in force for the period: the latest setting made by the period's close (the
+rules of a closed period cannot change afterwards, see :mod:`rules.rules_store`), or by the
+export for a period still open; ``rules_history.csv`` lists every setting up to it (number,
+time, who, SHA-256, text), the last one being ``rules.toml``. ``manifest.json`` names the
+period, the sequence range, the chain head, the SHA-256 of every file, the software version
+and the time, and carries a checksum of itself; ``commons verify-export`` checks all of it.
 
 Deterministic: every timestamp (zip entries, the workbook's properties, the manifest) comes from
 ``ledger.clock.now()``, rows come in sequence or code order, so the same books and the same
@@ -41,6 +45,7 @@ from sqlmodel import Session, col
 from audit.records import allocations_table, events_table, resolutions_table, tally_table
 from audit.statements import activities_table, balance_sheet_table
 from audit.tables import (
+    Column,
     Snapshot,
     Table,
     general_ledger_table,
@@ -48,7 +53,7 @@ from audit.tables import (
     read_snapshot,
     trial_balance_table,
 )
-from audit.workbook import FixedTimeZip, WorkbookWriter, ZipTime
+from audit.workbook import FixedTimeZip, WorkbookWriter, ZipTime, write_table
 from ledger import clock, events
 from ledger.books import Books
 from ledger.db import writer
@@ -58,17 +63,18 @@ from ledger.period import Period, parse_period
 from ledger.projection import period_text
 from ledger.render import genesis_hash
 from ledger.txn import Leg, Txn
-from rules import config as rules_config
+from rules import rules_store
 
 MANIFEST = "manifest.json"
 LEDGER = "ledger.beancount"
 RULES = "rules.toml"
+RULES_HISTORY = "rules_history.csv"
 WORKBOOK = "workbook.xlsx"
 FORMAT = "commons-ledger audit export"
 SELF_HASH = "manifest_sha256"
-#: Files in a package (nine tables, the ledger, the rules, the workbook, the manifest); with
-#: the entries read, the units of work ``progress`` is told about.
-FILES_PER_EXPORT = 13
+#: Files in a package (nine tables, the ledger, the rules and their history, the workbook,
+#: the manifest); with the entries read, the units of work ``progress`` is told about.
+FILES_PER_EXPORT = 14
 
 
 def software_version() -> str:
@@ -212,6 +218,51 @@ def _closed(session: Session, snap: Snapshot) -> dict[str, Any] | None:
     }
 
 
+def rules_in_force(session: Session, snap: Snapshot) -> list[rules_store.RulesOut]:
+    """The settings of the rules up to the one in force for the period: up to its close, or
+    all of them for a period still open (in the export's snapshot). Books closed before the
+    rules were kept in the database imported them later: their first setting stands for the
+    rules of before."""
+    close = (
+        session.execute(
+            select(PeriodClose)
+            .where(col(PeriodClose.community_id) == snap.community.id)
+            .where(col(PeriodClose.period) == snap.period.label)
+        )
+        .scalars()
+        .first()
+    )
+    settings = rules_store.history(session, snap.community.id)
+    if close is None:
+        return settings
+    upto = rules_store.history(session, snap.community.id, until=close.closed_at)
+    return upto or settings[:1]
+
+
+def rules_history_table(settings: list[rules_store.RulesOut]) -> Table:
+    """Every setting of the rules up to the one in the package (``rules.toml``, the last)."""
+    columns = (
+        Column("编号", "int"),
+        Column("设定时间(UTC)"),
+        Column("设定人"),
+        Column("SHA-256"),
+        Column("规则文本"),
+    )
+
+    def rows() -> Iterable[tuple[Any, ...]]:
+        for item in settings:
+            at = item.set_at.astimezone(UTC).replace(tzinfo=None)
+            yield (
+                item.number,
+                at.isoformat(sep=" ", timespec="seconds"),
+                item.set_by,
+                item.sha256,
+                item.text,
+            )
+
+    return Table("rules_history", "规则版本", columns, rows)
+
+
 def _manifest(snap: Snapshot, now: datetime, closed: dict[str, Any] | None) -> dict[str, Any]:
     seqs = [item.txn.seq or 0 for item in snap.entries]
     debits = sum(to_fen(leg.amount) for i in snap.entries for leg in i.txn.legs if leg.amount > 0)
@@ -269,6 +320,7 @@ def export(
         period = parse_period(period)
     tick = progress or (lambda _n: None)
     now = clock.now()
+    rules_store.in_force(books=books, slug=slug)  # old books import their rules file first
     with Session(snapshot_engine(books.engine)) as session:
         snap = read_snapshot(books, session, slug, period, progress)
         header = books.header(session, snap.community)
@@ -277,11 +329,8 @@ def export(
             chain_from = f"chain-from={first.txn.seq}:{first.prev_hash}"
             header = replace(header, plugin_options=(*header.plugin_options, chain_from))
         manifest = _manifest(snap, now, _closed(session, snap))
-        rules_text = (
-            books.rules_path(slug).read_bytes()
-            if books.rules_path(slug).exists()
-            else rules_config.DEFAULT_TEXT.encode()
-        )
+        rules_settings = rules_in_force(session, snap)
+        rules_text = rules_settings[-1].text.encode("utf-8") if rules_settings else b""
         package = _Package(FixedTimeZip(out, zip_time(now)), manifest["files"], tick)
         all_tables = tables(session, snap)
         when = now.astimezone(UTC).replace(tzinfo=None)
@@ -295,6 +344,7 @@ def export(
                 s, period_text(header, opening_txn(snap), snap.segment)
             )
             members[RULES] = lambda s: s.write(rules_text)
+            members[RULES_HISTORY] = partial(write_table, rules_history_table(rules_settings))
 
             def workbook(stream: IO[bytes]) -> None:
                 path = Path(tmp) / WORKBOOK

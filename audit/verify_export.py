@@ -11,7 +11,9 @@ For the auditor, with nothing but the zip and this package installed:
    ``commons verify`` and the rules plugin make too);
 4. the journal (``journal.csv``) is those entries: the same sequence numbers (the ones dated in
    the period), and for each the same date, hash and postings;
-5. with ``--bean-check``, beancount loads ``ledger.beancount`` without errors (the rules plugin
+5. the rules (``rules.toml``) are the last setting of ``rules_history.csv``, and every
+   setting's text has the SHA-256 it records (packages from before the history have none);
+6. with ``--bean-check``, beancount loads ``ledger.beancount`` without errors (the rules plugin
    re-checks the chain and the rules, with ``rules.toml`` from the package).
 
 Problems name the file they are about. The chain head proves the package is the books only
@@ -35,7 +37,7 @@ from typing import IO, Any, assert_never
 
 from beancount import loader
 
-from audit.export import LEDGER, MANIFEST, RULES, SELF_HASH, manifest_bytes
+from audit.export import LEDGER, MANIFEST, RULES, RULES_HISTORY, SELF_HASH, manifest_bytes
 from ledger.chain import ChainedEntry, ChainProblem, ChainStart, Fault, chained_entries, check_chain
 from ledger.money import to_fen
 from ledger.render import parse_entries
@@ -205,6 +207,32 @@ def _check_journal(
             report.problems.append(f"journal.csv: seq {seq}: date or hash differs from {LEDGER}")
 
 
+def _check_rules(archive: zipfile.ZipFile, report: ExportReport) -> None:
+    """``rules.toml`` is the last setting of ``rules_history.csv``, and each setting's text
+    hashes to the SHA-256 recorded beside it."""
+    names = set(archive.namelist())
+    if RULES_HISTORY not in names:
+        return
+    try:
+        raw = archive.read(RULES_HISTORY).decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(raw, newline="")))[1:]
+        settings = [(int(r[0]), r[3], r[4]) for r in rows]
+    except (KeyError, ValueError, IndexError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+        report.problems.append(f"{RULES_HISTORY}: cannot be read ({exc})")
+        return
+    for number, digest, text in settings:
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != digest:
+            report.problems.append(f"{RULES_HISTORY}: setting #{number}: the text does not match")
+    if not settings:
+        report.problems.append(f"{RULES_HISTORY}: lists no setting of the rules")
+        return
+    rules = archive.read(RULES) if RULES in names else b""
+    if hashlib.sha256(rules).hexdigest() != settings[-1][1]:
+        report.problems.append(
+            f"{RULES}: not the last setting of {RULES_HISTORY} (#{settings[-1][0]})"
+        )
+
+
 def _bean_check(archive: zipfile.ZipFile, report: ExportReport) -> None:
     """Load the package's ledger with beancount, as ``bean-check`` does: the rules plugin
     re-verifies the stretch of the chain and re-runs the rules with the package's rules file."""
@@ -237,6 +265,7 @@ def verify_export(source: str | Path | IO[bytes], *, bean_check: bool = False) -
         chain = _chained(archive, report)
         _check_chain(chain, manifest, report)
         _check_journal(archive, chain, manifest, report)
+        _check_rules(archive, report)
         if bean_check:
             _bean_check(archive, report)
     return report

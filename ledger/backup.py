@@ -2,10 +2,13 @@
 
 The snapshot is logical, so it is the same on SQLite and PostgreSQL and restores into either:
 every row that belongs to the community (its entries, postings, events, accounts, members and
-their users, units, resolutions, ballots, allocations, closes), read inside ONE read transaction
-(a WAL snapshot on SQLite, REPEATABLE READ on PostgreSQL), plus the rules file. The archive is a
-gzip'd tar holding ``manifest.json``, ``rows.jsonl`` and ``rules.toml``; the manifest records the
-chain head at the snapshot, and restore checks the restored chain ends there.
+their users, units, resolutions, ballots, allocations, closes, the settings of its rules), read
+inside ONE read transaction (a WAL snapshot on SQLite, REPEATABLE READ on PostgreSQL). The
+archive is a gzip'd tar holding ``manifest.json``, ``rows.jsonl`` and ``rules.toml`` (the rules
+text in force, for people to read; the rows are the record); the manifest records the chain
+head at the snapshot, and restore checks the restored chain ends there. A backup from before
+the rules were kept in the database has no rules rows: its ``rules.toml`` is restored, and the
+first read imports it.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ _OWNERSHIP: dict[str, tuple[str, str, str] | str] = {
     "unit": "community_id",
     "resolution": "community_id",
     "periodclose": "community_id",
+    "rulestext": "community_id",
     # table: (its column, parent table, parent column)
     "posting": ("entry_id", "entry", "id"),
     "allocationline": ("entry_id", "entry", "id"),
@@ -112,9 +116,12 @@ def backup(*, books: Books, slug: str, out: Path) -> dict[str, Any]:
         if found is None:
             raise NotFound(f"no community {slug!r}")
         counts: dict[str, int] = {}
+        rules: bytes | None = None  # the text in force: the last rules row (by number)
         for table in _tables():
             counts[table.name] = 0
             for row in _rows(conn, table, found["id"]):
+                if table.name == "rulestext":
+                    rules = str(row["text"]).encode("utf-8")
                 record = {"table": table.name, "row": {k: _encode(v) for k, v in row.items()}}
                 lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
                 counts[table.name] += 1
@@ -127,14 +134,15 @@ def backup(*, books: Books, slug: str, out: Path) -> dict[str, Any]:
         "taken_at": clock.now().isoformat(),
         "rows": counts,
     }
-    rules = books.rules_path(slug)
+    if rules is None and books.rules_path(slug).exists():  # books from before the rules rows
+        rules = books.rules_path(slug).read_bytes()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(out.suffix + ".tmp")
     with tarfile.open(tmp, "w:gz") as tar:
         _add(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode())
         _add(tar, "rows.jsonl", ("\n".join(lines) + "\n").encode())
-        if rules.exists():
-            _add(tar, "rules.toml", rules.read_bytes())
+        if rules is not None:
+            _add(tar, "rules.toml", rules)
     tmp.replace(out)
     return manifest
 
@@ -192,8 +200,13 @@ def restore(*, books: Books, archive: Path) -> dict[str, Any]:
             _advance_sequences(conn)
     directory = books.community_dir(slug)
     directory.mkdir(parents=True, exist_ok=True)
+    settings = sorted(by_table.get("rulestext", []), key=lambda r: int(r["number"]))
+    if settings:
+        rules = str(settings[-1]["text"]).encode("utf-8")
     if rules is not None:
-        books.rules_path(slug).write_bytes(rules)
+        path = books.rules_path(slug)
+        path.write_bytes(rules)
+        path.chmod(0o600)
     books.rebuild_projection(slug)
     return dict(manifest)
 

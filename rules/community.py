@@ -1,5 +1,6 @@
 """A new community with its rules: the books' part (row, chart, projection; see
-:func:`ledger.community.create`) and the rules file it starts with (the defaults)."""
+:func:`ledger.community.create`) and the rules it starts with (the defaults, as the first
+``rulestext`` row, set by its creator; see :mod:`rules.rules_store`)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,14 @@ from typing import Any
 from ledger import community as books_community
 from ledger.books import Books
 from ledger.models import Community
-from rules import config as rules_config
-from rules.ruleset import of
+from rules import rules_store
 
 
-def create(*, books: Books, slug: str, name: str, **options: Any) -> Community:
-    """Create the community (``options``: ``actor``, ``opened``) and its default rules file."""
-    community = books_community.create(books=books, slug=slug, name=name, **options)
-    path = of(books).path(slug)
-    if not path.exists():
-        rules_config.write_default(path)
+def create(*, books: Books, slug: str, name: str, actor: str = "cli", **options: Any) -> Community:
+    """Create the community (``options``: ``opened``) and its default rules, set by
+    ``actor``."""
+    community = books_community.create(books=books, slug=slug, name=name, actor=actor, **options)
+    rules_store.create(books=books, slug=slug, actor=actor)
     return community
 
 

@@ -165,6 +165,10 @@ ROWS: tuple[Row, ...] = (
         ids={"number": "resolution"},
         json={"date": TODAY, "kind": "dividend"},
     ),
+    # --- the rules file: members read it, an admin sets it. The body is the TOML text as
+    # text/plain; the matrix sends none, so the admin's answer is the 422 of an empty file.
+    Row("GET", f"{API}/rules", MEMBERS),
+    Row("PUT", f"{API}/rules", "401 404 422 403 403 403 403"),
     # --- audit exports: the auditor and the supervisory committee -----------------------------
     Row(
         "GET",

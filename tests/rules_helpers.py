@@ -55,3 +55,25 @@ def add_resolution(
         community.rev += 1
         session.add(community)
     books.rebuild_projection(slug)
+
+
+def set_rules_text(books: Books, slug: str, text: str, *, actor: str = "admin") -> None:
+    """Set a community's rules the one way they change: ``rules.rules_store.set_rules``
+    (a hand edit of ``rules.toml`` changes nothing)."""
+    from rules.rules_store import set_rules
+
+    set_rules(books=books, slug=slug, text=text, actor=actor)
+
+
+def forget_rules(books: Books, slug: str) -> None:
+    """Books from before the rules were kept in the database: no ``rulestext`` row, so the
+    first read imports ``rules.toml``."""
+    from sqlalchemy import delete
+
+    from ledger.models import RulesText
+
+    with writer(books.engine) as session:
+        community = session.execute(
+            select(Community).where(col(Community.slug) == slug)
+        ).scalar_one()
+        session.execute(delete(RulesText).where(col(RulesText.community_id) == community.id))

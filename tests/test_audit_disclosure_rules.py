@@ -34,6 +34,7 @@ from rules.manager_share import ManagerShare
 from rules.shares import ShareCap, ShareFigures
 from tests import disclosure_books as fixture
 from tests.conftest import BOOKS_START
+from tests.rules_helpers import set_rules_text
 
 SLUG = "birch"
 Q1_END = date(2025, 3, 31)
@@ -92,7 +93,7 @@ def test_owned_civil_defence_income_counts_as_common_income_on_the_statement(
     """With 人防 parking owned, 1,500.00 of committee allowance against 10,000.00 parking and
     10,000.00 人防 income is 7.5% of 20,000.00: posting accepts it, and the statement must not
     print it as 15% of 10,000.00 and failed."""
-    books.rules_path(SLUG).write_text(OWNED, encoding="utf-8")
+    set_rules_text(books, SLUG, OWNED)
     _post(books, "2025-01-05", "income", chart.BANK, chart.INCOME_PARKING, "10000.00")
     _post(books, "2025-01-06", "income", chart.BANK, chart.INCOME_CIVIL_DEFENCE, "10000.00")
     _post(books, "2025-02-01", "cost", chart.USE_COMMITTEE, chart.BANK, "1500.00")  # accepted

@@ -83,7 +83,8 @@ def test_periods() -> None:
 def test_package_holds_every_file(package: Path) -> None:
     names = zipfile.ZipFile(package).namelist()
     expected = sorted(
-        [f"{t}.csv" for t in TABLES] + ["ledger.beancount", "rules.toml", "workbook.xlsx"]
+        [f"{t}.csv" for t in TABLES]
+        + ["ledger.beancount", "rules.toml", "rules_history.csv", "workbook.xlsx"]
     )
     assert names == [*expected, "manifest.json"]
     assert len(names) == FILES_PER_EXPORT

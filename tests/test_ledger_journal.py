@@ -56,7 +56,8 @@ def test_post_writes_entry_chain_event_and_projection(books: Books, community: s
         assert row.prev_hash == genesis_hash(community_id)
         assert row.hash == chain_hash(row.prev_hash, row.text)
     assert second.entry.prev_hash == first.entry.hash
-    assert counts(books) == (2, 4, 3)  # 2 entries, 4 postings, community + 2 post events
+    # 2 entries, 4 postings; events: the community, its first rules, 2 posts
+    assert counts(books) == (2, 4, 4)
 
     txns = transactions_in_projection(books, community)
     assert [t.meta["hash"] for t in txns] == [first.entry.hash, second.entry.hash]

@@ -1,10 +1,9 @@
 """The in-memory state follows the facts without refolding the journal: a new resolution, a
-close or an edited rules file swaps the rules' context in place, and the very next post is
-judged by it (on every process: the change travels as ``Community.rev`` / the file's mtime)."""
+close or a new setting of the rules swaps the rules' context in place, and the very next post
+is judged by it (on every process: the change travels as ``Community.rev``)."""
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 import pytest
@@ -15,9 +14,10 @@ from ledger import chart, journal
 from ledger.books import Books
 from ledger.errors import PeriodLocked, RuleViolations
 from ledger.state import BookState
+from rules.config import DEFAULT_TEXT
 from rules.periods import close
 from tests.conftest import txn
-from tests.rules_helpers import add_resolution
+from tests.rules_helpers import add_resolution, set_rules_text
 
 
 def _state(books: Books, slug: str) -> BookState:
@@ -61,7 +61,7 @@ def test_a_new_resolution_is_in_force_for_the_next_post_without_a_rebuild(
     assert verify(books, community).ok
 
 
-def test_a_close_and_an_edited_rules_file_apply_at_once(books: Books, community: str) -> None:
+def test_a_close_and_a_rules_setting_apply_at_once(books: Books, community: str) -> None:
     journal.post(books=books, slug=community, draft=txn("100.00", key="a"), actor="treasurer")
     top_up = txn("60.00", debit=chart.USE_MAINTENANCE, credit=chart.BANK, kind="reserve", key="r")
     journal.post(books=books, slug=community, draft=top_up, actor="treasurer")
@@ -70,13 +70,12 @@ def test_a_close_and_an_edited_rules_file_apply_at_once(books: Books, community:
     with pytest.raises(PeriodLocked, match="2025Q1"):
         journal.post(books=books, slug=community, draft=txn("1.00", key="b"), actor="treasurer")
 
-    rules = books.rules_path(community)
-    rules.write_text(
-        rules.read_text(encoding="utf-8") + "\n[[version]]\neffective_from = 2025-04-01\n"
-        'resolution_threshold = "50.00"\n',
-        encoding="utf-8",
+    set_rules_text(
+        books,
+        community,
+        DEFAULT_TEXT
+        + '\n[[version]]\neffective_from = 2025-04-01\nresolution_threshold = "50.00"\n',
     )
-    os.utime(rules, (1, 2_000_000_000))  # a different mtime, however fast the test runs
     cost = txn("60.00", debit=chart.USE_AUDIT, credit=chart.BANK, kind="cost", key="c")
     cost.date = date(2025, 4, 2)
     with pytest.raises(RuleViolations, match="resolution"):

@@ -1,7 +1,9 @@
-"""QA: a rules file broken by a hand edit is a refusal that names the file, the version and
-the key (409 ``rules-file`` over HTTP, a listed problem in ``commons verify``), never a 500 or a
-traceback; the posting it blocks leaves nothing behind; and bean-check points at the rules
-file, not at its directory."""
+"""QA: a broken rules file is a refusal that names the file, the version and the key, never a
+500 or a traceback. The rules live in the database now, and a broken text cannot be set; the
+file is read only to import it, once, into books from before that (no ``rulestext`` row): a
+broken file there is a 409 ``rules-file`` over HTTP and a listed problem in ``commons verify``,
+the posting it blocks leaves nothing behind (no import either), and bean-check, which reads
+the file beside the projection, points at the rules file, not at its directory."""
 
 from __future__ import annotations
 
@@ -11,11 +13,15 @@ import pytest
 from beancount import loader
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from api.cli import main
 from ledger.books import Books
+from ledger.models import RulesText
 from rules.config import DEFAULT_TEXT, RulesFileError, parse
 from tests.api_helpers import SLUG, Login, api, txn
+from tests.rules_helpers import forget_rules
 
 BROKEN = DEFAULT_TEXT.replace(
     'resolution_threshold = "10000.00"', 'resolution_threshold = "ten thousand"'
@@ -26,6 +32,17 @@ WHY = (
 )
 
 
+def _rules_rows(books: Books) -> list[tuple[int, str, str]]:
+    with Session(books.engine) as session:
+        community = books.community(session, SLUG)
+        rows = session.execute(
+            select(RulesText)
+            .where(col(RulesText.community_id) == community.id)
+            .order_by(col(RulesText.number))
+        ).scalars()
+        return [(r.number, r.set_by, r.text) for r in rows]
+
+
 def test_a_post_under_a_broken_rules_file_is_a_409_naming_the_key(
     client: TestClient, members: dict[str, Login], api_books: Books
 ) -> None:
@@ -34,6 +51,7 @@ def test_a_post_under_a_broken_rules_file_is_a_409_naming_the_key(
     assert first.status_code == 201, first.text
     ledger = api_books.projection(SLUG).path
     before = ledger.read_bytes()
+    forget_rules(api_books, SLUG)
     api_books.rules_path(SLUG).write_text(BROKEN, encoding="utf-8")
     refused = client.post(f"{api()}/transactions", json=txn("10.00", "b"), headers=treasurer)
     assert refused.status_code == 409, refused.text
@@ -42,14 +60,17 @@ def test_a_post_under_a_broken_rules_file_is_a_409_naming_the_key(
     assert ledger.read_bytes() == before
     listed = client.get(f"{api()}/transactions", headers=treasurer).json()["items"]
     assert len(listed) == 1
+    assert _rules_rows(api_books) == []
     api_books.rules_path(SLUG).write_text(DEFAULT_TEXT, encoding="utf-8")
     again = client.post(f"{api()}/transactions", json=txn("10.00", "b"), headers=treasurer)
     assert again.status_code == 201, again.text
+    assert _rules_rows(api_books) == [(1, "system", DEFAULT_TEXT)]
 
 
 def test_closing_under_a_broken_rules_file_is_a_409(
     client: TestClient, members: dict[str, Login], api_books: Books
 ) -> None:
+    forget_rules(api_books, SLUG)
     api_books.rules_path(SLUG).write_text(BROKEN, encoding="utf-8")
     refused = client.post(f"{api()}/periods/2025Q1/close", headers=members["approver"].bearer)
     assert refused.status_code == 409, refused.text
@@ -57,6 +78,7 @@ def test_closing_under_a_broken_rules_file_is_a_409(
 
 
 def test_commons_verify_lists_a_broken_rules_file(books: Books, community: str) -> None:
+    forget_rules(books, community)
     books.rules_path(community).write_text(BROKEN, encoding="utf-8")
     result = CliRunner().invoke(main, ["--data", str(books.data_dir), "verify", community])
     assert result.exit_code == 1

@@ -15,6 +15,7 @@ from ledger import chart
 from ledger.books import Books
 from rules.config import DEFAULT_TEXT, SOURCES, RuleSettings, RulesFileError, parse
 from tests.api_helpers import SLUG, Login, api, txn
+from tests.rules_helpers import set_rules_text
 
 
 def test_the_default_file_writes_every_setting_with_its_source() -> None:
@@ -111,11 +112,11 @@ def test_a_post_before_a_change_is_judged_by_the_old_threshold(
 ) -> None:
     """The owners lowered the resolution threshold to 5,000 from 2025-07-01: a 6,000 repair
     dated June passes (old rule), the same repair dated July is refused (new rule)."""
-    path = api_books.rules_path(SLUG)
-    path.write_text(
+    set_rules_text(
+        api_books,
+        SLUG,
         DEFAULT_TEXT + "\n[[version]]\neffective_from = 2025-07-01\nresolution_threshold = "
         '"5000.00"\n',
-        encoding="utf-8",
     )
     treasurer, approver = members["treasurer"].bearer, members["approver"].bearer
     income = txn("50000.00", "in", day="2025-01-05")

@@ -35,6 +35,7 @@ from rules.config import DEFAULT_TEXT
 from rules.periods import close
 from tests.api_helpers import SLUG, Login, api
 from tests.conftest import BOOKS_START, txn
+from tests.rules_helpers import set_rules_text
 
 
 def _books_of_q1(books: Books, slug: str, top_up: str) -> None:
@@ -85,7 +86,7 @@ def test_beijing_at_least_half_only_while_the_fund_is_low(books: Books, communit
         '\n[[version]]\neffective_from = 2025-01-01\nreserve_comparison = "at_least"\n'
         'reserve_condition = "fund_below"\nmaintenance_fund_initial = "100000.00"\n'
     )
-    books.rules_path(community).write_text(DEFAULT_TEXT + beijing, encoding="utf-8")
+    set_rules_text(books, community, DEFAULT_TEXT + beijing)
     with pytest.raises(RuleViolations) as refused:
         close(books=books, slug=community, period="2025Q1", actor="chair")
     assert refused.value.problems[0].message == (

@@ -28,7 +28,7 @@ from ledger.render import chain_hash, render_projected, render_txn
 from ledger.txn import Leg, Txn
 from rules.plugin import verify as plugin_verify
 from tests.conftest import txn
-from tests.rules_helpers import add_resolution
+from tests.rules_helpers import add_resolution, set_rules_text
 
 
 def _sidecar_head(path: Path) -> tuple[int, str]:
@@ -238,13 +238,14 @@ def test_the_plugin_judges_by_the_rules_file_it_names(q1: Path) -> None:
 
 
 def test_commons_verify_lists_rule_violations_of_the_journal(books: Books, community: str) -> None:
-    """A rules file changed after the fact makes the journal break a rule: verify says so."""
-    owned = books.rules_path(community)
+    """Rules set again after the fact (the period still open) make the journal break a rule:
+    verify says so, and so does bean-check with the rules file written from the database."""
     from rules.config import DEFAULT_TEXT
 
-    owned.write_text(
+    set_rules_text(
+        books,
+        community,
         DEFAULT_TEXT.replace("civil_defence_owned = false", "civil_defence_owned = true"),
-        encoding="utf-8",
     )
     journal.post(
         books=books,
@@ -253,7 +254,7 @@ def test_commons_verify_lists_rule_violations_of_the_journal(books: Books, commu
         actor="t",
     )
     assert verify(books, community).ok
-    owned.write_text(DEFAULT_TEXT, encoding="utf-8")
+    set_rules_text(books, community, DEFAULT_TEXT)
     report = verify(books, community)
     assert report.problems[0] == (
         "rules: seq 1 (2025-01-05): civil defence: 800.00 of 人防 parking income is not common "

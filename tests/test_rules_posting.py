@@ -11,7 +11,7 @@ from ledger import chart
 from ledger.books import Books
 from rules.config import DEFAULT_TEXT
 from tests.api_helpers import SLUG, Login, api, txn
-from tests.rules_helpers import add_resolution
+from tests.rules_helpers import add_resolution, set_rules_text
 
 
 def _post(client: TestClient, who: Login, body: dict[str, Any]) -> Any:
@@ -330,7 +330,7 @@ def test_civil_defence_income_is_refused_unless_owned(
         }
     ]
     owned = "\n[[version]]\neffective_from = 2025-03-01\ncivil_defence_owned = true\n"
-    api_books.rules_path(SLUG).write_text(DEFAULT_TEXT + owned, encoding="utf-8")
+    set_rules_text(api_books, SLUG, DEFAULT_TEXT + owned)
     assert _post(client, treasurer, body).status_code == 201
     february = _body("800.00", "rf-feb", credit=chart.INCOME_CIVIL_DEFENCE, day="2025-02-10")
     assert _refused(_post(client, treasurer, february))[0]["rule"] == "civil-defence"
