@@ -146,12 +146,17 @@ def link(rows: Iterable[dict[str, Any]], community_id: str, seq: int, head: str 
     return seq
 
 
-def chain_rows(community: Community, rows: list[dict[str, Any]]) -> None:
+def chain_rows(connection: Connection, community: Community, rows: list[dict[str, Any]]) -> None:
     """Chain the bulk rows of one write (all of ``community``) and advance the in-memory head
     (``community.event_seq``/``event_head``). The caller holds the community's row lock and
-    writes the head with :func:`advance` in the same transaction."""
+    writes the head with :func:`advance` in the same transaction. The head is read afresh: an
+    event recorded earlier in the same transaction (a rules import) may have moved it."""
     if not rows:
         return
+    table = _table()
+    community.event_seq, community.event_head = connection.execute(
+        select(table.c.event_seq, table.c.event_head).where(table.c.id == community.id)
+    ).one()
     community.event_seq = link(rows, community.id, community.event_seq, community.event_head)
     community.event_head = rows[-1]["hash"]
 

@@ -529,7 +529,7 @@ class _Write:
         for approval in self.approvals:
             SQL("approval", dialect).execute(connection, approval)
         if self.events:  # chained here, in insert order, under the community's row lock
-            events.chain_rows(self.community, self.events)
+            events.chain_rows(connection, self.community, self.events)
             SQL("event", dialect).execute_many(connection, self.events)
             events.advance(connection, self.community)
         if self.chained:
@@ -874,6 +874,7 @@ def _reverse(
                     )
                 ]
             )
+        _check_period_open(write.state, day, "the reversal")
         problems = _problems_of_date(day, clock.today(), "date")
         if day < original.date:
             problems.append(
@@ -889,7 +890,6 @@ def _reverse(
         problems += _problems_of_accounts(legs, write.state, day)
         if problems:
             raise ValidationFailed(problems)
-        _check_period_open(write.state, day, "the reversal")
         txn = Txn(
             id=str(uuid.uuid4()),
             date=day,

@@ -12,8 +12,10 @@ from ledger.models import Community
 from rules import rules_store
 
 
-def create(*, books: Books, slug: str, name: str, actor: str = "cli", **options: Any) -> Community:
-    """Create the community (``options``: ``opened``) and its default rules, set by
+def create(
+    *, books: Books, slug: str, name: str, actor: str = "system", **options: Any
+) -> Community:
+    """Create the community (``options``: ``start``) and its default rules, set by
     ``actor``."""
     community = books_community.create(books=books, slug=slug, name=name, actor=actor, **options)
     rules_store.create(books=books, slug=slug, actor=actor)

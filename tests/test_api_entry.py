@@ -148,10 +148,10 @@ def test_the_entrant_sees_no_approve_button_for_their_own_entry(
         books=api_books, username="both", slug=SLUG, role=Role.TREASURER, password="both-password"
     )
     login(client, Login("both", "both-password", ""))
-    add_resolution(api_books, SLUG, purpose=("dividend",), effective_from=date(2000, 1, 1))
+    add_resolution(api_books, SLUG, purpose=("upgrade",), effective_from=date(2000, 1, 1))
     journal.post(books=api_books, slug=SLUG, draft=conftest_txn("500.00"), actor="treasurer")
     page = client.get(f"/entry/{SLUG}").text
-    form = _form(page, preset="dividend", amount="100", resolution="2025-01")
+    form = _form(page, preset="upgrade", amount="100", resolution="2025-01")
     client.post(f"/entry/{SLUG}", data=form)
     queue = client.get(f"/entry/{SLUG}").text
     assert "Entered by you" in queue

@@ -101,7 +101,7 @@ def test_a_rewrite_before_a_close_is_exposed_by_the_close(books: Books, communit
     rewritten = [p for p in report.problems if "was rewritten" in p]
     assert [p.split(":")[0] for p in rewritten] == [
         "close of 2025Q1",
-        "event seq 6 (close of 2025Q1)",
+        "event seq 7 (close of 2025Q1)",
     ], report.problems
     assert "the journal's entry at seq 3 has hash" in rewritten[0]
 
@@ -146,7 +146,7 @@ def test_a_deleted_last_entry_is_exposed_by_the_audit_trail(books: Books, commun
     assert report.entries == 2
     assert any(
         re.fullmatch(
-            r"event seq 4 \(post entry [0-9a-f-]+\): records entry seq 3, which the journal "
+            r"event seq 5 \(post entry [0-9a-f-]+\): records entry seq 3, which the journal "
             r"does not hold \(the journal ends at seq 2\)",
             p,
         )
@@ -336,7 +336,7 @@ def test_the_published_verifier_agrees(books: Books, community: str, tmp_path: P
     closed_q1(books, community)
     seq, kept = head_of(books, community)
     code, out = run_published_verifier(books, tmp_path, community, f"{seq}:{kept}")
-    assert (code, out) == (0, "OK: 5 entries, 8 events, 1 kept head(s)\n")
+    assert (code, out) == (0, "OK: 5 entries, 9 events, 1 kept head(s)\n")
 
     with Session(books.engine) as session:
         session.execute(text("UPDATE event SET address = '10.0.0.1' WHERE seq = 4"))

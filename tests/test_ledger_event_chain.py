@@ -28,7 +28,7 @@ from ledger.models import Community, Event
 from ledger.render import chain_hash
 from rules.community import create
 from tests.chain_attacks import community_id, rechain_events
-from tests.conftest import txn
+from tests.conftest import BOOKS_START, txn
 
 FIXTURE = Path(__file__).parent / "fixtures" / "release-0001"
 
@@ -88,7 +88,7 @@ def test_the_canonical_text_and_hash_are_frozen() -> None:
 
 def test_every_write_path_chains_its_events(any_books: Books) -> None:
     books = any_books
-    create(books=books, slug="maple", name="枫林苑")
+    create(books=books, slug="maple", name="枫林苑", start=BOOKS_START)
     cid = community_id(books, "maple")
     journal.post(books=books, slug="maple", draft=txn("9000.00"), actor="t")
     reserve = txn("5000.00", debit=chart.USE_MAINTENANCE, credit=chart.BANK, kind="reserve")
@@ -98,7 +98,7 @@ def test_every_write_path_chains_its_events(any_books: Books) -> None:
     small = journal.post_many(
         books=books, slug="maple", drafts=[txn("1.00"), txn("2.00")], actor="t"
     )
-    journal.reverse(books=books, slug="maple", entry_id=small[0].id, actor="t")
+    journal.reverse(books=books, slug="maple", entry_id=small[0].id, actor="t", reason="更正")
     add_member(books=books, username="treasurer", slug="maple", role=Role.TREASURER)
     issue_token(books=books, username="treasurer")  # no community: the separate log
     manifest = export(books=books, slug="maple", period="2025", out=io.BytesIO())
@@ -106,21 +106,22 @@ def test_every_write_path_chains_its_events(any_books: Books) -> None:
 
     chain = assert_chained(books, cid)
     assert [e.action for e in chain] == [
-        "create", "post", "enter", "approve", "post", "post", "reverse", "add-member", "export",
+        "create", "rules-set", "post", "enter", "approve", "post", "post", "reverse",
+        "add-member", "export",
     ]  # fmt: skip
     with Session(books.engine) as session:
         loose = session.execute(select(Event).where(col(Event.community_id).is_(None))).scalars()
         assert [(e.action, e.seq, e.hash) for e in loose] == [("issue-token", None, None)]
     report = verify(books, "maple")
     assert report.ok, report.problems
-    assert report.events == 9
+    assert report.events == 10
 
 
 def test_concurrent_writers_of_events_take_turns(any_books: Books) -> None:
     """``record()`` locks the community row itself: writers that did not lock it first still
     get one contiguous chain (without the lock two would read the same head)."""
     books = any_books
-    create(books=books, slug="maple", name="枫林苑")
+    create(books=books, slug="maple", name="枫林苑", start=BOOKS_START)
     cid = community_id(books, "maple")
     errors: list[BaseException] = []
 
@@ -146,7 +147,7 @@ def test_concurrent_writers_of_events_take_turns(any_books: Books) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert len(assert_chained(books, cid)) == 1 + 4 * 5
+    assert len(assert_chained(books, cid)) == 2 + 4 * 5  # create, rules-set, then theirs
 
 
 def _post_three(books: Books, slug: str) -> None:
@@ -155,13 +156,13 @@ def _post_three(books: Books, slug: str) -> None:
 
 
 def test_an_edited_event_is_named_with_its_seq(books: Books, community: str) -> None:
-    _post_three(books, community)  # events: create 1, post 2..4
+    _post_three(books, community)  # events: create 1, rules-set 2, post 3..5
     with Session(books.engine) as session:
-        session.execute(text("UPDATE event SET actor = 'someone else' WHERE seq = 3"))
+        session.execute(text("UPDATE event SET actor = 'someone else' WHERE seq = 4"))
         session.commit()
     report = verify(books, community)
     assert [p for p in report.problems if p.startswith("event seq")] == [
-        f"event seq 3 (post entry {chain_of(books, community_id(books, community))[2].object_id})"
+        f"event seq 4 (post entry {chain_of(books, community_id(books, community))[3].object_id})"
         ": hash does not match its text (edited after it was written)"
     ], report.problems
 
@@ -169,10 +170,10 @@ def test_an_edited_event_is_named_with_its_seq(books: Books, community: str) -> 
 def test_a_deleted_event_is_named_with_its_seq(books: Books, community: str) -> None:
     _post_three(books, community)
     with Session(books.engine) as session:
-        session.execute(text("DELETE FROM event WHERE seq = 2"))
+        session.execute(text("DELETE FROM event WHERE seq = 3"))
         session.commit()
     report = verify(books, community)
-    assert "event seq 2: missing from the audit trail (deleted; the next is seq 3)" in (
+    assert "event seq 3: missing from the audit trail (deleted; the next is seq 4)" in (
         report.problems
     )
     assert any(p.startswith("seq 1 (entry ") and "no event" in p for p in report.problems)
@@ -181,10 +182,10 @@ def test_a_deleted_event_is_named_with_its_seq(books: Books, community: str) -> 
 def test_the_last_event_deleted_is_named(books: Books, community: str) -> None:
     _post_three(books, community)
     with Session(books.engine) as session:
-        session.execute(text("DELETE FROM event WHERE seq = 4"))
+        session.execute(text("DELETE FROM event WHERE seq = 5"))
         session.commit()
     report = verify(books, community)
-    assert "the community's event head says seq 4, the audit trail ends at seq 3" in report.problems
+    assert "the community's event head says seq 5, the audit trail ends at seq 4" in report.problems
 
 
 def test_deleted_events_rechained_still_leave_an_entry_without_its_event(
@@ -194,7 +195,7 @@ def test_deleted_events_rechained_still_leave_an_entry_without_its_event(
     holds the entry whose posting event is gone."""
     _post_three(books, community)
     with Session(books.engine) as session:
-        session.execute(text("DELETE FROM event WHERE seq = 3"))
+        session.execute(text("DELETE FROM event WHERE seq = 4"))
         session.commit()
     rechain_events(books, community)
     report = verify(books, community)

@@ -70,7 +70,7 @@ class JournalMachine(RuleBasedStateMachine):
         )
         self.pending: list[str] = []
         self.posted: list[str] = []
-        self.reversed: set[str] = set()
+        self.reversed: dict[str, str] = {}  # original -> its reversal (posted or pending)
         self.refusal: LedgerError | None = None  # the last refused action's error
 
     def teardown(self) -> None:
@@ -160,17 +160,21 @@ class JournalMachine(RuleBasedStateMachine):
         entry_id = data.draw(st.sampled_from(self.pending))
         assert self.attempt("reject", entry_id=entry_id, actor="chair", reason="不同意") is not None
         self.pending.remove(entry_id)
+        for original, reversal in list(self.reversed.items()):
+            if reversal == entry_id:  # a rejected reversal frees its original
+                del self.reversed[original]
 
     @precondition(lambda self: self.posted)
     @rule(data=st.data())
     def reverse(self, data: st.DataObject) -> None:
         entry_id = data.draw(st.sampled_from(self.posted))
-        result = self.attempt("reverse", entry_id=entry_id, actor="treasurer")
+        result = self.attempt("reverse", entry_id=entry_id, actor="treasurer", reason="撤销")
         if entry_id in self.reversed:
             assert result is None
         elif result is not None:
-            self.reversed.add(entry_id)
-            self.posted.append(result.entry.id)  # type: ignore[attr-defined]
+            entry = result.entry  # type: ignore[attr-defined]
+            self.reversed[entry_id] = entry.id
+            (self.pending if entry.status == "pending" else self.posted).append(entry.id)
 
     @rule(quarter=st.integers(min_value=1, max_value=4), top_up=st.booleans())
     def close(self, quarter: int, top_up: bool) -> None:
@@ -205,8 +209,7 @@ class JournalMachine(RuleBasedStateMachine):
                     select(Entry)
                     .where(Entry.status == "posted")
                     .where(Entry.seq > close.head_seq)  # type: ignore[operator]
-                    .where(Entry.date >= close.start)
-                    .where(Entry.date <= close.end)
+                    .where(Entry.date <= close.end)  # in or before: periods close in order
                 ).scalars()
             ]
         assert late == [], f"posted into a closed period: {late}"

@@ -172,15 +172,16 @@ def test_a_close_locks_the_period_and_records_the_head(any_books: Books) -> None
         from ledger.models import Entry
 
         q1_entry = session.execute(select(col(Entry.id)).where(col(Entry.seq) == 1)).scalar_one()
-    with pytest.raises(PeriodLocked, match="the transaction to reverse is dated 2025-01-05"):
-        journal.reverse(
-            reason="更正",
-            books=books,
-            slug="maple",
-            entry_id=q1_entry,
-            actor="t",
-            on=date(2025, 4, 5),
-        )
+    # An entry of a closed period is corrected by a reversal dated in an open one.
+    correction = journal.reverse(
+        reason="更正",
+        books=books,
+        slug="maple",
+        entry_id=q1_entry,
+        actor="t",
+        on=date(2025, 4, 5),
+    )
+    assert correction.entry.reverses == q1_entry and correction.date == date(2025, 4, 5)
     with pytest.raises(PeriodLocked, match="the reversal is dated 2025-03-30"):
         journal.reverse(
             reason="更正",
@@ -207,9 +208,9 @@ def test_a_close_locks_the_period_and_records_the_head(any_books: Books) -> None
 
 def test_a_year_closes_its_open_quarters_in_order(books: Books, community: str) -> None:
     _books_of_q1(books, community, "5000.00")
-    close(books=books, slug=community, period="2025Q2", actor="chair")
+    close(books=books, slug=community, period="2025Q1", actor="chair")
     done = close(books=books, slug=community, period="2025", actor="chair")
-    assert [d.close.period for d in done] == ["2025Q1", "2025Q3", "2025Q4"]
+    assert [d.close.period for d in done] == ["2025Q2", "2025Q3", "2025Q4"]
     with pytest.raises(StateConflict, match=r"2025 is already closed \(2025Q1, 2025Q2"):
         close(books=books, slug=community, period="2025", actor="chair")
 

@@ -115,7 +115,12 @@ def test_an_upgrade_within_a_passed_resolution_holds_and_its_budget_is_kept(
         json={"date": "2025-03-11", "reason": "重复录入"},
         headers=treasurer.bearer,
     )
-    assert reverse.status_code == 201, reverse.text
+    assert reverse.status_code == 202, reverse.text  # an upgrade's reversal waits, like it
+    approved = client.post(
+        f"{api()}/transactions/{reverse.json()['id']}/approve",
+        headers=members["approver"].bearer,
+    )
+    assert approved.status_code == 200, approved.text
     assert _post(client, treasurer, over).status_code == 202
 
 
@@ -168,7 +173,7 @@ def test_a_cited_resolution_must_exist_pass_be_in_effect_and_match(
         "100.00",
         "d",
         debit=chart.USE_SUBSIDY,
-        kind="subsidy",
+        kind="upgrade",  # (a subsidy itself comes only from an allocation)
         resolution="2025-04",
         day="2025-04-02",
     )

@@ -28,6 +28,7 @@ from sqlmodel import Session, col
 from api.books import open_books
 from api.cli import main
 from api.settings import Settings
+from api.users import Role, add_member
 from audit.export import export
 from audit.verify_export import verify_export
 from ledger import chart, journal
@@ -42,7 +43,7 @@ from rules.periods import close
 from rules.rules_store import set_rules, sha256_of
 from rules.ruleset import of
 from tests.api_helpers import SLUG, Login, api
-from tests.conftest import txn
+from tests.conftest import BOOKS_START, txn
 from tests.rules_helpers import forget_rules
 
 OWNED = DEFAULT_TEXT.replace("civil_defence_owned = false", "civil_defence_owned = true")
@@ -122,7 +123,7 @@ def test_a_hand_edit_of_rules_toml_changes_nothing(books: Books, community: str)
             journal.post(books=other, slug=community, draft=_civil_defence("a"), actor="t")
     finally:
         other.dispose()
-    assert [(n, who) for n, who, _sha, _text in _settings(books, community)] == [(1, "cli")]
+    assert [(n, who) for n, who, _sha, _text in _settings(books, community)] == [(1, "system")]
     shown = CliRunner().invoke(main, ["--data", str(books.data_dir), "rules", "show", community])
     assert shown.exit_code == 0, shown.output
     assert shown.stdout == DEFAULT_TEXT
@@ -135,6 +136,8 @@ def test_rules_set_applies_from_the_next_post_with_an_event(
     process's next post, and the event says who set which text, with its SHA-256."""
     with pytest.raises(RuleViolations, match="civil defence"):
         journal.post(books=books, slug=community, draft=_civil_defence("a"), actor="t")
+    for name in ("chair", "x"):
+        add_member(books=books, username=name, slug=community, role=Role.ADMIN)
     rev = _rev(books, community)
     file = tmp_path / "owned.toml"
     file.write_text(OWNED, encoding="utf-8")
@@ -211,6 +214,7 @@ def test_a_broken_file_is_refused_naming_the_key(
         set_rules(books=books, slug=community, text=BROKEN, actor="chair")
     (problem,) = refused.value.problems
     assert (problem.rule, problem.field, problem.message) == ("rules-file", "text", WHY_BROKEN)
+    add_member(books=books, username="c", slug=community, role=Role.ADMIN)
     file = tmp_path / "broken.toml"
     file.write_text(BROKEN, encoding="utf-8")
     data = ["--data", str(books.data_dir)]
@@ -235,7 +239,7 @@ def two_nodes(any_books: Books, tmp_path: Path) -> Iterator[tuple[Books, Books]]
 
 def test_two_nodes_agree_on_the_rules_after_a_set(two_nodes: tuple[Books, Books]) -> None:
     a, b = two_nodes
-    create(books=a, slug="maple", name="枫林苑", actor="chair")
+    create(books=a, slug="maple", name="枫林苑", actor="chair", start=BOOKS_START)
     journal.post(books=a, slug="maple", draft=txn("10.00", key="a1"), actor="t")
     journal.post(books=b, slug="maple", draft=txn("10.00", key="b1"), actor="t")  # warm
     with pytest.raises(RuleViolations, match="civil defence"):
@@ -259,7 +263,7 @@ def test_two_nodes_agree_on_the_rules_after_a_set(two_nodes: tuple[Books, Books]
 def test_old_books_import_their_rules_file_once(any_books: Books) -> None:
     """The posting path imports inside its own transaction, on either backend."""
     books, community = any_books, "maple"
-    create(books=books, slug=community, name="枫林苑")
+    create(books=books, slug=community, name="枫林苑", start=BOOKS_START)
     forget_rules(books, community)
     books.rules_path(community).write_text(OWNED, encoding="utf-8")
     posted = journal.post(books=books, slug=community, draft=_civil_defence("a"), actor="t")
@@ -288,7 +292,7 @@ def test_an_import_in_a_refused_post_is_not_kept(books: Books, community: str) -
 
 
 def test_a_new_community_starts_with_the_defaults_set_by_its_creator(books: Books) -> None:
-    create(books=books, slug="elm", name="榆树苑", actor="chair")
+    create(books=books, slug="elm", name="榆树苑", actor="chair", start=BOOKS_START)
     assert _settings(books, "elm") == [(1, "chair", sha256_of(DEFAULT_TEXT), DEFAULT_TEXT)]
     assert [(who, action) for who, action, _ in _rules_events(books, "elm")] == [
         ("chair", "rules-set")
@@ -314,13 +318,13 @@ def test_the_export_carries_the_text_in_force(books: Books, community: str) -> N
     history = list(csv.reader(io.StringIO(q1.read("rules_history.csv").decode("utf-8-sig"))))
     assert history[0] == ["编号", "设定时间(UTC)", "设定人", "SHA-256", "规则文本"]
     assert [(r[0], r[2], r[3], r[4]) for r in history[1:]] == [
-        ("1", "cli", sha256_of(DEFAULT_TEXT), DEFAULT_TEXT)
+        ("1", "system", sha256_of(DEFAULT_TEXT), DEFAULT_TEXT)
     ]
     q2 = _package(books, community, "2025Q2")
     assert q2.read("rules.toml").decode() == APRIL
     history = list(csv.reader(io.StringIO(q2.read("rules_history.csv").decode("utf-8-sig"))))
     assert [(r[0], r[2], r[4]) for r in history[1:]] == [
-        ("1", "cli", DEFAULT_TEXT),
+        ("1", "system", DEFAULT_TEXT),
         ("2", "chair", APRIL),
     ]
     for package in (q1, q2):
