@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -163,6 +163,51 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    #: A token scoped to one community works only there (None: every community of its user).
+    community_id: str | None = Field(default=None, foreign_key="community.id", max_length=36)
+
+
+class UserSession(SQLModel, table=True):
+    """A browser session, kept on the server: the cookie carries only a random id, stored here
+    as its SHA-256. Logout, a password change, disabling the user or removing a role ends it
+    (``ended_at``); its CSRF token is bound to it."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    csrf: str = Field(max_length=64)
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    address: str | None = Field(default=None, max_length=100)
+    ended_at: datetime | None = None
+    ended_why: str | None = Field(default=None, max_length=40)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A refused login, for the throttle (per account and per address, across processes)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=100, index=True)
+    address: str | None = Field(default=None, max_length=100, index=True)
+    at: datetime = Field(index=True)
+
+
+class StoredNotice(SQLModel, table=True):
+    """A closed period's public notice as rendered once (per format and language), with its
+    hash: every node serves the stored bytes. What may change after the close (payments since,
+    objections) is never part of it."""
+
+    __table_args__ = (UniqueConstraint("community_id", "period", "format", "lang"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=36)
+    period: str = Field(max_length=30)
+    format: str = Field(max_length=10)
+    lang: str = Field(max_length=5)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sha256: str = Field(max_length=64)
+    head_seq: int
+    created_at: datetime
 
 
 # --- unit register, resolutions, allocations, periods (the rules) -------------------------
