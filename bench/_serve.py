@@ -28,7 +28,7 @@ def community_with_member(data: Path, slug: str = "bench") -> tuple[str, str]:
     """Create the community (if needed) and a new treasurer; returns their username (for
     ``commons post --as``) and API token."""
     if not (data / slug).exists():
-        commons(data, "init", slug, "--name", "bench")
+        commons(data, "init", slug, "--name", "bench", "--start", "2025-01-01")
     username = f"t{time.time_ns()}"
     out = commons(data, "user", "add", username, "--community", slug, "--role", "treasurer")
     return username, out.strip().splitlines()[-1]

@@ -171,8 +171,8 @@ def test_a_close_locks_the_period_and_records_the_head(any_books: Books) -> None
     with Session(books.engine) as session:
         from ledger.models import Entry
 
-        q1_entry = session.execute(select(col(Entry.id)).where(col(Entry.seq) == 1)).scalar_one()
-    # An entry of a closed period is corrected by a reversal dated in an open one.
+        q1_entry = session.execute(select(col(Entry.id)).where(col(Entry.seq) == 2)).scalar_one()
+    # An entry of a closed period (Q1's cost) is corrected by a reversal dated in an open one.
     correction = journal.reverse(
         reason="更正",
         books=books,

@@ -111,7 +111,7 @@ def check_books(data: Path, acked: set[str]) -> None:
 def crash_rounds(tmp_path: Path, rounds: int) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    run_commons(data, "init", "maple", "--name", "枫林苑")
+    run_commons(data, "init", "maple", "--name", "枫林苑", "--start", "2025-01-01")
     token = (
         run_commons(data, "user", "add", "t", "--community", "maple", "--role", "treasurer")
         .stdout.strip()

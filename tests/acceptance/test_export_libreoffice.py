@@ -79,7 +79,7 @@ def test_libreoffice_reads_every_sheet(tmp_path: Path) -> None:
         print("SKIP: soffice not installed (make sysdeps installs libreoffice-calc-nogui)")
         pytest.skip("soffice (LibreOffice) is not installed; run make sysdeps")
     data = tmp_path / "data"
-    commons("init", "maple", "--name", "枫林苑", data=data)
+    commons("init", "maple", "--name", "枫林苑", "--start", "2025-01-01", data=data)
     for who, role in (("li", "treasurer"), ("wang", "auditor")):
         commons("user", "add", who, "--community", "maple", "--role", role, "--no-token", data=data)
     lines = [

@@ -31,7 +31,9 @@ API = "/api/v1/communities/maple"
 def test_two_servers_one_postgresql(tmp_path: Path, pg_database: str) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    run_commons(data, "--db", pg_database, "init", "maple", "--name", "枫林苑")
+    run_commons(
+        data, "--db", pg_database, "init", "maple", "--name", "枫林苑", "--start", "2025-01-01"
+    )
     token = (
         run_commons(
             data,
