@@ -8,7 +8,7 @@ canonical :func:`text`. The community row holds the head (``event_seq``, ``event
 Events of no community (logins, the operator's user commands) are a separate log, unchained.
 
 Chaining happens where the event is written, under the community's row lock: the posting
-path's bulk rows (:func:`chain_rows` and :func:`advance`, called by ``journal._Write``, which
+path's bulk rows (:func:`chain_rows` and :func:`advance`, called by ``journal.Write``, which
 already holds the lock) and :func:`record` (which takes the lock itself: ``SELECT … FOR
 UPDATE`` on PostgreSQL; on SQLite the writer's ``BEGIN IMMEDIATE`` already serialises).
 """

@@ -346,7 +346,7 @@ def post_many(
         return _post_many(books, slug, drafts, actor, address, schedules)
 
 
-#: Columns of the rows the posting path inserts (:class:`_Write`): every column but the
+#: Columns of the rows the posting path inserts (:class:`Write`): every column but the
 #: autoincrement keys.
 ENTRY_COLUMNS = tuple(column.name for column in Entry.__table__.columns)  # type: ignore[attr-defined]
 POSTING_COLUMNS = ("entry_id", "account_id", "position", "amount_fen")
@@ -422,7 +422,7 @@ def _locked_community(connection: Connection, slug: str) -> Community:
     return Community(**rows[0])
 
 
-class _Write:
+class Write:
     """The rows of one write, built by post, approve and reverse alike and committed once by
     :meth:`commit`: new entries with their postings and per-unit lines, approvals of pending
     entries, their audit events, and the chain links to project afterwards."""
@@ -475,6 +475,15 @@ class _Write:
         if row["reverses"] is not None:
             recorded["reverses"] = row["reverses"]
         self.event(action, row["id"], {**recorded, **(details or {})})
+
+    def generated(self, txn: Txn, action: str) -> ChainedTxn:
+        """An entry the service itself writes as part of a workflow (a year's closing entry):
+        posted at once, under the workflow's own checks."""
+        digest = hashlib.sha256(f"{txn.kind} {txn.id}".encode()).hexdigest()
+        self.add(
+            _new_row(txn, self.community.id, None, digest, self.now), txn, post=True, action=action
+        )
+        return self.chained[-1]
 
     def waits(self, session: Session, books: Books, txn: Txn) -> tuple[bool, str | None]:
         """Whether ``txn`` waits for a second member (:mod:`ledger.four_eyes`): its own
@@ -544,12 +553,26 @@ class _Write:
         connection.commit()
 
 
+def write(
+    *,
+    books: Books,
+    slug: str,
+    actor: str,
+    build: Callable[[Session, Write], _T],
+    address: str | None = None,
+) -> _T:
+    """One write of the books for a workflow that adds rows of its own beside entries (a
+    period's close and its closing entry): ``build(session, write)`` runs with the community
+    locked; its ORM rows must be flushed by the time it returns."""
+    return _write(books, slug, actor, address, build)
+
+
 def _write(
     books: Books,
     slug: str,
     actor: str,
     address: str | None,
-    build: Callable[[Session, _Write], _T],
+    build: Callable[[Session, Write], _T],
 ) -> _T:
     """One write of the books: lock the community (the database row, then the state), let
     ``build`` add rows, commit, then project. The state is folded forward while building
@@ -559,7 +582,7 @@ def _write(
         community = _locked_community(connection, slug)
         state = books.state(session, community)
         with state.lock:
-            write = _Write(community, state, actor, address)
+            write = Write(community, state, actor, address)
             try:
                 result = build(session, write)
                 write.commit(connection)  # under the state's lock: the state never runs ahead
@@ -582,7 +605,7 @@ def _post_many(
 ) -> list[Posted]:
     today = clock.today()
 
-    def build(session: Session, write: _Write) -> list[Posted]:
+    def build(session: Session, write: Write) -> list[Posted]:
         connection = session.connection()
         state, community = write.state, write.community
         results: list[Posted] = []
@@ -710,7 +733,7 @@ def _txn_of_draft(draft: TransactionIn, actor: str) -> Txn:
 def _new_row(
     txn: Txn, community_id: str, key: str | None, digest: str, now: datetime
 ) -> dict[str, Any]:
-    """A new entry as a row, pending until :meth:`_Write.add` chains it."""
+    """A new entry as a row, pending until :meth:`Write.add` chains it."""
     return {
         "id": txn.id,
         "community_id": community_id,
@@ -754,7 +777,7 @@ def approve(
 ) -> TransactionOut:
     """Post a pending entry on a second member's approval (never the one who entered it)."""
 
-    def build(session: Session, write: _Write) -> TransactionOut:
+    def build(session: Session, write: Write) -> TransactionOut:
         entry = _entry(session, write.community, entry_id)
         if entry.status != "pending":
             raise StateConflict(f"transaction {entry_id} is {entry.status}, not pending")
@@ -852,7 +875,7 @@ def _reverse(
 ) -> Posted:
     day = on or clock.today()
 
-    def build(session: Session, write: _Write) -> Posted:
+    def build(session: Session, write: Write) -> Posted:
         original = _entry(session, write.community, entry_id)
         if original.status != "posted":
             raise StateConflict(
@@ -860,6 +883,8 @@ def _reverse(
             )
         if original.kind == "reversal":
             raise StateConflict("a reversal cannot itself be reversed; post the original again")
+        if original.kind == "closing":
+            raise StateConflict("a year's closing entry belongs to its close; it is not reversed")
         already = session.execute(
             select(col(Entry.id), col(Entry.status)).where(col(Entry.reverses) == entry_id)
         ).first()

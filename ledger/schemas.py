@@ -24,6 +24,10 @@ from pydantic import (
 from ledger.money import fmt, parse_amount
 from ledger.txn import KINDS
 
+#: Kinds only the service writes: a reversal (``reverse``) and a year's closing entry (the
+#: close of its last period); never typed.
+GENERATED = frozenset({"reversal", "closing"})
+
 #: Bidirectional-text controls can make a record read differently from what it stores
 #: ("Trojan Source"); books refuse them, with the other control characters.
 _BIDI = {
@@ -119,7 +123,9 @@ class TransactionIn(BaseModel):
     date: date
     payee: Payee = ""
     narration: Narration
-    kind: Annotated[str, Field(pattern="^(" + "|".join(k for k in KINDS if k != "reversal") + ")$")]
+    kind: Annotated[
+        str, Field(pattern="^(" + "|".join(k for k in KINDS if k not in GENERATED) + ")$")
+    ]
     postings: Annotated[list[PostingIn], Field(min_length=2, max_length=200)]
     resolution: ResolutionRef | None = None
     documents: Annotated[list[DocumentRef], Field(max_length=20)] = []

@@ -17,6 +17,7 @@ KINDS = (
     "transfer",
     "reserve",
     "reversal",
+    "closing",
     "opening",
 )
 

@@ -67,6 +67,10 @@ class Rule(Protocol):
 
 RuleFactory = Callable[[Context], Rule]
 
+#: Kinds the rules neither check nor fold: a year's closing entry moves the year's income and
+#: expenses into net assets; it is neither income nor spending, and its close checked the year.
+IGNORED = frozenset({"closing"})
+
 
 class RuleState:
     """The rules of one community, folded over its transactions so far."""
@@ -76,12 +80,16 @@ class RuleState:
         self.rules = list(rules)
 
     def check(self, txn: Txn) -> list[RuleViolation]:
+        if txn.kind in IGNORED:
+            return []
         found: list[RuleViolation] = []
         for rule in self.rules:
             found.extend(rule.check(txn))
         return found
 
     def apply(self, txn: Txn) -> None:
+        if txn.kind in IGNORED:
+            return
         for rule in self.rules:
             rule.apply(txn)
 

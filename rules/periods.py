@@ -24,20 +24,22 @@ After the commit the close is appended to the projection as a ``custom "close"``
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
-from ledger import clock, events
+from ledger import chart, clock, events, journal
 from ledger.books import Books
-from ledger.db import writer
 from ledger.errors import Problem, RuleViolations, StateConflict, ValidationFailed
 from ledger.facts import CloseFact, close_fact
 from ledger.models import Community, Entry, PeriodClose
 from ledger.period import Period, parse_period
+from ledger.txn import Leg, Txn
 from rules import reserve
 from rules.ruleset import of
 
@@ -108,9 +110,9 @@ def close(
                 )
             ]
         )
-    done: list[Closed] = []
-    with writer(books.engine) as session:
-        community = books.community(session, slug, for_update=True)
+
+    def build(session: Session, write: journal.Write) -> list[Closed]:
+        community = write.community
         existing = {c.period: c for c in _closes(session, community)}
         todo = []
         for target in targets:
@@ -167,14 +169,18 @@ def close(
                 )
         if shortfalls:
             raise RuleViolations(shortfalls)
-        now = clock.now()
+        done: list[Closed] = []
         for target, found in zip(todo, figures, strict=True):
+            if target.end.month == 12 and target.end.day == 31:
+                closing = closing_entry(books, session, community, target.end, actor)
+                if closing is not None:
+                    write.generated(closing, "post")
             row = PeriodClose(
                 community_id=community.id,
                 period=target.label,
                 start=target.start,
                 end=target.end,
-                closed_at=now,
+                closed_at=write.now,
                 closed_by=actor,
                 head_seq=community.head_seq,
                 head_hash=community.head_hash,
@@ -191,11 +197,51 @@ def close(
                 address=address,
                 details={"head_seq": row.head_seq, "head_hash": row.head_hash},
             )
-        community.rev += 1
-        session.add(community)
-    if done:
-        books.rebuild_projection(slug)  # the header carries the closes
+        table = Community.__table__  # type: ignore[attr-defined]
+        session.execute(update(table).where(table.c.id == community.id).values(rev=table.c.rev + 1))
+        session.flush()
+        return done
+
+    done = journal.write(books=books, slug=slug, actor=actor, address=address, build=build)
+    books.rebuild_projection(slug)  # the header carries the closes
     return done
+
+
+def closing_entry(
+    books: Books, session: Session, community: Community, end: date, actor: str
+) -> Txn | None:
+    """The year's closing entry (结转), dated its last day: every expense and every income
+    account's balance to net assets, unrestricted income and expenses to 3101 非限定性净资产,
+    restricted income to 3102 限定性净资产 (民间非营利组织会计制度). None when there is nothing
+    to close. The rules neither check nor fold it (:data:`rules.engine.IGNORED`)."""
+    restricted = {a.name for a in books.accounts(session, community.id) if a.restricted}
+    balances = books.balances(session, community.id, end)
+    legs: list[Leg] = []
+    to_unrestricted = to_restricted = Decimal("0.00")
+    for account in sorted(balances):
+        amount = balances[account]
+        if amount == 0 or not account.startswith(("Income:", "Expenses:")):
+            continue
+        legs.append(Leg(account, -amount))
+        if account in restricted and account.startswith("Income:"):
+            to_restricted += amount
+        else:
+            to_unrestricted += amount
+    if not legs:
+        return None
+    if to_unrestricted:
+        legs.append(Leg(chart.UNRESTRICTED, to_unrestricted))
+    if to_restricted:
+        legs.append(Leg(chart.RESTRICTED, to_restricted))
+    return Txn(
+        id=str(uuid.uuid4()),
+        date=end,
+        payee="",
+        narration=f"{end.year}年度收支结转 (closing the year's income and expenses)",
+        kind="closing",
+        legs=tuple(legs),
+        entered_by=actor,
+    )
 
 
 def _period_of(day: date, unit: str) -> Period:
