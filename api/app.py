@@ -30,6 +30,7 @@ from api.middleware import BodyLimit, SecurityHeaders
 from api.settings import Settings
 from api.throttle import LoginThrottle
 from ledger.books import Books
+from rules.periods import backfill_closings
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,8 @@ def create_app(settings: Settings | None = None, *, books: Books | None = None) 
     settings = settings or Settings()
     books = books or open_books(settings)
     log.info("starting: data %s, database %s", settings.data, books.engine.url.drivername)
+    for slug, year in backfill_closings(books):
+        log.warning("%s: the closed year %s was given its closing entry (结转)", slug, year)
     repair_projections(books)
     app = FastAPI(
         title="commons-ledger",

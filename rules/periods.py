@@ -323,3 +323,37 @@ def _pending(session: Session, community: Community, periods: list[Period]) -> l
                 )
             )
     return problems
+
+
+def backfill_closings(books: Books) -> list[tuple[str, str]]:
+    """Years closed before closing entries existed get theirs now: the one exception to the
+    seal, dated the year's last day, appended at the chain's head and recorded as a
+    ``closing-migration`` event. Returns (slug, period) for each year given one."""
+    done: list[tuple[str, str]] = []
+    with Session(books.engine) as session:
+        rows = session.execute(
+            select(col(Community.slug), col(PeriodClose.period), col(PeriodClose.end))
+            .join(PeriodClose, col(PeriodClose.community_id) == col(Community.id))
+            .order_by(col(Community.slug), col(PeriodClose.end))
+        ).all()
+        closings = {
+            (community_id, day)
+            for community_id, day in session.execute(
+                select(col(Entry.community_id), col(Entry.date)).where(col(Entry.kind) == "closing")
+            )
+        }
+        ids = dict(session.execute(select(col(Community.slug), col(Community.id))).all())
+    for slug, period, end in rows:
+        if end.month != 12 or end.day != 31 or (ids[slug], end) in closings:
+            continue
+
+        def build(session: Session, write: journal.Write, end: date = end) -> bool:
+            closing = closing_entry(books, session, write.community, end, "system")
+            if closing is None:
+                return False
+            write.generated(closing, "closing-migration")
+            return True
+
+        if journal.write(books=books, slug=slug, actor="system", build=build):
+            done.append((slug, period))
+    return done

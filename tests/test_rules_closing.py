@@ -13,7 +13,7 @@ stayed at the opening 50,000.00 while the balance sheet showed 65,937.39.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -126,3 +126,48 @@ def test_the_rules_ignore_the_closing_entry(books: Books, community: str) -> Non
         )
         with pytest.raises(Exception, match="committee"):
             journal.post(books=books, slug=community, draft=over, actor="t")
+
+
+def test_a_year_closed_before_closing_entries_existed_gets_its_own(
+    books: Books, community: str
+) -> None:
+    """A close recorded without its closing entry (books closed by an earlier release) is
+    given one at start-up: dated the year's end, after the close's head, recorded as an
+    event; the chain and the rules still verify."""
+    from api.books import open_books
+    from api.settings import Settings
+    from ledger.db import writer
+    from ledger.models import Community, Event
+    from rules.periods import backfill_closings
+
+    year_of_books(books, community)
+    with writer(books.engine) as session:  # as the first release closed a year
+        row = session.execute(select(Community)).scalar_one()
+        session.add(
+            PeriodClose(
+                community_id=row.id,
+                period="2025",
+                start=date(2025, 1, 1),
+                end=date(2025, 12, 31),
+                closed_at=datetime(2026, 1, 4, tzinfo=UTC),
+                closed_by="chair",
+                head_seq=row.head_seq,
+                head_hash=row.head_hash,
+            )
+        )
+        row.rev += 1
+        session.add(row)
+    books.rebuild_projection(community)
+    assert backfill_closings(books) == [(community, "2025")]
+    assert backfill_closings(books) == []  # once
+    with Session(books.engine) as session:
+        (closing,) = session.execute(select(Entry).where(col(Entry.kind) == "closing")).scalars()
+        (event,) = session.execute(
+            select(Event).where(col(Event.action) == "closing-migration")
+        ).scalars()
+        cid = books.community(session, community).id
+        balances = books.balances(session, cid, date(2026, 1, 1))
+    assert closing.date == date(2025, 12, 31) and event.object_id == closing.id
+    assert {a: b for a, b in balances.items() if a.startswith(("Income:", "Expenses:")) and b} == {}
+    report = verify(open_books(Settings(data=books.data_dir)), community)
+    assert report.ok, report.problems
