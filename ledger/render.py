@@ -73,15 +73,25 @@ def _posting_lines(legs: Iterable[Leg]) -> list[str]:
     return [f"  {leg.account}  {fmt(leg.amount)} {CURRENCY}" for leg in legs]
 
 
+#: Tags some kinds carry in their heading line, so Fava's filter can leave them out: a year's
+#: closing entry (``-#closing`` shows the year's income and expenses as they were).
+TAGS = {"closing": " #closing"}
+
+
+def _head(txn: Txn) -> str:
+    tag = TAGS.get(txn.kind, "")
+    return f"{txn.date.isoformat()} * {quote(txn.payee)} {quote(txn.narration)}{tag}"
+
+
 def render_txn(txn: Txn) -> str:
     """The canonical text of an entry: what ``hash`` covers. Ends with a newline."""
-    head = f"{txn.date.isoformat()} * {quote(txn.payee)} {quote(txn.narration)}"
+    head = _head(txn)
     return "\n".join([head, *_meta_lines(txn), *_posting_lines(txn.legs)]) + "\n"
 
 
 def render_projected(txn: Txn, prev_hash: str, hash_: str) -> str:
     """The entry as it stands in the projection: canonical text plus its chain links."""
-    head = f"{txn.date.isoformat()} * {quote(txn.payee)} {quote(txn.narration)}"
+    head = _head(txn)
     chain = [f"  prev-hash: {quote(prev_hash)}", f"  hash: {quote(hash_)}"]
     return "\n".join([head, *_meta_lines(txn), *chain, *_posting_lines(txn.legs)]) + "\n"
 
