@@ -190,8 +190,61 @@ def show_rules(ctx: Ctx, slug: str) -> None:
     click.echo(out.text, nl=False)
 
 
+@click.command("payout")
+@click.argument("slug")
+@click.argument("resolution")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option(
+    "--units",
+    "units_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="a file of unit codes, one a line [default: every unit still owed]",
+)
+@click.option("--method", type=click.Choice(["bank", "fee_offset"]), default="bank")
+@click.option("--key", "key", help="an idempotency key")
+@member_option(Role.TREASURER)
+@click.pass_obj
+def payout(
+    ctx: Ctx,
+    slug: str,
+    resolution: str,
+    day: datetime,
+    units_file: Path | None,
+    method: str,
+    key: str | None,
+    actor: str,
+) -> None:
+    """Pay out what RESOLUTION's dividend still owes, unit by unit (it waits for approval like
+    any spending at or over the threshold)."""
+    from rules.payout import PayoutIn
+    from rules.payout import payout as run
+
+    units = None
+    if units_file is not None:
+        units = [line.strip() for line in units_file.read_text("utf-8").splitlines()]
+        units = [u for u in units if u]
+    try:
+        body = PayoutIn.model_validate(
+            {"date": day.date(), "units": units, "method": method, "idempotency_key": key}
+        )
+    except ValidationError as exc:
+        click.echo("refused (422):", err=True)
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            click.echo(f"  - {where}: {error['msg']}", err=True)
+        sys.exit(1)
+    with refusals():
+        out, _ = run(books=ctx.books, slug=slug, number=resolution, body=body, actor=actor)
+    entry = out.entry
+    click.echo(
+        f"payout {entry.id} {entry.status}: {out.total} CNY to {len(out.lines)} units "
+        f"(resolution {out.resolution}, {out.method})"
+    )
+
+
 def register(main: click.Group) -> None:
     main.add_command(units)
     main.add_command(resolutions)
     main.add_command(allocate)
+    main.add_command(payout)
     main.add_command(rules_group)

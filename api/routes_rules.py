@@ -27,6 +27,8 @@ from ledger.money import fmt
 from rules import allocate as allocation_service
 from rules import resolution_register, rules_store, units
 from rules.allocate import AllocationIn, AllocationOut
+from rules.payout import PayoutIn, PayoutOut
+from rules.payout import payout as payout_service
 from rules.resolution_register import ResolutionIn, ResolutionOut
 
 router = APIRouter(prefix="/api/v1/communities/{slug}", tags=["rules"])
@@ -247,3 +249,35 @@ def put_rules(
         books=books, slug=member.slug, text=text, actor=member.username, address=member.address
     )
     return RulesSetOut(**RulesTextOut.of(out).model_dump(), changed=changed)
+
+
+@router.post(
+    "/resolutions/{number}/payouts",
+    status_code=202,
+    responses={
+        200: {"model": PayoutOut, "description": "Replayed (same idempotency key)"},
+        201: {"model": PayoutOut, "description": "Posted (under the approval threshold)"},
+        **ERRORS,
+    },
+    summary="Pay out what a resolution's dividend still owes, unit by unit",
+)
+def create_payout(
+    slug: str,
+    number: str,
+    body: PayoutIn,
+    books: BooksDep,
+    member: TreasurerDep,
+    response: Response,
+) -> PayoutOut:
+    out, created = payout_service(
+        books=books,
+        slug=member.slug,
+        number=number,
+        body=body,
+        actor=member.username,
+        address=member.address,
+    )
+    response.status_code = {"posted": 201, "pending": 202}.get(out.entry.status, 200)
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return out

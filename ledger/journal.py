@@ -54,8 +54,15 @@ ONE_DAY = timedelta(days=1)
 #: A dividend's or subsidy's per-unit lines: (unit_id, area_centi, amount_fen).
 Schedule = list[tuple[int, int, int]]
 
-#: Kinds that come only from an allocation (a resolution's per-unit schedule), never by hand.
-ALLOCATED = frozenset({"dividend", "subsidy"})
+#: Kinds that come only from a resolution's per-unit schedule, never by hand: where from.
+ALLOCATED = {
+    "dividend": "commons allocate SLUG RESOLUTION --date D, or "
+    "POST /api/v1/communities/{slug}/resolutions/{number}/allocations",
+    "subsidy": "commons allocate SLUG RESOLUTION --kind subsidy --date D, or "
+    "POST /api/v1/communities/{slug}/resolutions/{number}/allocations",
+    "payout": "commons payout SLUG RESOLUTION --date D, or "
+    "POST /api/v1/communities/{slug}/resolutions/{number}/payouts",
+}
 
 
 class Posted:
@@ -166,8 +173,7 @@ def _problems_of_draft(
         problems.append(
             Problem(
                 f"a {draft.kind} is not typed by hand: it comes from a passed resolution with "
-                "its per-unit schedule (commons allocate SLUG RESOLUTION --date D, or "
-                "POST /api/v1/communities/{slug}/resolutions/{number}/allocations)",
+                f"its per-unit schedule ({ALLOCATED[draft.kind]})",
                 field="kind",
                 rule="allocation-only",
                 details={"kind": draft.kind},

@@ -16,6 +16,7 @@ KINDS = (
     "dividend",
     "transfer",
     "reserve",
+    "payout",
     "reversal",
     "closing",
     "opening",

@@ -78,8 +78,8 @@ def threshold_amount(txn: Txn) -> Decimal:
 
 
 def matches(fact: ResolutionFact, txn: Txn) -> bool:
-    if txn.kind in fact.purpose:
-        return True
+    if txn.kind in fact.purpose or (txn.kind == "payout" and "dividend" in fact.purpose):
+        return True  # paying out a dividend is what a dividend's resolution allows
     debited = [leg.account for leg in txn.legs if leg.amount > 0]
     return any(under(account, purpose) for account in debited for purpose in fact.purpose)
 
