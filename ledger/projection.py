@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ledger.chart import lines_of
 from ledger.render import (
     quote,
     render_close,
@@ -121,6 +122,13 @@ def header_opens(
         meta = {"code": code, "name-zh": zh, "name-en": en}
         if restricted:
             meta["restricted"] = "true"
+        lines = lines_of(code, restricted)
+        if lines.position:
+            meta["line-position"] = lines.position
+        if lines.activity:
+            meta["line-activity"] = lines.activity
+        if lines.cash_flow:
+            meta["cash-flow"] = lines.cash_flow
         text = render_open(name, opened, meta)  # type: ignore[arg-type]
         if closed is not None:
             text += render_close(name, closed)  # type: ignore[arg-type]
