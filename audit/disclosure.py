@@ -317,7 +317,10 @@ def statement(*, books: Books, slug: str, period: str) -> Statement:
                     )
                 ]
             )
-        txns = [c.txn for c in chained]
+        # A year's closing entry moves its income and expenses into net assets: it is neither
+        # income nor use of the period, and the funds (net assets with the year's result) are
+        # the same either side of it.
+        txns = [c.txn for c in chained if c.txn.kind != "closing"]
         settings = of(books).file(slug).at(close.end)
         context = of(books).context(session, community)
         resolutions = _resolutions(session, community, txns, close)

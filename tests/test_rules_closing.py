@@ -171,3 +171,19 @@ def test_a_year_closed_before_closing_entries_existed_gets_its_own(
     assert {a: b for a, b in balances.items() if a.startswith(("Income:", "Expenses:")) and b} == {}
     report = verify(open_books(Settings(data=books.data_dir)), community)
     assert report.ok, report.problems
+
+
+def test_the_last_quarters_statement_is_not_turned_by_the_closing_entry(
+    books: Books, community: str
+) -> None:
+    """The closing entry is dated 31 December, inside 2025Q4: the quarter's notice still shows
+    the quarter's own income and costs, not the year's reversed."""
+    from audit import disclosure
+
+    year_of_books(books, community)
+    journal.post(books=books, slug=community, draft=txn("800.00", day=date(2025, 11, 3)), actor="t")
+    with freeze_time("2026-01-04"):
+        close(books=books, slug=community, period="2025", actor="chair")
+    st = disclosure.statement(books=books, slug=community, period="2025Q4")
+    assert st.total_income == Decimal("800.00")
+    assert next(line for line in st.income if line.key == "parking").amount == Decimal("800.00")
