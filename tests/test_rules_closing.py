@@ -182,6 +182,14 @@ def test_the_last_quarters_statement_is_not_turned_by_the_closing_entry(
 
     year_of_books(books, community)
     journal.post(books=books, slug=community, draft=txn("800.00", day=date(2025, 11, 3)), actor="t")
+    top_up = txn(
+        "500.00",
+        debit=chart.USE_MAINTENANCE,
+        credit=chart.BANK,
+        kind="reserve",
+        day=date(2025, 12, 20),
+    )
+    journal.post(books=books, slug=community, draft=top_up, actor="t")
     with freeze_time("2026-01-04"):
         close(books=books, slug=community, period="2025", actor="chair")
     st = disclosure.statement(books=books, slug=community, period="2025Q4")
