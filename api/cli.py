@@ -14,7 +14,7 @@ import click
 from pydantic import ValidationError
 
 from api import cli_audit, cli_disclose, cli_periods, cli_rules, cli_users
-from api.cli_common import Ctx, member_option, operator, pass_ctx, refusals
+from api.cli_common import Ctx, member_option, operator, pass_ctx, refusals, validated
 from api.users import Role
 from ledger import journal
 from ledger.books import Books
@@ -166,13 +166,7 @@ def reject(ctx: Ctx, slug: str, entry_id: str, reason: str, actor: str) -> None:
     the approver's own API token ($COMMONS_TOKEN) or password (--password-stdin)."""
     from api.routes_transactions import RejectIn
 
-    try:
-        body = RejectIn.model_validate({"reason": reason})
-    except ValidationError as exc:
-        click.echo("refused (422):", err=True)
-        for error in exc.errors():
-            click.echo(f"  - reason: {error['msg']}", err=True)
-        sys.exit(1)
+    body = validated(RejectIn, {"reason": reason})
     with refusals():
         out = journal.reject(
             books=ctx.books, slug=slug, entry_id=entry_id, actor=actor, reason=body.reason

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar, cast
 
 import click
+from pydantic import BaseModel, ValidationError
 
 from api import users
 from api.books import open_books
@@ -206,3 +207,21 @@ def member_option(*roles: Role, credentials: bool = False) -> Callable[[F], F]:
 
 def dump(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2, default=str)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated(model: type[M], data: object, what: str = "") -> M:
+    """``data`` (a dict, or JSON bytes) as ``model``; otherwise every problem printed, as the
+    API's 422 would list them, and exit 1."""
+    try:
+        if isinstance(data, bytes | str):
+            return model.model_validate_json(data)
+        return model.model_validate(data)
+    except ValidationError as exc:
+        click.echo(f"refused (422){': ' + what if what else ''}:", err=True)
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            click.echo(f"  - {where}: {error['msg']}", err=True)
+        sys.exit(1)

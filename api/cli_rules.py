@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
 
-from api.cli_common import Ctx, dump, member_option, refusals
+from api.cli_common import Ctx, dump, member_option, refusals, validated
 from api.users import Role
 
 
@@ -52,14 +50,7 @@ def add_resolution(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
     """Enter a resolution from a JSON file (with its ballots); prints whether it passed."""
     from rules.resolution_register import ResolutionIn, create
 
-    try:
-        body = ResolutionIn.model_validate_json(file.read_bytes())
-    except ValidationError as exc:
-        click.echo(f"refused (422): {file.name} is not a valid resolution:", err=True)
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"])
-            click.echo(f"  - {where}: {error['msg']}", err=True)
-        sys.exit(1)
+    body = validated(ResolutionIn, file.read_bytes(), f"{file.name} is not a valid resolution")
     with refusals():
         out = create(books=ctx.books, slug=slug, body=body, actor=actor)
     click.echo(f"resolution {out.number}: {'passed' if out.passed else 'NOT passed'}")
@@ -110,23 +101,17 @@ def allocate(
     from rules.allocate import AllocationIn
     from rules.allocate import allocate as run
 
-    try:
-        body = AllocationIn.model_validate(
-            {
-                "date": day.date(),
-                "kind": kind,
-                "total": total,
-                "idempotency_key": key,
-                "again": again,
-                "reason": reason,
-            }
-        )
-    except ValidationError as exc:
-        click.echo("refused (422):", err=True)
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"])
-            click.echo(f"  - {where}: {error['msg']}", err=True)
-        sys.exit(1)
+    body = validated(
+        AllocationIn,
+        {
+            "date": day.date(),
+            "kind": kind,
+            "total": total,
+            "idempotency_key": key,
+            "again": again,
+            "reason": reason,
+        },
+    )
     with refusals():
         out, _ = run(books=ctx.books, slug=slug, number=resolution, body=body, actor=actor)
     entry = out.entry
@@ -223,16 +208,10 @@ def payout(
     if units_file is not None:
         units = [line.strip() for line in units_file.read_text("utf-8").splitlines()]
         units = [u for u in units if u]
-    try:
-        body = PayoutIn.model_validate(
-            {"date": day.date(), "units": units, "method": method, "idempotency_key": key}
-        )
-    except ValidationError as exc:
-        click.echo("refused (422):", err=True)
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"])
-            click.echo(f"  - {where}: {error['msg']}", err=True)
-        sys.exit(1)
+    body = validated(
+        PayoutIn,
+        {"date": day.date(), "units": units, "method": method, "idempotency_key": key},
+    )
     with refusals():
         out, _ = run(books=ctx.books, slug=slug, number=resolution, body=body, actor=actor)
     entry = out.entry
