@@ -32,7 +32,6 @@ from ledger.txn import KINDS
 from rules.prorata import AllocationSetting
 from rules.vote import SOURCE, BallotProblem, Voter, check_ballots, tally
 
-#: Kinds a resolution may pay for (reversals and openings need none).
 #: What a resolution may allow, by kind: not the entries the service generates (a payout is
 #: what a dividend's resolution allows already), nor the opening balances.
 PURPOSE_KINDS = tuple(k for k in KINDS if k not in {"reversal", "opening", "closing", "payout"})
