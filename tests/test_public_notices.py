@@ -315,3 +315,37 @@ def test_commons_disclose_writes_the_stored_notice(
     fresh = CliRunner().invoke(main, [*args, "--fresh", "--out", str(tmp_path / "f.md")])
     assert fresh.exit_code == 0, fresh.output
     assert len(draws.calls) == 2 and len(_rows(community.books)) == 1
+
+
+# --- several nodes on one PostgreSQL ------------------------------------------------------------
+
+
+@pytest.mark.pg
+def test_nodes_on_postgresql_share_one_stored_notice(
+    tmp_path: Path, pg_database: str, draws: Draws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = fixture.build(fixture.open_at(tmp_path / "one", db=pg_database))
+    other = fixture.open_at(tmp_path / "two", db=pg_database)  # another node: its own data dir
+    try:
+        served = _get(_node(first.books), URL + "?format=md")
+        assert served.status_code == 200
+        again = _get(_node(other), URL + "?format=md")
+        assert again.content == served.content and again.headers["etag"] == (served.headers["etag"])
+        assert draws.calls == [("md", "zh")]
+        (row,) = _rows(other)
+        assert bytes(row.body) == served.content
+        # this node missed the row (both look-ups) and drew too: the unique key keeps the first
+        real_read = notices._read
+        looks: list[int] = []
+
+        def not_yet(books: Books, key: tuple[str, str, str, str]) -> notices.Notice | None:
+            looks.append(1)
+            return None if len(looks) <= 2 else real_read(books, key)
+
+        monkeypatch.setattr(notices, "_read", not_yet)
+        found = notices.notice(books=other, slug=fixture.SLUG, period="2025Q1", fmt="md", lang="zh")
+        assert len(looks) == 3 and len(draws.calls) == 2
+        assert found.body == served.content and len(_rows(other)) == 1
+    finally:
+        other.dispose()
+        first.books.dispose()
