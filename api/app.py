@@ -43,6 +43,7 @@ ROUTERS: tuple[str, ...] = (
     "api.routes_audit",
     "api.routes_periods",
     "api.routes_rules",
+    "api.docs",
 )
 
 SESSION_COOKIE = "commons_session"
@@ -115,6 +116,10 @@ def create_app(settings: Settings | None = None, *, books: Books | None = None) 
     app = FastAPI(
         title="commons-ledger",
         version="0.1.0",
+        # /docs, /redoc and /openapi.json are api.docs's: served from a package, for members
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
         description=(
             "Double-entry books for an owners' committee's common income. Authenticate with "
             "`Authorization: Bearer <token>` (from `commons user add`) or the session cookie "

@@ -233,8 +233,22 @@ def rebuild(ctx: Ctx, slug: str) -> None:
     help="the service's log level [default: $COMMONS_LOG_LEVEL or INFO]",
 )
 @click.option("--access-log/--no-access-log", default=None, help="log every request")
+@click.option(
+    "--public-docs",
+    is_flag=True,
+    default=None,
+    help="serve /docs, /redoc and /openapi.json to anyone, not only to members "
+    "[default: $COMMONS_PUBLIC_DOCS or off]",
+)
 @pass_ctx
-def serve(ctx: Ctx, host: str, port: int, log_level: str | None, access_log: bool | None) -> None:
+def serve(
+    ctx: Ctx,
+    host: str,
+    port: int,
+    log_level: str | None,
+    access_log: bool | None,
+    public_docs: bool | None,
+) -> None:
     """The API, the entry page, Fava and the public pages in one process."""
     import uvicorn
 
@@ -246,11 +260,14 @@ def serve(ctx: Ctx, host: str, port: int, log_level: str | None, access_log: boo
         settings.log_level = log_level.upper()
     if access_log is not None:
         settings.access_log = access_log
+    if public_docs:
+        settings.public_docs = True
     configure(settings.log_level)
     app = create_app(settings, books=ctx.books)
     base = f"http://{host}:{port}"
     click.echo(f"commons-ledger on {base}/")
-    click.echo(f"  API docs: {base}/docs    log in: {base}/login")
+    who = "anyone" if settings.public_docs else "members"
+    click.echo(f"  API docs ({who}): {base}/docs    log in: {base}/login")
     from audit.disclosure import closed_periods
 
     for slug in list_slugs(ctx.books):

@@ -1,4 +1,8 @@
-"""``commons disclose SLUG PERIOD``: the disclosure statement of a closed period, to a file."""
+"""``commons disclose SLUG PERIOD``: the disclosure statement of a closed period, to a file.
+
+By default the file is the stored notice (:mod:`audit.notices`): the very bytes the public pages
+serve, drawn and stored first when nobody has asked for them yet. ``--fresh`` draws the
+statement anew without storing it (and without the public pages' links)."""
 
 from __future__ import annotations
 
@@ -27,22 +31,35 @@ from api.cli_common import Ctx, pass_ctx, refusals
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="the file to write ('-' for standard output)",
 )
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="draw the statement anew instead of reading the stored notice (stores nothing)",
+)
 @pass_ctx
-def disclose(ctx: Ctx, slug: str, period: str, fmt: str, lang: str, out: Path) -> None:
+def disclose(ctx: Ctx, slug: str, period: str, fmt: str, lang: str, out: Path, fresh: bool) -> None:
     """The disclosure statement of a closed PERIOD (e.g. 2025Q1) as HTML, PDF, Markdown or JSON."""
-    from audit import disclosure
+    import hashlib
+
+    from audit import disclosure, notices
     from audit import disclosure_render as render
 
     with refusals():
-        statement = disclosure.statement(books=ctx.books, slug=slug, period=period)
-    body = render.render(statement, fmt=fmt, lang=lang)
+        if fresh:
+            statement = disclosure.statement(books=ctx.books, slug=slug, period=period)
+            body = render.render(statement, fmt=fmt, lang=lang)
+            what = f"drawn anew at chain head #{statement.head_seq}"
+        else:
+            found = notices.notice(books=ctx.books, slug=slug, period=period, fmt=fmt, lang=lang)
+            body = found.body
+            what = f"the stored notice (chain head #{found.head_seq})"
     if str(out) == "-":
         sys.stdout.buffer.write(body)
         return
     out.write_bytes(body)
     click.echo(
-        f"{slug} {statement.period}: {fmt} ({lang}) written to {out}; "
-        f"chain head #{statement.head_seq} {statement.head_hash[:12]}…",
+        f"{slug} {period}: {fmt} ({lang}) written to {out}: {what}, "
+        f"sha256 {hashlib.sha256(body).hexdigest()}",
         err=True,
     )
 

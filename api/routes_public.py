@@ -1,23 +1,25 @@
 """Public pages, no login: the disclosure statements of closed periods and the unit lookup.
 
 Open periods are never shown: a period that is not closed answers 404, exactly like one that
-does not exist. Statements of a closed period are immutable (they read the journal up to the
-chain head recorded at the close), so rendered bytes are cached per chain head, community
-revision and rules file, and a PDF is drawn once, not on every visit.
+does not exist. A closed period's statement is drawn once per format and language and stored in
+the database (:mod:`audit.notices`); every node serves those bytes with their SHA-256 as the
+``ETag``, and answers 304 to a matching ``If-None-Match``. Query parameters other than
+``format`` and ``lang`` are ignored, and an unknown format or language is refused (422): no
+request makes a node draw a statement again. What changed since the close is the separate live
+part (``/live``), read at each request and added to the HTML page as its own section.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import threading
-from collections import OrderedDict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.errors import ErrorBody
-from audit import disclosure
+from audit import disclosure, notices
 from audit import disclosure_render as render
 from ledger.books import Books
 from ledger.errors import LedgerError
@@ -49,7 +51,11 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "public, max-age=300",
 }
-CACHE_SIZE = 64
+#: A stored notice never changes; its HTML page carries the live section, so it is revalidated
+#: sooner (a 304 when nothing changed).
+STORED_MAX_AGE = 7 * 24 * 3600
+PAGE_MAX_AGE = 300
+LIVE_MAX_AGE = 60
 
 
 def get_books(request: Request) -> Books:
@@ -58,38 +64,6 @@ def get_books(request: Request) -> Books:
 
 
 BooksDep = Annotated[Books, Depends(get_books)]
-
-
-class RenderCache:
-    """A small LRU of rendered statements, keyed by what could change them."""
-
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, ...]) -> bytes | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: tuple[str, ...], value: bytes) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
-def _cache(request: Request) -> RenderCache:
-    state = request.app.state
-    cache = getattr(state, "disclosure_cache", None)
-    if cache is None:
-        cache = state.disclosure_cache = RenderCache()
-    assert isinstance(cache, RenderCache)
-    return cache
 
 
 def _refusal(exc: LedgerError) -> HTTPException:
@@ -155,28 +129,58 @@ def get_disclosure(
     lang: Lang = "zh",
 ) -> Response:
     try:
-        key = (
-            slug,
-            period,
-            format,
-            lang,
-            *disclosure.fingerprint(books=books, slug=slug, period=period),
-        )
-        body = _cache(request).get(key)
-        if body is None:
-            statement = disclosure.statement(books=books, slug=slug, period=period)
-            body = render.render(
-                statement,
-                fmt=format,
-                lang=lang,
-                base_url=f"/public/{slug}/disclosures/{period}",
-                units_url=f"/public/{slug}/units",
-            )
-            _cache(request).put(key, body)
+        found = notices.notice(books=books, slug=slug, period=period, fmt=format, lang=lang)
+        body, etag, max_age = found.body, found.sha256, STORED_MAX_AGE
+        if format == "html":
+            live = notices.live(books=books, slug=slug, period=period)
+            section = notices.live_html(live, lang=lang)
+            max_age = PAGE_MAX_AGE
+            if section:
+                body = notices.with_live(body, section)
+                etag = hashlib.sha256(body).hexdigest()
     except LedgerError as exc:
         raise _refusal(exc) from None
-    filename = None if format == "html" else f"{slug}-{period}-{lang}.{format}"
-    return _response(body, format, filename)
+    headers = dict(HEADERS)
+    headers["ETag"] = f'"{etag}"'
+    headers["Cache-Control"] = f"public, max-age={max_age}"
+    if format != "html":
+        headers["Content-Disposition"] = f'inline; filename="{slug}-{found.period}-{lang}.{format}"'
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(content=body, media_type=render.MEDIA_TYPES[format], headers=headers)
+
+
+def _matches(header: str | None, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (weak or strong, in a list, or ``*``)."""
+    if not header:
+        return False
+    for item in header.split(","):
+        tag = item.strip()
+        if tag == "*":
+            return True
+        tag = tag.removeprefix("W/").strip('"')
+        if tag == etag:
+            return True
+    return False
+
+
+@router.get(
+    "/{slug}/disclosures/{period}/live",
+    summary="What changed about a closed period since its close",
+    responses=_ok("json"),
+)
+def get_live(slug: str, period: str, books: BooksDep) -> Response:
+    """Entries of the period reversed by entries posted after the close, and the chain head
+    now: never part of the stored statement."""
+    try:
+        found = notices.live(books=books, slug=slug, period=period)
+    except LedgerError as exc:
+        raise _refusal(exc) from None
+    headers = dict(HEADERS)
+    headers["Cache-Control"] = f"public, max-age={LIVE_MAX_AGE}"
+    return Response(
+        content=_json(found.as_json()), media_type=render.MEDIA_TYPES["json"], headers=headers
+    )
 
 
 @router.get("/{slug}/units", summary="The unit lookup form's target", include_in_schema=False)

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     #: Log every request (uvicorn's access log).
     access_log: bool = False
+    #: Serve the API documentation (``/docs``, ``/redoc``, ``/openapi.json``) to anyone, not
+    #: only to members.
+    public_docs: bool = False
 
     def db_url(self) -> str:
         return self.db or sqlite_url((self.data / "commons.db").resolve())

@@ -85,7 +85,7 @@ __all__ = [
     "UnitReceipts",
     "closed_periods",
     "community_name",
-    "fingerprint",
+    "find_close",
     "last_quarters",
     "quarter_of",
     "statement",
@@ -138,20 +138,6 @@ def community_name(*, books: Books, slug: str) -> str:
         return books.community(session, slug).name
 
 
-def fingerprint(*, books: Books, slug: str, period: str) -> tuple[str, str, str]:
-    """What a rendered statement depends on besides its period: the chain head recorded at the
-    close, the community's revision (resolutions, units) and the rules file. NotFound when the
-    period is not closed."""
-    with Session(books.engine) as session:
-        community = books.community(session, slug)
-        close = _find_close(session, community, period)
-        try:
-            mtime = books.rules_path(slug).stat().st_mtime_ns
-        except OSError:
-            mtime = 0
-        return close.head_hash, str(community.rev), str(mtime)
-
-
 def _closed_at(close: PeriodClose) -> str:
     moment = close.closed_at
     if moment.tzinfo is None:  # SQLite returns naive datetimes; they were stored as UTC
@@ -161,7 +147,9 @@ def _closed_at(close: PeriodClose) -> str:
     return moment.astimezone(CST).isoformat(timespec="seconds")
 
 
-def _find_close(session: Session, community: Community, period: str) -> PeriodClose:
+def find_close(session: Session, community: Community, period: str) -> PeriodClose:
+    """The close of ``period``; NotFound (the same answer as for no such period) when it is not
+    closed."""
     close = (
         session.execute(
             select(PeriodClose)
@@ -302,7 +290,7 @@ def statement(*, books: Books, slug: str, period: str) -> Statement:
     """The disclosure statement of the closed ``period`` (NotFound when it is not closed)."""
     with Session(books.engine) as session:
         community = books.community(session, slug)
-        close = _find_close(session, community, period)
+        close = find_close(session, community, period)
         accounts = {a.name: a for a in books.accounts(session, community.id)}
         chained = list(books.chained(session, community.id, upto_seq=close.head_seq))
         if close.head_seq and (not chained or chained[-1].hash != close.head_hash):

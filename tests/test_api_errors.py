@@ -98,8 +98,10 @@ def test_bad_query_values(client: TestClient, members: dict[str, Login], limit: 
     assert _assert_problems(response, 422)[0]["field"] == "limit"
 
 
-def test_openapi_documents_models_and_error_body(client: TestClient) -> None:
-    schema = client.get("/openapi.json").json()
+def test_openapi_documents_models_and_error_body(
+    client: TestClient, members: dict[str, Login]
+) -> None:
+    schema = client.get("/openapi.json", headers=members["auditor"].bearer).json()
     post = schema["paths"]["/api/v1/communities/{slug}/transactions"]["post"]
     assert post["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "TransactionIn"
@@ -109,7 +111,7 @@ def test_openapi_documents_models_and_error_body(client: TestClient) -> None:
     assert post["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "ErrorBody"
     )
-    assert client.get("/docs").status_code == 200
+    assert client.get("/docs", headers=members["auditor"].bearer).status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/transactions", "/transactions/bulk"])
@@ -132,8 +134,10 @@ def test_posting_checks_the_caller_before_the_body(
     assert {p["field"] for p in _assert_problems(extra, 422)} & {"surprise", "date", "transactions"}
 
 
-def test_posting_routes_document_body_header_and_scheme(client: TestClient) -> None:
-    document = client.get("/openapi.json").json()
+def test_posting_routes_document_body_header_and_scheme(
+    client: TestClient, members: dict[str, Login]
+) -> None:
+    document = client.get("/openapi.json", headers=members["auditor"].bearer).json()
     single = document["paths"]["/api/v1/communities/{slug}/transactions"]["post"]
     bulk = document["paths"]["/api/v1/communities/{slug}/transactions/bulk"]["post"]
     for operation, model in ((single, "TransactionIn"), (bulk, "BulkIn")):

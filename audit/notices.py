@@ -1,0 +1,324 @@
+"""A closed period's public notice, rendered once and stored (table ``storednotice``).
+
+The statement of a closed period reads the journal only up to the chain head recorded at the
+close (:func:`audit.disclosure.statement`), the rules of a closed period cannot change
+(``rules.rules_store.closed_change``) and resolutions are never edited, so its rendering is
+fixed once the period is closed. It is drawn once per format and language, on the first request
+(or by ``commons disclose``), and kept in the database with its SHA-256: every node serving the
+same database answers with the same bytes, and no visitor can make a node draw a PDF again.
+
+Rendering is deterministic (charts carry a fixed hash salt and no date; WeasyPrint's PDF of the
+same page is the same bytes), so two nodes drawing the same notice at once agree; the unique
+constraint keeps the first insert and the other node reads it back. Within one process a lock
+per notice keeps concurrent first requests from drawing it more than once.
+
+What may change after the close is never part of the stored bytes: :func:`live` reads it at
+request time. Today that is the entries of the period reversed since the close (a dividend or
+subsidy reversed by a later entry still shows in the sealed schedule).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from audit import disclosure
+from audit import disclosure_render as render
+from ledger import clock
+from ledger.books import Books
+from ledger.db import reader, writer
+from ledger.errors import Problem, ValidationFailed
+from ledger.models import Entry, StoredNotice
+
+FORMATS: tuple[str, ...] = render.FORMATS
+LANGS: tuple[str, ...] = ("zh", "en")
+#: Where the live section goes in a stored HTML page (the page's own end).
+BODY_END = b"</body>"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A stored notice: its bytes, their SHA-256 (hex) and the chain head it was drawn at."""
+
+    community_id: str
+    period: str
+    format: str
+    lang: str
+    body: bytes
+    sha256: str
+    head_seq: int
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """An entry dated in the period that a later entry (posted after the close) reverses."""
+
+    seq: int
+    date: dt.date
+    kind: str
+    resolution: str | None
+    reversed_by_seq: int
+    reversed_on: dt.date
+
+
+@dataclass(frozen=True)
+class Live:
+    """What changed about a closed period since its close, read at request time."""
+
+    slug: str
+    period: str
+    head_seq_at_close: int
+    head_seq_now: int
+    reversals: tuple[Reversal, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "period": self.period,
+            "head_seq_at_close": self.head_seq_at_close,
+            "head_seq_now": self.head_seq_now,
+            "reversals": [
+                {
+                    "seq": r.seq,
+                    "date": r.date.isoformat(),
+                    "kind": r.kind,
+                    "resolution": r.resolution,
+                    "reversed_by_seq": r.reversed_by_seq,
+                    "reversed_on": r.reversed_on.isoformat(),
+                }
+                for r in self.reversals
+            ],
+        }
+
+
+def base_url(slug: str, period: str) -> str:
+    return f"/public/{slug}/disclosures/{period}"
+
+
+def units_url(slug: str) -> str:
+    return f"/public/{slug}/units"
+
+
+def check(fmt: str, lang: str) -> None:
+    """422 for a format or language that is not one of :data:`FORMATS` / :data:`LANGS`:
+    never a new rendering."""
+    problems = []
+    if fmt not in FORMATS:
+        problems.append(
+            Problem(
+                f"unknown format {fmt!r}: one of {', '.join(FORMATS)}",
+                field="format",
+                rule="notice-format",
+                details={"format": fmt, "allowed": list(FORMATS)},
+            )
+        )
+    if lang not in LANGS:
+        problems.append(
+            Problem(
+                f"unknown language {lang!r}: one of {', '.join(LANGS)}",
+                field="lang",
+                rule="notice-lang",
+                details={"lang": lang, "allowed": list(LANGS)},
+            )
+        )
+    if problems:
+        raise ValidationFailed(problems)
+
+
+_locks: dict[tuple[str, str, str, str], threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock(key: tuple[str, str, str, str]) -> threading.Lock:
+    with _locks_guard:
+        found = _locks.get(key)
+        if found is None:
+            found = _locks[key] = threading.Lock()
+        return found
+
+
+def notice(*, books: Books, slug: str, period: str, fmt: str, lang: str) -> Notice:
+    """The stored notice of the closed ``period`` in ``fmt`` and ``lang``, drawn and stored on
+    the first call. NotFound when the period is not closed (or the community does not exist),
+    ValidationFailed for an unknown format or language."""
+    check(fmt, lang)
+    community_id, close_period = _close(books, slug, period)
+    key = (community_id, close_period, fmt, lang)
+    found = _read(books, key)
+    if found is not None:
+        return found
+    with _lock(key):  # one drawing per process; other nodes are settled by the unique key
+        found = _read(books, key)
+        if found is not None:
+            return found
+        statement = disclosure.statement(books=books, slug=slug, period=close_period)
+        body = render.render(
+            statement,
+            fmt=fmt,
+            lang=lang,
+            base_url=base_url(slug, close_period),
+            units_url=units_url(slug),
+        )
+        drawn = Notice(
+            community_id,
+            close_period,
+            fmt,
+            lang,
+            body,
+            hashlib.sha256(body).hexdigest(),
+            statement.head_seq,
+        )
+        try:
+            with writer(books.engine) as session:
+                session.add(
+                    StoredNotice(
+                        community_id=drawn.community_id,
+                        period=drawn.period,
+                        format=drawn.format,
+                        lang=drawn.lang,
+                        body=drawn.body,
+                        sha256=drawn.sha256,
+                        head_seq=drawn.head_seq,
+                        created_at=clock.now(),
+                    )
+                )
+        except IntegrityError:  # another node stored it first: serve what it stored
+            found = _read(books, key)
+            if found is None:  # pragma: no cover - the row that refused ours must be there
+                raise
+            return found
+        return drawn
+
+
+def _close(books: Books, slug: str, period: str) -> tuple[str, str]:
+    with reader(books.engine) as session:
+        community = books.community(session, slug)
+        close = disclosure.find_close(session, community, period)
+        return community.id, close.period
+
+
+def _read(books: Books, key: tuple[str, str, str, str]) -> Notice | None:
+    community_id, period, fmt, lang = key
+    with reader(books.engine) as session:
+        row = (
+            session.execute(
+                select(StoredNotice)
+                .where(col(StoredNotice.community_id) == community_id)
+                .where(col(StoredNotice.period) == period)
+                .where(col(StoredNotice.format) == fmt)
+                .where(col(StoredNotice.lang) == lang)
+            )
+            .scalars()
+            .first()
+        )
+        if row is None:
+            return None
+        assert isinstance(row, StoredNotice)
+        return Notice(
+            row.community_id, row.period, row.format, row.lang, row.body, row.sha256, row.head_seq
+        )
+
+
+# --- what may change after the close ------------------------------------------------------
+
+
+def live(*, books: Books, slug: str, period: str) -> Live:
+    """The closed ``period``'s live part: its entries reversed by entries posted after the
+    close. Two indexed queries; nothing is drawn."""
+    original = aliased(Entry)
+    reversal = aliased(Entry)
+    with reader(books.engine) as session:
+        community = books.community(session, slug)
+        close = disclosure.find_close(session, community, period)
+        rows = session.execute(
+            select(
+                col(original.seq),
+                col(original.date),
+                col(original.kind),
+                col(original.resolution),
+                col(reversal.seq),
+                col(reversal.date),
+            )
+            .join(original, col(original.id) == col(reversal.reverses))
+            .where(col(reversal.community_id) == community.id)
+            .where(col(reversal.status) == "posted")
+            .where(col(reversal.seq) > close.head_seq)
+            .where(col(original.date) >= close.start)
+            .where(col(original.date) <= close.end)
+            .order_by(col(reversal.seq))
+        ).all()
+        return Live(
+            slug=community.slug,
+            period=close.period,
+            head_seq_at_close=close.head_seq,
+            head_seq_now=community.head_seq,
+            reversals=tuple(
+                Reversal(seq or 0, day, kind, resolution, by_seq or 0, on)
+                for seq, day, kind, resolution, by_seq, on in rows
+            ),
+        )
+
+
+@cache
+def _env() -> Environment:
+    return Environment(
+        loader=PackageLoader("audit", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+LIVE_LABELS = {
+    "zh": {
+        "title": "结账后的变动",
+        "text": "以下内容在本期结账（第 {seq} 号记录）之后发生，不属于上方已封存的公示；"
+        "截至第 {now} 号记录。",
+        "reversed": "第 {seq} 号记录（{date}，{kind}）已由第 {by} 号记录（{on}）冲销。",
+    },
+    "en": {
+        "title": "Since the close",
+        "text": "What follows happened after the period closed (entry #{seq}) and is not part "
+        "of the sealed statement above; as of entry #{now}.",
+        "reversed": "Entry #{seq} ({date}, {kind}) was reversed by entry #{by} ({on}).",
+    },
+}
+
+
+def live_html(found: Live, *, lang: str) -> bytes:
+    """The live section as an XHTML fragment (empty when nothing changed since the close)."""
+    if not found.reversals:
+        return b""
+    labels = LIVE_LABELS["en" if lang == "en" else "zh"]
+    text = (
+        _env()
+        .get_template("disclosure_live.html")
+        .render(
+            live=found,
+            t=labels,
+            fmt=lambda template, **kw: template.format(**kw),
+            kind=lambda kind: render.labels(lang).get(kind, kind),
+        )
+    )
+    return text.encode()
+
+
+def with_live(page: bytes, section: bytes) -> bytes:
+    """A stored HTML page with the live section before its end (the page itself otherwise)."""
+    if not section:
+        return page
+    at = page.rfind(BODY_END)
+    if at < 0:
+        return page + section
+    return page[:at] + section + page[at:]
