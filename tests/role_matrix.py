@@ -178,6 +178,14 @@ ROWS: tuple[Row, ...] = (
         ids={"number": "resolution"},
         json={"date": TODAY, "kind": "dividend"},
     ),
+    # A treasurer may pay out; here nothing is owed yet (the dividend waits for approval).
+    Row(
+        "POST",
+        f"{API}/resolutions/{{number}}/payouts",
+        "401 404 403 422 403 403 403",
+        ids={"number": "resolution"},
+        json={"date": TODAY},
+    ),
     # --- the rules file: members read it, an admin sets it. The body is the TOML text as
     # text/plain; the matrix sends none, so the admin's answer is the 422 of an empty file.
     Row("GET", f"{API}/rules", MEMBERS),
