@@ -37,8 +37,6 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 #: Our versions of Fava templates that print ledger text (see the folder's files).
 FAVA_TEMPLATES = Path(__file__).with_name("fava_templates")
 OVERRIDDEN = ("_journal_table.html",)
-#: What Fava's answers call the ledger file instead of its absolute path.
-LEDGER_NAME = "ledger.beancount"
 #: Answers read whole and cleaned of server paths: every text and JSON answer. (Binary
 #: downloads, e.g. a query as a spreadsheet, are refused instead: see ``FavaMount``.)
 SCRUBBED_TYPES = ("text/", "application/json", "application/xml", "image/svg+xml")
@@ -135,12 +133,13 @@ def _scrubbing_send(send: Send, replacements: list[tuple[bytes, bytes]], head: b
 
 
 def _restore_ledger_name(query: bytes, ledger: Path) -> bytes:
-    """Fava's editor asks for ``?filename=`` what it was told the file is called."""
-    if b"ledger.beancount" not in query:
+    """Fava's editor asks for ``?filename=`` what it was told the file is called (its bare
+    name); Fava itself needs the path it loaded."""
+    if ledger.name.encode() not in query:
         return query
     pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
     return urlencode(
-        [(k, str(ledger) if k == "filename" and v == LEDGER_NAME else v) for k, v in pairs]
+        [(k, str(ledger) if k == "filename" and v == ledger.name else v) for k, v in pairs]
     ).encode("latin-1")
 
 
