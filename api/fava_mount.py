@@ -1,24 +1,47 @@
 """Fava for the supervisory committee: one read-only Fava per community, mounted at
 ``/fava/{slug}/`` inside the FastAPI app through a2wsgi. Only GET and HEAD reach Fava; every
-other method is refused here, before Fava sees it."""
+other method is refused here, before Fava sees it.
+
+Ledger text is inert: Fava's templates are loaded with ours first (``api/fava_templates``: its
+journal table with autoescaping back on), and the pages carry the app's Content-Security-Policy
+(``api.middleware``). Fava's answers never show where the data lives: every text or JSON answer
+has the community's directory (and the data directory) taken out, so the ledger is
+``ledger.beancount``, in any encoding the path could take in HTML, JSON or a URL."""
 
 from __future__ import annotations
 
+import html
+import json
 import threading
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, quote, urlencode
 
 from a2wsgi import WSGIMiddleware
 
 # Scope and Send are re-exported (``X as X``): the app's Fava guard takes them from here.
-from starlette.types import ASGIApp, Receive
+from starlette.types import ASGIApp, Message, Receive
 from starlette.types import Scope as Scope
 from starlette.types import Send as Send
 
 from ledger.books import Books
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 Guard = Callable[[Scope, str, Send], Awaitable[bool]]
 
 READ_METHODS = frozenset({"GET", "HEAD"})
+
+#: Our versions of Fava templates that print ledger text (see the folder's files).
+FAVA_TEMPLATES = Path(__file__).with_name("fava_templates")
+OVERRIDDEN = ("_journal_table.html",)
+#: Answers read whole and cleaned of server paths: every text and JSON answer. (Binary
+#: downloads, e.g. a query as a spreadsheet, are refused instead: see ``FavaMount``.)
+SCRUBBED_TYPES = ("text/", "application/json", "application/xml", "image/svg+xml")
+#: Query downloads Fava may offer besides CSV (with pyexcel installed); binary, so not scrubbed.
+BINARY_DOWNLOADS = (".xlsx", ".ods")
 
 
 async def plain_response(send: Send, status: int, text: str) -> None:
@@ -32,6 +55,110 @@ async def plain_response(send: Send, status: int, text: str) -> None:
     await send({"type": "http.response.body", "body": text.encode()})
 
 
+def path_forms(path: str) -> list[str]:
+    """``path`` as it may appear in an answer: raw, in JSON (ASCII-escaped or not), in HTML and
+    in a URL."""
+    in_json = json.dumps(path)[1:-1]
+    return [
+        path,
+        in_json,
+        json.dumps(path, ensure_ascii=False)[1:-1],
+        _html_safe_json(in_json),  # Jinja's ``tojson`` (Fava's ledger data in each page)
+        html.escape(path),
+        quote(path),
+        quote(path, safe=""),
+    ]
+
+
+def _html_safe_json(text: str) -> str:
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027")):
+        text = text.replace(char, escaped)
+    return text
+
+
+def scrubber(directory: Path, data_dir: Path) -> list[tuple[bytes, bytes]]:
+    """Replacements taking the community's ``directory`` and the ``data_dir`` out of an
+    answer, longest first: ``<directory>/ledger.beancount`` becomes ``ledger.beancount``."""
+    pairs: list[tuple[str, str]] = []
+    for root in dict.fromkeys([directory, directory.absolute(), directory.resolve()]):
+        pairs += [(f"{root}/", ""), (str(root), ".")]
+    for root in dict.fromkeys([data_dir, data_dir.absolute(), data_dir.resolve()]):
+        pairs += [(f"{root}/", ""), (str(root), ".")]
+    out: dict[bytes, bytes] = {}
+    for old, new in pairs:
+        if len(old) < 2:  # never "/" or "."
+            continue
+        for old_form, new_form in zip(path_forms(old), path_forms(new), strict=True):
+            out.setdefault(old_form.encode(), new_form.encode())
+    return sorted(out.items(), key=lambda pair: -len(pair[0]))
+
+
+def scrub(body: bytes, replacements: list[tuple[bytes, bytes]]) -> bytes:
+    for old, new in replacements:
+        if old in body:
+            body = body.replace(old, new)
+    return body
+
+
+def _scrubbing_send(send: Send, replacements: list[tuple[bytes, bytes]], head: bool) -> Send:
+    """``send`` with every text or JSON answer read whole and cleaned of server paths."""
+    start: Message | None = None
+    chunks: list[bytes] = []
+
+    async def scrubbing(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers") or [])
+            kind = dict((k.lower(), v) for k, v in headers).get(b"content-type", b"").decode()
+            encoded = any(k.lower() == b"content-encoding" for k, _ in headers)
+            if kind.startswith(SCRUBBED_TYPES) and not encoded:
+                start = message
+                return
+            await send(message)
+            return
+        if start is None or message["type"] != "http.response.body":
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        body = scrub(b"".join(chunks), replacements)
+        headers = [(k, v) for k, v in start.get("headers") or [] if k.lower() != b"content-length"]
+        if not head:
+            headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if head else body})
+
+    return scrubbing
+
+
+def _restore_ledger_name(query: bytes, ledger: Path) -> bytes:
+    """Fava's editor asks for ``?filename=`` what it was told the file is called (its bare
+    name); Fava itself needs the path it loaded."""
+    if ledger.name.encode() not in query:
+        return query
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    return urlencode(
+        [(k, str(ledger) if k == "filename" and v == ledger.name else v) for k, v in pairs]
+    ).encode("latin-1")
+
+
+def fava_app(path: Path) -> Flask:
+    """Fava's Flask app for the ledger at ``path``, read-only, our templates first."""
+    from fava.application import create_app
+    from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader
+
+    missing = [name for name in OVERRIDDEN if not (FAVA_TEMPLATES / name).is_file()]
+    if missing:  # never fall back to Fava's own journal table (it prints ledger text raw)
+        raise RuntimeError(f"the Fava template overrides are missing: {missing}")
+    flask_app: Flask = create_app([str(path)], read_only=True, poll_watcher=True)
+    loaders: list[BaseLoader] = [FileSystemLoader(str(FAVA_TEMPLATES))]
+    if flask_app.jinja_loader is not None:
+        loaders.append(flask_app.jinja_loader)
+    flask_app.jinja_loader = ChoiceLoader(loaders)
+    return flask_app
+
+
 class FavaMount:
     """An ASGI app dispatching ``/{slug}/...`` to that community's Fava, built on first use.
 
@@ -42,19 +169,20 @@ class FavaMount:
         self.books = books
         self.guard = guard
         self._apps: dict[str, ASGIApp] = {}
+        self._scrub: dict[str, list[tuple[bytes, bytes]]] = {}
+        self._ledgers: dict[str, Path] = {}
         self._lock = threading.Lock()
 
     def _app(self, slug: str) -> ASGIApp | None:
         with self._lock:
             app = self._apps.get(slug)
             if app is None:
-                path = self.books.projection(slug).path
+                path = self.books.projection(slug).path.absolute()
                 if not path.exists():
                     return None
-                from fava.application import create_app
-
-                flask_app = create_app([str(path)], read_only=True, poll_watcher=True)
-                app = WSGIMiddleware(flask_app)
+                app = WSGIMiddleware(fava_app(path))
+                self._scrub[slug] = scrubber(path.parent, Path(self.books.data_dir))
+                self._ledgers[slug] = path
                 self._apps[slug] = app
             return app
 
@@ -79,7 +207,18 @@ class FavaMount:
         if app is None:
             await plain_response(send, 404, f"no community {slug!r}")
             return
+        if rest.endswith(BINARY_DOWNLOADS):
+            await plain_response(send, 404, "query results download as CSV here")
+            return
         child = dict(scope)
         child["root_path"] = root + "/" + slug
         child["path"] = path
-        await app(child, receive, send)
+        child["query_string"] = _restore_ledger_name(
+            scope.get("query_string", b""), self._ledgers[slug]
+        )
+        # Fava never compresses; ask it not to, so every answer can be read and scrubbed.
+        child["headers"] = [
+            (k, v) for k, v in scope.get("headers") or [] if k.lower() != b"accept-encoding"
+        ]
+        head = scope["method"] == "HEAD"
+        await app(child, receive, _scrubbing_send(send, self._scrub[slug], head))

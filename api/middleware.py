@@ -94,13 +94,42 @@ def _replay(bodies: list[bytes], last: Message | None, then: Receive | None = No
     return receive
 
 
+#: The Content-Security-Policy of every answer that sets none itself (the public pages set a
+#: stricter one): scripts only from files of this site, never inline, no inline event handlers
+#: and no ``eval`` (``'wasm-unsafe-eval'`` lets Fava's editor compile its tree-sitter
+#: WebAssembly, nothing more); inline styles (Svelte sets ``style`` attributes); images from
+#: this site or ``data:``; requests only to this site; no plugins, no framing, no ``<base>``,
+#: forms post only here. Ledger text that slipped past escaping still could not run.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; frame-src 'none'; worker-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+#: FastAPI's API docs (``/docs``, ``/redoc``) start Swagger UI and ReDoc with an inline script
+#: and load them from a CDN; they show no ledger text. Until they are served from this site
+#: with the script in a file, they get this looser policy instead of the default.
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
+    "https://cdn.redoc.ly; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
 #: Sent with every response: no framing (the entry page's buttons cannot be clickjacked), no
-#: MIME sniffing, and no full URLs leaked to other sites.
+#: MIME sniffing, no full URLs leaked to other sites, and the Content-Security-Policy above.
 SECURITY_HEADERS = (
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
 )
+
+
+CSP = b"content-security-policy"
 
 
 class SecurityHeaders:
@@ -112,11 +141,17 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        docs = scope.get("path", "") in DOCS_PATHS
+        defaults = [
+            (k, DOCS_CONTENT_SECURITY_POLICY.encode() if docs and k == CSP else v)
+            for k, v in SECURITY_HEADERS
+        ]
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers") or [])
                 present = {name.lower() for name, _ in headers}
-                headers += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                headers += [(k, v) for k, v in defaults if k not in present]
                 message["headers"] = headers
             await send(message)
 

@@ -116,6 +116,8 @@ ROWS: tuple[Row, ...] = (
     ),
     Row("GET", "/logout", "303 303 303 303 303 303 303"),
     Row("POST", "/logout", "303 303 303 303 303 303 303"),
+    # the pages' style sheet and script (no inline script under the CSP): public, like /login
+    Row("GET", "/assets/{name}", "200 200 200 200 200 200 200", ids={"name": "entry.js"}),
     # --- transactions API -------------------------------------------------------------------
     Row("POST", f"{API}/transactions", "401 404 403 201 403 403 403", json=_income("m-1")),
     Row(
