@@ -107,18 +107,6 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 
-#: FastAPI's API docs (``/docs``, ``/redoc``) start Swagger UI and ReDoc with an inline script
-#: and load them from a CDN; they show no ledger text. Until they are served from this site
-#: with the script in a file, they get this looser policy instead of the default.
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
-DOCS_CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    "https://cdn.redoc.ly; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
-
 #: Sent with every response: no framing (the entry page's buttons cannot be clickjacked), no
 #: MIME sniffing, no full URLs leaked to other sites, and the Content-Security-Policy above.
 SECURITY_HEADERS = (
@@ -127,9 +115,6 @@ SECURITY_HEADERS = (
     (b"referrer-policy", b"same-origin"),
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
 )
-
-
-CSP = b"content-security-policy"
 
 
 class SecurityHeaders:
@@ -141,17 +126,11 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
-        docs = scope.get("path", "") in DOCS_PATHS
-        defaults = [
-            (k, DOCS_CONTENT_SECURITY_POLICY.encode() if docs and k == CSP else v)
-            for k, v in SECURITY_HEADERS
-        ]
-
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers") or [])
                 present = {name.lower() for name, _ in headers}
-                headers += [(k, v) for k, v in defaults if k not in present]
+                headers += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
                 message["headers"] = headers
             await send(message)
 
