@@ -2,8 +2,10 @@
 
 The app is: the JSON API under ``/api/v1`` (routers from the ``ROUTERS`` modules), the browser
 pages (``/login``, ``/entry/{slug}``), and each community's read-only Fava at ``/fava/{slug}/``
-behind the same login. Around it: a signed session cookie (HttpOnly, SameSite=Lax) and a
-request-body size limit; the error handlers of ``api.errors`` give every refusal one shape.
+behind the same login. Around it: the forwarded headers of trusted proxies only
+(``api.proxy``), the same-origin check of a browser's writes (``api.sessions.OriginGuard``;
+sessions themselves are rows on the server) and a request-body size limit; the error handlers
+of ``api.errors`` give every refusal one shape.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import anyio.to_thread
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 
 from api import errors
@@ -27,6 +28,8 @@ from api.books import open_books
 from api.deps import current_username, member_of
 from api.fava_mount import FavaMount, Guard, Scope, Send, plain_response
 from api.middleware import BodyLimit, SecurityHeaders
+from api.proxy import ProxyHeaders, parse_allowed
+from api.sessions import OriginGuard
 from api.settings import Settings
 from api.throttle import LoginThrottle
 from ledger.books import Books
@@ -46,8 +49,6 @@ ROUTERS: tuple[str, ...] = (
     "api.docs",
 )
 
-SESSION_COOKIE = "commons_session"
-
 
 def repair_projections(books: Books) -> None:
     """At start-up, bring every projection level with the journal (a crash may have left one
@@ -63,7 +64,8 @@ def repair_projections(books: Books) -> None:
 
 
 def session_secret(settings: Settings) -> str:
-    """The configured secret, else one generated once and kept in the data directory."""
+    """The configured secret, else one generated once and kept in the data directory. It
+    signs the login form's CSRF tokens (sessions are rows on the server, not signed)."""
     if settings.secret:
         return settings.secret
     path = Path(settings.data) / "session.key"
@@ -108,6 +110,7 @@ def fava_guard(books: Books) -> Guard:
 
 def create_app(settings: Settings | None = None, *, books: Books | None = None) -> FastAPI:
     settings = settings or Settings()
+    parse_allowed(settings.forwarded_allow_ips)  # a bad address fails here, not at a request
     books = books or open_books(settings)
     log.info("starting: data %s, database %s", settings.data, books.engine.url.drivername)
     for slug, year in backfill_closings(books):
@@ -130,6 +133,7 @@ def create_app(settings: Settings | None = None, *, books: Books | None = None) 
     app.state.books = books
     app.state.settings = settings
     app.state.login_throttle = LoginThrottle()
+    app.state.secret = session_secret(settings)
     errors.install(app)
     models: list[type[BaseModel]] = []
     for name in ROUTERS:
@@ -138,16 +142,10 @@ def create_app(settings: Settings | None = None, *, books: Books | None = None) 
         models += getattr(module, "OPENAPI_MODELS", ())
     _document_models(app, models)
     app.mount("/fava", FavaMount(books, guard=fava_guard(books)))
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=session_secret(settings),
-        session_cookie=SESSION_COOKIE,
-        max_age=settings.session_max_age,
-        same_site="lax",
-        https_only=settings.https_only,
-    )
+    app.add_middleware(OriginGuard)
     app.add_middleware(BodyLimit, limit=settings.max_body)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ProxyHeaders, allowed=settings.forwarded_allow_ips)
     return app
 
 

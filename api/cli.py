@@ -240,6 +240,13 @@ def rebuild(ctx: Ctx, slug: str) -> None:
     help="serve /docs, /redoc and /openapi.json to anyone, not only to members "
     "[default: $COMMONS_PUBLIC_DOCS or off]",
 )
+@click.option(
+    "--forwarded-allow-ips",
+    default=None,
+    metavar="ADDRESSES",
+    help="the reverse proxies (addresses or networks, comma-separated; '*' for any) whose "
+    "X-Forwarded-For/-Proto/-Host are believed [default: $COMMONS_FORWARDED_ALLOW_IPS or none]",
+)
 @pass_ctx
 def serve(
     ctx: Ctx,
@@ -248,14 +255,22 @@ def serve(
     log_level: str | None,
     access_log: bool | None,
     public_docs: bool | None,
+    forwarded_allow_ips: str | None,
 ) -> None:
     """The API, the entry page, Fava and the public pages in one process."""
     import uvicorn
 
     from api.app import create_app
     from api.logs import configure
+    from api.proxy import parse_allowed
 
     settings = ctx.settings
+    if forwarded_allow_ips is not None:
+        settings.forwarded_allow_ips = forwarded_allow_ips
+    try:
+        parse_allowed(settings.forwarded_allow_ips)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--forwarded-allow-ips") from None
     if log_level is not None:
         settings.log_level = log_level.upper()
     if access_log is not None:
@@ -286,6 +301,10 @@ def serve(
         log_config=None,  # the service's own logging (api.logs) formats uvicorn's lines too
         log_level=settings.log_level.lower(),
         access_log=settings.access_log,
+        # the app believes forwarded headers only from --forwarded-allow-ips (api.proxy);
+        # uvicorn's own handling would trust 127.0.0.1 by default, so it is off
+        proxy_headers=False,
+        forwarded_allow_ips=[],
     )
 
 

@@ -144,9 +144,11 @@ def _check_credentials(books: Books, *, actor: str, slug: str, password_stdin: b
     found = users.member_by_token(books, token, slug)
     if found is None:
         refuse("the API token in COMMONS_TOKEN is unknown or revoked")
-    owner, _membership = found  # ``check_member`` has checked the membership already
+    owner, membership = found
     if owner != actor:
         refuse(f"the API token in COMMONS_TOKEN is {owner}'s, not {actor}'s")
+    if membership is None:  # ``check_member`` found the member: the token is scoped elsewhere
+        refuse(f"the API token in COMMONS_TOKEN is scoped to another community, not {slug}")
 
 
 def member_option(*roles: Role, credentials: bool = False) -> Callable[[F], F]:

@@ -1,12 +1,17 @@
 """Dependencies for the routes: the books, who is asking, and what they may do.
 
-A request is authenticated by ``Authorization: Bearer <token>`` (programs) or by the signed
-session cookie set at ``/login`` (browsers). Then, for the path's ``{slug}``:
+A request is authenticated by ``Authorization: Bearer <token>`` (programs) or by the session
+cookie set at ``/login`` (browsers; the session is kept on the server, ``api.sessions``). Then,
+for the path's ``{slug}``:
 
 - no credentials, or a bad or revoked token             → 401
+- a write by a browser session without the session's CSRF token in ``X-CSRF-Token``
+  (or from another origin, ``api.sessions.OriginGuard``)  → 403
 - unknown community, or one the user is no member of    → 404 (the same answer, so a member of
   one community cannot even learn which other communities exist on this server)
 - a member without one of the roles the route asks for  → 403
+- a JSON route sent a body that is not ``application/json`` → 415
+- a token scoped to another community                    → 404, as for a non-member
 
 Roles are not ranked: ``admin`` manages members and registers but does not enter or approve
 money unless also given those roles, so four eyes cannot be bypassed by one powerful account.
@@ -28,9 +33,14 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.status import HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN, HTTP_404_NOT_FOUND
+from starlette.status import (
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+)
 
-from api import users
+from api import sessions, users
 from api.users import Role
 from ledger.books import Books
 
@@ -48,8 +58,8 @@ __all__ = [
     "require_role",
 ]
 
-#: The session key holding the logged-in username (see ``api.routes_pages``).
-SESSION_USER = "user"
+#: Where a bearer token scoped to one community leaves its community's id on the request.
+_TOKEN_SCOPE = "commons.token_community"
 
 
 @dataclass(frozen=True)
@@ -106,20 +116,24 @@ def current_username(request: Request, books: Books) -> str | None:
     A bearer header that does not name a valid token is an error (401), not anonymous."""
     token = _bearer_token(request)
     if token is not None:
-        username = users.user_by_token(books, token)
-        if username is None:
+        found = users.user_by_token(books, token)
+        if found is None:
             raise _problem(HTTP_401_UNAUTHORIZED, "the token is unknown or revoked", "auth")
+        username, scope = found
+        request.scope[_TOKEN_SCOPE] = scope
         return username
-    if "session" in request.scope:
-        value = request.session.get(SESSION_USER)
-        if isinstance(value, str) and value and users.is_active(books, value):
-            return value
-    return None
+    browser = sessions.of_request(request, books)
+    return browser.username if browser is not None else None
 
 
 def member_of(request: Request, books: Books, slug: str, username: str) -> Member | None:
-    """``username`` as a member of ``slug``, or None if not a member (or no such community)."""
-    return _member(request, users.roles_in(books, username, slug), username)
+    """``username`` as a member of ``slug``, or None if not a member (or no such community,
+    or the request's token is scoped to another community)."""
+    membership = users.roles_in(books, username, slug)
+    scope = request.scope.get(_TOKEN_SCOPE)
+    if membership is not None and scope is not None and membership[0].id != scope:
+        return None
+    return _member(request, membership, username)
 
 
 def _member(
@@ -153,10 +167,12 @@ def authorize(request: Request, books: Books, slug: str, wanted: frozenset[Role]
         username, membership = found
         member = _member(request, membership, username)
     else:
-        session_user = current_username(request, books)
-        if session_user is None:
+        browser = sessions.of_request(request, books)
+        if browser is None:
             raise _problem(HTTP_401_UNAUTHORIZED, "log in or send an API token", "auth")
-        username = session_user
+        if request.method not in sessions.SAFE_METHODS:
+            require_csrf_header(request, browser)
+        username = browser.username
         member = member_of(request, books, slug, username)
     if member is None:
         raise _problem(HTTP_404_NOT_FOUND, f"no community {slug!r}", "community")
@@ -168,7 +184,67 @@ def authorize(request: Request, books: Books, slug: str, wanted: frozenset[Role]
             + ", ".join(sorted(r.value for r in member.roles)),
             "role",
         )
+    if request.method not in sessions.SAFE_METHODS:
+        require_json_body(request)
     return member
+
+
+def require_csrf_header(request: Request, browser: sessions.BrowserSession) -> None:
+    """A browser session's write carries the session's CSRF token in ``X-CSRF-Token`` and
+    comes from this site; else 403 (rule ``csrf``)."""
+    if not sessions.same_origin(request.scope):
+        raise HTTPException(HTTP_403_FORBIDDEN, detail=[sessions.origin_refusal(request.scope)])
+    if not sessions.token_ok(browser.csrf, request.headers.get(sessions.CSRF_HEADER)):
+        raise _problem(
+            HTTP_403_FORBIDDEN,
+            f"a write with the session cookie needs the session's CSRF token in the "
+            f"{sessions.CSRF_HEADER} header (the pages carry it as the csrf form field)",
+            "csrf",
+        )
+
+
+#: Media types a JSON route accepts.
+JSON_TYPES = ("application/json",)
+
+
+def _declared_types(request: Request) -> tuple[str, ...]:
+    """The media types the route's body may have: those its OpenAPI ``requestBody`` names
+    (routes reading their body themselves), else JSON."""
+    route = request.scope.get("route")
+    extra = getattr(route, "openapi_extra", None) or {}
+    content = extra.get("requestBody", {}).get("content")
+    return tuple(content) if content else JSON_TYPES
+
+
+def require_json_body(request: Request) -> None:
+    """A JSON route's body is ``application/json`` (or ``+json``): a body of another type, or
+    of none named, is 415 (a form or ``text/plain`` post cannot reach a JSON route, so a
+    cross-site "simple request" is refused whatever its cookies). Routes declaring another
+    body type (the rules file as text) are not checked."""
+    declared = _declared_types(request)
+    if not any(t == "application/json" or t.endswith("+json") for t in declared):
+        return
+    length = request.headers.get("content-length")
+    has_body = "transfer-encoding" in request.headers or (
+        length is not None and length.strip() not in ("", "0")
+    )
+    if not has_body:
+        return
+    sent = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if sent == "application/json" or (sent.startswith("application/") and sent.endswith("+json")):
+        return
+    raise HTTPException(
+        HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        detail=[
+            {
+                "field": None,
+                "rule": "content-type",
+                "message": f"this route takes an application/json body; got "
+                f"{sent or 'no Content-Type'}",
+                "details": {"content_type": sent or None, "accepted": list(declared)},
+            }
+        ],
+    )
 
 
 def require_role(*roles: Role) -> Callable[..., Member]:

@@ -1,14 +1,16 @@
-"""What the browser pages share: the templates, who is logged in, and the CSRF token.
+"""What the browser pages share: the templates, who is logged in, and the CSRF checks of form
+posts.
 
 Pages answer a missing login with a redirect to ``/login`` (303), a community the user is no
-member of with 404 and a missing role with 403, like the API. Every form post carries the
-session's CSRF token; the session cookie is also SameSite=Lax, so a cross-site form post does
-not even carry it.
+member of with 404 and a missing role with 403, like the API. Every form post comes from this
+site (``api.sessions.OriginGuard``) and carries the session's CSRF token in its ``csrf`` field,
+or, for a form acting on one object (approving an entry), a token bound to that object
+(``bound_csrf``). The session cookie is also SameSite=Lax, so a cross-site form post does not
+even carry it.
 """
 
 from __future__ import annotations
 
-import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.deps import SESSION_USER, Member, Role, current_username, member_of
+from api import sessions
+from api.deps import Member, Role, current_username, member_of
 from ledger.books import Books
 
 
@@ -28,32 +31,60 @@ def templates() -> Jinja2Templates:
     return Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 
 
-#: The session key of the CSRF token for form posts.
-SESSION_CSRF = "csrf"
-SESSION_FLASH = "flash"
-
-
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    context.setdefault("username", logged_in(request))
+    browser = sessions.of_request(request)
+    context.setdefault("username", browser.username if browser else None)
+    context.setdefault("logout_csrf", browser.csrf if browser else "")
     return templates().TemplateResponse(request, name, context, status_code=status)
 
 
 def logged_in(request: Request) -> str | None:
-    value = request.session.get(SESSION_USER) if "session" in request.scope else None
-    return value if isinstance(value, str) and value else None
+    """The browser session's user (not a bearer token's), or None."""
+    browser = sessions.of_request(request)
+    return browser.username if browser else None
 
 
 def csrf_token(request: Request) -> str:
-    token = request.session.get(SESSION_CSRF)
-    if not isinstance(token, str) or not token:
-        token = secrets.token_urlsafe(32)
-        request.session[SESSION_CSRF] = token
-    return token
+    """The session's CSRF token for a form ("" for a page shown to a bearer token)."""
+    browser = sessions.of_request(request)
+    return browser.csrf if browser else ""
 
 
-def csrf_ok(request: Request, sent: str | None) -> bool:
-    token = request.session.get(SESSION_CSRF)
-    return bool(sent and isinstance(token, str) and secrets.compare_digest(token, sent))
+def bound_csrf(request: Request, *parts: str) -> str:
+    """The CSRF token of a form acting on one object (``parts``: action, community, id)."""
+    browser = sessions.of_request(request)
+    return sessions.bound_token(browser.csrf, *parts) if browser else ""
+
+
+def form_refusal(request: Request, sent: str | None, *bound: str) -> Response | None:
+    """None when a form post may go on: it was authenticated by a bearer token (no cookie
+    involved), or it comes from this site with the session's CSRF token (bound to ``bound``
+    when given). Otherwise the 403 page to answer with, having done nothing."""
+    if request.headers.get("authorization"):
+        return None
+    browser = sessions.of_request(request)
+    if browser is None:
+        return render(request, "message.html", 403, heading="403", message="请先登录 Log in first")
+    if not sessions.same_origin(request.scope):
+        return render(
+            request,
+            "message.html",
+            403,
+            heading="403",
+            message="表单须从本站提交 The form must be sent from this site: "
+            + sessions.origin_refusal(request.scope)["message"],
+        )
+    expected = sessions.bound_token(browser.csrf, *bound) if bound else browser.csrf
+    if not sessions.token_ok(expected, sent):
+        return render(
+            request,
+            "message.html",
+            403,
+            heading="403",
+            message="表单已过期或不属于此操作，请刷新重试。The form expired or belongs to "
+            "another action; reload the page and try again.",
+        )
+    return None
 
 
 def login_redirect(request: Request) -> RedirectResponse:
@@ -86,12 +117,3 @@ def browser_member(request: Request, books: Books, slug: str, *roles: Role) -> M
             message=f"此页面需要角色 This page needs the role: {needed}",
         )
     return member
-
-
-def flash(request: Request, message: str, *, error: bool = False) -> None:
-    request.session[SESSION_FLASH] = {"message": message, "error": error}
-
-
-def take_flash(request: Request) -> dict[str, Any] | None:
-    value = request.session.pop(SESSION_FLASH, None)
-    return value if isinstance(value, dict) else None

@@ -4,7 +4,13 @@ account gains, the credit account gives); the refusals are shown next to the for
 Approvers see the entries pending approval with approve and reject buttons.
 
 Every post follows post/redirect/get, so reloading the page never posts twice; the form also
-carries an idempotency key generated when it was rendered, so a double click posts once.
+carries an idempotency key generated when it was rendered, so a double click posts once. The
+redirect names the entry (``?done=<id>``) and the page says what state it is in now, read from
+the books (nothing is kept between requests).
+
+Every post carries a CSRF token (``api.pages.form_refusal``): the entry form the session's, and
+each approve and reject button one bound to its action and entry, so a token read from one
+form cannot approve another entry.
 """
 
 from __future__ import annotations
@@ -14,15 +20,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from api.deps import BooksDep, Member, Role
-from api.pages import browser_member, csrf_ok, csrf_token, flash, render, take_flash
+from api.pages import bound_csrf, browser_member, csrf_token, form_refusal, render
 from ledger import chart, clock, journal, reading
-from ledger.errors import LedgerError, Problem
+from ledger.errors import LedgerError, Problem, ValidationFailed
 from ledger.models import Community, Entry
 from ledger.money import AmountError, parse_amount
 from ledger.schemas import TransactionIn
@@ -91,8 +97,12 @@ def _page(
     form: dict[str, str],
     problems: list[Problem] | None = None,
     status: int = 200,
+    notice: dict[str, Any] | None = None,
+    done: str | None = None,
 ) -> HTMLResponse:
     with Session(books.engine) as session:
+        if notice is None and done:
+            notice = _notice_of(session.get(Entry, done), member.community_id)
         community = session.get(Community, member.community_id)
         today = clock.today()
         accounts = [
@@ -114,13 +124,39 @@ def _page(
         accounts=sorted(accounts, key=lambda a: a.code),
         form=form,
         problems=problems or [],
-        flash=take_flash(request),
+        flash=notice,
         pending=pending,
+        tokens={
+            e.id: {
+                "approve": bound_csrf(request, "approve", member.slug, e.id),
+                "reject": bound_csrf(request, "reject", member.slug, e.id),
+            }
+            for e in pending
+        },
         recent=recent,
         is_treasurer=member.has(Role.TREASURER),
         is_approver=member.has(Role.APPROVER),
         csrf=csrf_token(request),
     )
+
+
+def _notice_of(entry: Entry | None, community_id: str) -> dict[str, Any] | None:
+    """What the page says about the entry a post redirected with: its state now."""
+    if entry is None or entry.community_id != community_id:
+        return None
+    if entry.status == "pending":
+        message = f"已提交，等待另一位委员审批。Stored; waiting for approval ({entry.id})."
+    elif entry.status == "rejected":
+        message = "已驳回。Rejected; it will never reach the books."
+    elif entry.approved_by:
+        message = f"已批准并记账 #{entry.seq}。Approved and posted as #{entry.seq}."
+    else:
+        message = f"已记账 #{entry.seq}：{entry.narration}。Posted as #{entry.seq}."
+    return {"message": message, "error": False}
+
+
+def _done(member: Member, entry_id: str) -> RedirectResponse:
+    return RedirectResponse(f"/entry/{member.slug}?done={entry_id}", status_code=303)
 
 
 def _recent(entry: Entry, legs: list[Leg]) -> dict[str, Any]:
@@ -135,11 +171,17 @@ def _recent(entry: Entry, legs: list[Leg]) -> dict[str, Any]:
 
 
 @router.get("/entry/{slug}", response_class=HTMLResponse)
-def entry_page(slug: str, request: Request, books: BooksDep, preset: str | None = None) -> Response:
+def entry_page(
+    slug: str,
+    request: Request,
+    books: BooksDep,
+    preset: str | None = None,
+    done: Annotated[str | None, Query(max_length=36)] = None,
+) -> Response:
     member = browser_member(request, books, slug, Role.TREASURER, Role.APPROVER)
     if isinstance(member, Response):
         return member
-    return _page(request, books, member, form=_blank_form(preset))
+    return _page(request, books, member, form=_blank_form(preset), done=done)
 
 
 def draft_of(form: dict[str, str]) -> TransactionIn | list[Problem]:
@@ -215,14 +257,9 @@ def submit_entry(
     member = browser_member(request, books, slug, Role.TREASURER)
     if isinstance(member, Response):
         return member
-    if not csrf_ok(request, csrf):
-        return render(
-            request,
-            "message.html",
-            403,
-            heading="403",
-            message="表单已过期，请刷新重试。The form expired; reload and try again.",
-        )
+    refused = form_refusal(request, csrf)
+    if refused is not None:
+        return refused
     form = {
         "preset": preset,
         "debit": debit,
@@ -250,14 +287,7 @@ def submit_entry(
         return _page(
             request, books, member, form=form, problems=exc.problems, status=exc.status.value
         )
-    entry = result.entry
-    if entry.status == "pending":
-        flash(request, f"已提交，等待另一位委员审批。Stored; waiting for approval ({entry.id}).")
-    else:
-        flash(
-            request, f"已记账 #{entry.seq}：{entry.narration} {amount} 元。Posted as #{entry.seq}."
-        )
-    return RedirectResponse(f"/entry/{member.slug}", status_code=303)
+    return _done(member, result.entry.id)
 
 
 @router.post("/entry/{slug}/pending/{entry_id}/approve", response_class=HTMLResponse)
@@ -267,10 +297,9 @@ def approve_entry(
     member = browser_member(request, books, slug, Role.APPROVER)
     if isinstance(member, Response):
         return member
-    if not csrf_ok(request, csrf):
-        return render(
-            request, "message.html", 403, heading="403", message="表单已过期 The form expired"
-        )
+    refused = form_refusal(request, csrf, "approve", member.slug, entry_id)
+    if refused is not None:
+        return refused
     try:
         out = journal.approve(
             books=books,
@@ -279,10 +308,15 @@ def approve_entry(
             actor=member.username,
             address=member.address,
         )
-        flash(request, f"已批准并记账 #{out.seq}。Approved and posted as #{out.seq}.")
     except LedgerError as exc:
-        flash(request, "; ".join(p.message for p in exc.problems), error=True)
-    return RedirectResponse(f"/entry/{member.slug}", status_code=303)
+        return _refused(request, books, member, exc)
+    return _done(member, out.id)
+
+
+def _refused(request: Request, books: BooksDep, member: Member, exc: LedgerError) -> Response:
+    """The page again, saying why an approval or rejection was refused, with its status."""
+    notice = {"message": "; ".join(p.message for p in exc.problems), "error": True}
+    return _page(request, books, member, form=_blank_form(), notice=notice, status=exc.status.value)
 
 
 @router.post("/entry/{slug}/pending/{entry_id}/reject", response_class=HTMLResponse)
@@ -297,15 +331,14 @@ def reject_entry(
     member = browser_member(request, books, slug, Role.APPROVER)
     if isinstance(member, Response):
         return member
-    if not csrf_ok(request, csrf):
-        return render(
-            request, "message.html", 403, heading="403", message="表单已过期 The form expired"
-        )
+    refused = form_refusal(request, csrf, "reject", member.slug, entry_id)
+    if refused is not None:
+        return refused
     if not reason.strip():
-        flash(request, "驳回需要理由。A rejection needs a reason.", error=True)
-        return RedirectResponse(f"/entry/{member.slug}", status_code=303)
+        problem = Problem("驳回需要理由。A rejection needs a reason.", field="reason")
+        return _refused(request, books, member, ValidationFailed([problem]))
     try:
-        journal.reject(
+        out = journal.reject(
             books=books,
             slug=member.slug,
             entry_id=entry_id,
@@ -313,7 +346,6 @@ def reject_entry(
             reason=reason.strip(),
             address=member.address,
         )
-        flash(request, "已驳回。Rejected; it will never reach the books.")
     except LedgerError as exc:
-        flash(request, "; ".join(p.message for p in exc.problems), error=True)
-    return RedirectResponse(f"/entry/{member.slug}", status_code=303)
+        return _refused(request, books, member, exc)
+    return _done(member, out.id)

@@ -1,9 +1,13 @@
-"""The browser's front door: ``/`` (my communities), ``/login`` and ``/logout``."""
+"""The browser's front door: ``/`` (my communities), ``/login`` and ``/logout`` (POST only).
+
+The login form carries a CSRF token bound to a short-lived pre-session cookie
+(``commons_login``), and is checked for its origin like every browser write, so another site
+cannot log a browser in as someone else. A refused password is an audit event (``login-failed``,
+no community) and counts towards the throttle (``api.throttle``, in the database)."""
 
 from __future__ import annotations
 
 import logging
-import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -11,9 +15,10 @@ import anyio.to_thread
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import users
-from api.deps import SESSION_USER, BooksDep, client_address
-from api.pages import SESSION_CSRF, logged_in, render
+from api import sessions, users
+from api.deps import BooksDep, client_address
+from api.pages import logged_in, render
+from api.settings import Settings
 from api.throttle import LoginThrottle
 from ledger import events
 from ledger.books import Books
@@ -60,9 +65,36 @@ def home(request: Request, books: BooksDep) -> Response:
     return render(request, "home.html", communities=communities)
 
 
+def _login_page(
+    request: Request, status: int, *, next: str, error: str | None, username_value: str
+) -> Response:
+    """The login form with a fresh CSRF token bound to a fresh pre-session cookie."""
+    settings: Settings = request.app.state.settings
+    nonce = sessions.login_nonce()
+    response = render(
+        request,
+        "login.html",
+        status,
+        next=safe_next(next),
+        error=error,
+        username_value=username_value,
+        csrf=sessions.login_token(request.app.state.secret, nonce),
+    )
+    response.set_cookie(
+        sessions.LOGIN_COOKIE,
+        nonce,
+        max_age=sessions.LOGIN_COOKIE_MAX_AGE,
+        path="/login",
+        httponly=True,
+        samesite="lax",
+        secure=settings.https_only,
+    )
+    return response
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str | None = None) -> Response:
-    return render(request, "login.html", next=safe_next(next), error=None, username_value="")
+    return _login_page(request, 200, next=next or "/", error=None, username_value="")
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -72,41 +104,69 @@ async def login(
     username: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=1000)],
     next: Annotated[str, Form(max_length=2000)] = "/",
+    csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     address = client_address(request)
-    throttle: LoginThrottle = request.app.state.login_throttle
-    wait = throttle.retry_after(username, address)
-    if wait:
-        response = render(
+    nonce = request.cookies.get(sessions.LOGIN_COOKIE, "")
+    if not nonce or not sessions.token_ok(
+        sessions.login_token(request.app.state.secret, nonce), csrf
+    ):
+        log.warning("login refused for %r from %s: no valid login form token", username, address)
+        return _login_page(
             request,
-            "login.html",
-            429,
-            next=safe_next(next),
-            error=f"登录失败次数过多，请 {wait} 秒后再试。Too many failed logins; try again in "
-            f"{wait} seconds.",
+            403,
+            next=next,
+            error="登录表单已过期，请重试。The login form expired; try again.",
             username_value=username,
         )
-        response.headers["Retry-After"] = str(wait)
-        log.warning("login refused for %r from %s: throttled for %s s", username, address, wait)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    verdict = await anyio.to_thread.run_sync(throttle.check, books, username, address)
+    if verdict.wait:
+        response = _login_page(
+            request,
+            429,
+            next=next,
+            error=f"登录失败次数过多，请 {verdict.wait} 秒后再试。Too many failed logins "
+            f"({verdict.count} for this {verdict.limit}, {verdict.allowed} allowed per "
+            f"{int(throttle.window.total_seconds()) // 60} minutes); try again in "
+            f"{verdict.wait} seconds.",
+            username_value=username,
+        )
+        response.headers["Retry-After"] = str(verdict.wait)
+        log.warning(
+            "login refused for %r from %s: throttled for %s s (%s)",
+            username,
+            address,
+            verdict.wait,
+            verdict.limit,
+        )
         return response
     found = await anyio.to_thread.run_sync(users.user_by_password, books, username, password)
     if found is None:
-        throttle.failed(username, address)
+        await anyio.to_thread.run_sync(_record_failure, books, throttle, username, address)
         log.warning("login refused for %r from %s: wrong username or password", username, address)
-        return render(
+        return _login_page(
             request,
-            "login.html",
             401,
-            next=safe_next(next),
+            next=next,
             error="用户名或密码不正确。Wrong username or password.",
             username_value=username,
         )
-    throttle.succeeded(username, address)
-    request.session.clear()
-    request.session[SESSION_USER] = found
-    request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
+    settings: Settings = request.app.state.settings
+    await anyio.to_thread.run_sync(throttle.succeeded, books, username, address)
+    previous = sessions.of_request(request, books)
+    if previous is not None:  # a new login never continues an old session
+        await anyio.to_thread.run_sync(sessions.end, books, previous.key, "replaced by login")
+    cookie = await anyio.to_thread.run_sync(
+        lambda: sessions.start(books, found, address=address, max_age=settings.session_max_age)
+    )
     await anyio.to_thread.run_sync(_record_login, books, found, address)
-    return RedirectResponse(safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    sessions.set_cookie(
+        response, cookie, max_age=settings.session_max_age, secure=settings.https_only
+    )
+    response.delete_cookie(sessions.LOGIN_COOKIE, path="/login")
+    return response
 
 
 def _record_login(books: Books, username: str, address: str | None) -> None:
@@ -122,7 +182,43 @@ def _record_login(books: Books, username: str, address: str | None) -> None:
         )
 
 
-@router.api_route("/logout", methods=["GET", "POST"], response_class=HTMLResponse)
-def logout(request: Request) -> Response:
-    request.session.clear()
-    return RedirectResponse("/login", status_code=303)
+def _record_failure(
+    books: Books, throttle: LoginThrottle, username: str, address: str | None
+) -> None:
+    """A refused password: counted by the throttle and kept in the audit trail (the actor is
+    unknown; the name tried is the object)."""
+    throttle.failed(books, username, address)
+    with writer(books.engine) as session:
+        events.record(
+            session,
+            community_id=None,
+            actor="anonymous",
+            action="login-failed",
+            object_type="user",
+            object_id=username[:100],
+            address=address,
+        )
+
+
+@router.post("/logout", response_class=HTMLResponse)
+def logout(
+    request: Request, books: BooksDep, csrf: Annotated[str, Form(max_length=200)] = ""
+) -> Response:
+    """End the browser's session (POST with the session's CSRF token; GET is 405)."""
+    settings: Settings = request.app.state.settings
+    browser = sessions.of_request(request, books)
+    if browser is not None:
+        if not sessions.token_ok(browser.csrf, csrf or request.headers.get(sessions.CSRF_HEADER)):
+            return render(
+                request,
+                "message.html",
+                403,
+                heading="403",
+                message="退出表单已过期，请刷新重试。"
+                "The logout form expired; reload and try again.",
+            )
+        sessions.end(books, browser.key, "logout")
+        sessions.forget(request)
+    response = RedirectResponse("/login", status_code=303)
+    sessions.clear_cookie(response, secure=settings.https_only)
+    return response

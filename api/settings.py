@@ -17,15 +17,19 @@ class Settings(BaseSettings):
     data: Path = Path("./data")
     #: A SQLAlchemy URL; default: ``<data>/commons.db`` (SQLite).
     db: str | None = None
-    #: The key that signs session cookies; default: a random key kept in
+    #: The key that signs the login form's CSRF tokens; default: a random key kept in
     #: ``<data>/session.key`` (created on first start, readable only by its owner).
     secret: str | None = None
     #: Request bodies larger than this many bytes are refused with 413.
     max_body: int = 1024 * 1024
     #: Mark the session cookie Secure (set when served over HTTPS behind a proxy).
     https_only: bool = False
-    #: How long a browser login lasts, in seconds.
+    #: How long a browser login lasts, in seconds (the session ends earlier at logout, a
+    #: password change, disabling the user or removing one of their roles).
     session_max_age: int = 12 * 3600
+    #: The reverse proxies whose ``X-Forwarded-For``/``-Proto``/``-Host`` are believed:
+    #: addresses or networks, comma-separated, ``*`` for any; default none (``api.proxy``).
+    forwarded_allow_ips: str = ""
     #: The service's log level (``logging`` names: DEBUG, INFO, WARNING, ERROR).
     log_level: str = "INFO"
     #: Log every request (uvicorn's access log).

@@ -1,8 +1,13 @@
 """Users, memberships and API tokens: the service functions behind ``commons user`` and login.
 
-Passwords are hashed with Argon2 (pwdlib's recommended hasher). API tokens are 32 random bytes,
-shown once when created, stored only as their SHA-256 (a token is already high-entropy, so a
-fast hash is enough and lets a lookup be one indexed query), revocable, with a last-used time.
+Passwords are hashed with Argon2 (pwdlib's recommended hasher) and must pass the policy of
+``api.passwords``. API tokens are 32 random bytes, shown once when created, stored only as their
+SHA-256 (a token is already high-entropy, so a fast hash is enough and lets a lookup be one
+indexed query), revocable, with a last-used time, and may be scoped to one community.
+
+Every change is an audit event (in the membership's community where there is one). A password
+change, disabling a user, removing one of their roles and revoking their tokens end the user's
+browser sessions in the same transaction (``api.sessions``); disabling also revokes the tokens.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pwdlib import PasswordHash
 from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
 
+from api import passwords, sessions
 from ledger import clock, events
 from ledger.books import Books
 from ledger.db import writer
@@ -113,10 +119,8 @@ def add_member(
         raise ValidationFailed(
             [Problem("a username is 1 to 100 characters without spaces", field="username")]
         )
-    if password is not None and len(password) < 8:
-        raise ValidationFailed(
-            [Problem("a password has at least 8 characters", field="password", rule="password")]
-        )
+    if password is not None:
+        passwords.check(password, username)
     plain: str | None = None
     with writer(books.engine) as session:
         community = books.community(session, slug)
@@ -124,11 +128,14 @@ def add_member(
         created = user is None
         if user is None:
             user = User(username=username, created_at=clock.now())
+        changed_password = password is not None and user.password_hash is not None
         if password is not None:
             user.password_hash = hash_password(password)
         session.add(user)
         session.flush()
         assert user.id is not None
+        if changed_password:
+            sessions.end_user_sessions(session, user.id, "password changed")
         held = session.execute(
             select(col(Membership.id))
             .where(col(Membership.user_id) == user.id)
@@ -154,31 +161,234 @@ def add_member(
             action="add-member",
             object_type="user",
             object_id=username,
-            details={"role": role.value, "token": plain is not None},
+            details={
+                "role": role.value,
+                "token": plain is not None,
+                "password": "changed" if changed_password else password is not None,
+            },
         )
     return Added(username, slug, role, plain, created)
 
 
-def issue_token(*, books: Books, username: str, label: str = "", actor: str | None = None) -> str:
+def remove_member(
+    *, books: Books, username: str, slug: str, role: Role, actor: str | None = None
+) -> int:
+    """Take ``role`` in ``slug`` away from ``username``; their browser sessions end at once
+    and, when they hold no role left there, their tokens scoped to ``slug`` are revoked.
+    Returns how many sessions ended. 404 for an unknown user or a role not held."""
+    with writer(books.engine) as session:
+        community = books.community(session, slug)
+        user = _user(session, username)
+        if user is None or user.id is None:
+            raise NotFound(f"no user {username!r}")
+        held = (
+            session.execute(
+                select(Membership)
+                .where(col(Membership.user_id) == user.id)
+                .where(col(Membership.community_id) == community.id)
+            )
+            .scalars()
+            .all()
+        )
+        target = [m for m in held if m.role == role.value]
+        if not target:
+            roles = ", ".join(sorted(m.role for m in held)) or "no role"
+            raise NotFound(
+                [
+                    Problem(
+                        f"{username} does not hold the role {role.value} in {slug} "
+                        f"(holds {roles} there)",
+                        field="role",
+                        rule="membership",
+                        details={"held": sorted(m.role for m in held)},
+                    )
+                ]
+            )
+        session.delete(target[0])
+        revoked = 0
+        if len(held) == 1:  # no role left in this community: its scoped tokens go too
+            revoked = _revoke(session, user.id, community_id=community.id)
+        ended = sessions.end_user_sessions(session, user.id, "role removed")
+        events.record(
+            session,
+            community_id=community.id,
+            actor=actor or operator_actor(),
+            action="remove-member",
+            object_type="user",
+            object_id=username,
+            details={"role": role.value, "sessions_ended": ended, "tokens_revoked": revoked},
+        )
+    return ended
+
+
+def _revoke(session: Session, user_id: int, *, community_id: str | None = None) -> int:
+    """Revoke the user's live tokens (only those scoped to ``community_id`` when given)."""
+    query = (
+        select(ApiToken)
+        .where(col(ApiToken.user_id) == user_id)
+        .where(col(ApiToken.revoked_at).is_(None))
+    )
+    if community_id is not None:
+        query = query.where(col(ApiToken.community_id) == community_id)
+    rows = list(session.execute(query).scalars())
+    now = clock.now()
+    for row in rows:
+        row.revoked_at = now
+        session.add(row)
+    return len(rows)
+
+
+def _existing(session: Session, username: str) -> User:
+    user = _user(session, username)
+    if user is None or user.id is None:
+        raise NotFound([Problem(f"no user {username!r}", field="username", rule="user")])
+    return user
+
+
+def set_disabled(*, books: Books, username: str, disabled: bool, actor: str | None = None) -> int:
+    """Disable (or enable again) a user. Disabling ends their browser sessions and revokes
+    their tokens at once (enabling gives none back); returns how many sessions ended."""
+    with writer(books.engine) as session:
+        user = _existing(session, username)
+        assert user.id is not None
+        ended = revoked = 0
+        if disabled:
+            ended = sessions.end_user_sessions(session, user.id, "user disabled")
+            revoked = _revoke(session, user.id)
+        was = user.disabled
+        user.disabled = disabled
+        session.add(user)
+        events.record(
+            session,
+            community_id=None,
+            actor=actor or operator_actor(),
+            action="disable-user" if disabled else "enable-user",
+            object_type="user",
+            object_id=username,
+            details={"was_disabled": was, "sessions_ended": ended, "tokens_revoked": revoked},
+        )
+    return ended
+
+
+def set_password(*, books: Books, username: str, password: str, actor: str | None = None) -> int:
+    """Set a user's password (the policy of ``api.passwords``); their browser sessions end.
+    Returns how many sessions ended."""
+    passwords.check(password, username)
+    hashed = hash_password(password)
+    with writer(books.engine) as session:
+        user = _existing(session, username)
+        assert user.id is not None
+        user.password_hash = hashed
+        session.add(user)
+        ended = sessions.end_user_sessions(session, user.id, "password changed")
+        events.record(
+            session,
+            community_id=None,
+            actor=actor or operator_actor(),
+            action="set-password",
+            object_type="user",
+            object_id=username,
+            details={"sessions_ended": ended},
+        )
+    return ended
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """One line of ``commons user list``."""
+
+    username: str
+    disabled: bool
+    has_password: bool
+    roles: tuple[tuple[str, str], ...]  # (community slug, role)
+    tokens: int  # live (unrevoked) tokens
+    sessions: int  # live browser sessions
+
+
+def list_users(books: Books) -> list[UserRow]:
+    """Every user with their roles, live tokens and live sessions, by username."""
+    with Session(books.engine) as session:
+        people = session.execute(select(User).order_by(col(User.username))).scalars().all()
+        roles: dict[int, list[tuple[str, str]]] = {}
+        for user_id, slug, role in session.execute(
+            select(col(Membership.user_id), col(Community.slug), col(Membership.role))
+            .join(Community, col(Community.id) == col(Membership.community_id))
+            .order_by(col(Community.slug), col(Membership.role))
+        ).all():
+            roles.setdefault(user_id, []).append((slug, role))
+        tokens: dict[int, int] = {}
+        for user_id in session.execute(
+            select(col(ApiToken.user_id)).where(col(ApiToken.revoked_at).is_(None))
+        ).scalars():
+            tokens[user_id] = tokens.get(user_id, 0) + 1
+        out = []
+        for user in people:
+            assert user.id is not None
+            out.append(
+                UserRow(
+                    username=user.username,
+                    disabled=user.disabled,
+                    has_password=bool(user.password_hash),
+                    roles=tuple(roles.get(user.id, ())),
+                    tokens=tokens.get(user.id, 0),
+                    sessions=sessions.live_sessions(session, user.id),
+                )
+            )
+    return out
+
+
+def issue_token(
+    *,
+    books: Books,
+    username: str,
+    label: str = "",
+    actor: str | None = None,
+    slug: str | None = None,
+) -> str:
     """A new API token for an existing user, returned once (recorded as ``actor``, by default
-    the operator)."""
+    the operator). With ``slug`` it works only in that community, where the user must hold a
+    role (elsewhere it answers 404, as for a non-member)."""
     plain = new_token()
     with writer(books.engine) as session:
         user = _user(session, username)
         if user is None or user.id is None:
             raise NotFound(f"no user {username!r}")
+        community_id: str | None = None
+        if slug is not None:
+            community_id = books.community(session, slug).id
+            member = session.execute(
+                select(col(Membership.id))
+                .where(col(Membership.user_id) == user.id)
+                .where(col(Membership.community_id) == community_id)
+            ).first()
+            if member is None:
+                raise NotFound(
+                    [
+                        Problem(
+                            f"{username} holds no role in {slug}, so a token for {slug} "
+                            "would open nothing",
+                            field="community",
+                            rule="membership",
+                        )
+                    ]
+                )
         session.add(
             ApiToken(
-                user_id=user.id, token_hash=hash_token(plain), label=label, created_at=clock.now()
+                user_id=user.id,
+                token_hash=hash_token(plain),
+                label=label,
+                created_at=clock.now(),
+                community_id=community_id,
             )
         )
         events.record(
             session,
-            community_id=None,
+            community_id=community_id,
             actor=actor or operator_actor(),
             action="issue-token",
             object_type="user",
             object_id=username,
+            details={"community": slug} if slug else None,
         )
     return plain
 
@@ -186,11 +396,12 @@ def issue_token(*, books: Books, username: str, label: str = "", actor: str | No
 def revoke_tokens(
     *, books: Books, username: str, token: str | None = None, actor: str | None = None
 ) -> int:
-    """Revoke one token of ``username`` (by its plain text) or, without ``token``, all of them.
+    """Revoke one token of ``username`` (by its plain text) or, without ``token``, all of them;
+    the user's browser sessions end too (whoever held the token may have logged in as well).
     Returns how many were revoked (recorded as ``actor``, by default the operator)."""
     with writer(books.engine) as session:
         user = _user(session, username)
-        if user is None:
+        if user is None or user.id is None:
             raise NotFound(f"no user {username!r}")
         query = (
             select(ApiToken)
@@ -204,6 +415,7 @@ def revoke_tokens(
         for row in rows:
             row.revoked_at = now
             session.add(row)
+        ended = sessions.end_user_sessions(session, user.id, "token revoked")
         events.record(
             session,
             community_id=None,
@@ -211,13 +423,14 @@ def revoke_tokens(
             action="revoke-token",
             object_type="user",
             object_id=username,
-            details={"count": len(rows)},
+            details={"count": len(rows), "sessions_ended": ended},
         )
     return len(rows)
 
 
-def user_by_token(books: Books, token: str) -> str | None:
-    """The username an unrevoked token belongs to (updating its last-used time), or None.
+def user_by_token(books: Books, token: str) -> tuple[str, str | None] | None:
+    """The username an unrevoked token belongs to and the id of the community it is scoped to
+    (None: every community of its user), updating its last-used time; None for a bad token.
     Every request asks this, so it is one indexed Core query on a plain connection."""
     with books.engine.connect() as connection:
         row = connection.execute(
@@ -227,17 +440,18 @@ def user_by_token(books: Books, token: str) -> str | None:
                 col(ApiToken.last_used_at),
                 col(User.username),
                 col(User.disabled),
+                col(ApiToken.community_id),
             )
             .join(User, col(User.id) == col(ApiToken.user_id))
             .where(col(ApiToken.token_hash) == hash_token(token))
         ).first()
     if row is None:
         return None
-    token_id, revoked_at, last, username, disabled = row
+    token_id, revoked_at, last, username, disabled, scope = row
     if revoked_at is not None or disabled:
         return None
     _touch(books, token_id, last)
-    return str(username)
+    return str(username), scope
 
 
 def _member_query() -> Any:
@@ -250,6 +464,7 @@ def _member_query() -> Any:
             col(ApiToken.last_used_at),
             col(User.username),
             col(User.disabled),
+            col(ApiToken.community_id).label("token_community_id"),
             col(Membership.role),
             table.c.id.label("community_id"),
             table.c.slug.label("community_slug"),
@@ -273,7 +488,8 @@ def member_by_token(
     books: Books, token: str, slug: str
 ) -> tuple[str, tuple[CommunityRef, frozenset[Role]] | None] | None:
     """For a bearer request on ``/communities/{slug}``: the token's username and, if they are
-    a member there, the community and their roles, in one query; None for a bad token."""
+    a member there (and the token is not scoped to another community), the community and
+    their roles, in one query; None for a bad token."""
     with books.engine.connect() as connection:
         rows = SQL("member", connection.dialect).rows(
             connection, {"slug": slug, "token_hash": hash_token(token)}
@@ -284,8 +500,10 @@ def member_by_token(
     if first["revoked_at"] is not None or first["disabled"]:
         return None
     _touch(books, first["token_id"], first["last_used_at"])
-    membership = None if first["community_id"] is None else _membership(rows, "community_")
-    return str(first["username"]), membership
+    scope = first["token_community_id"]
+    if first["community_id"] is None or (scope is not None and scope != first["community_id"]):
+        return str(first["username"]), None
+    return str(first["username"]), _membership(rows, "community_")
 
 
 class CommunityRef(NamedTuple):

@@ -3,6 +3,7 @@ not conftest, so test modules can import it whatever other conftest files exist.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -93,10 +94,31 @@ def api(slug: str = SLUG) -> str:
     return f"/api/v1/communities/{slug}"
 
 
-def login(client: TestClient, who: Login) -> None:
+#: The TestClient's own origin: what a browser sends as ``Origin`` on the site's own forms.
+ORIGIN = "http://testserver"
+
+
+def field(page: str, name: str = "csrf") -> str:
+    """The value of the first hidden field ``name`` on a page."""
+    found = re.search(rf'name="{name}" value="([^"]+)"', page)
+    assert found, f"no {name} field on the page"
+    return found.group(1)
+
+
+def login_token(client: TestClient) -> str:
+    """The login form's CSRF token (and its pre-session cookie, kept by the client)."""
+    page = client.get("/login").text
+    return field(page.split('action="/login"', 1)[1])  # not the logout form's, when logged in
+
+
+def login(client: TestClient, who: Login) -> str:
+    """Log ``client`` in as a browser does (the form's token, the site's Origin, which the
+    client then sends on every request); returns the session's CSRF token."""
+    client.headers["Origin"] = ORIGIN
     response = client.post(
         "/login",
-        data={"username": who.username, "password": who.password},
+        data={"username": who.username, "password": who.password, "csrf": login_token(client)},
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+    return field(client.get("/").text)

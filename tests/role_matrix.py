@@ -11,14 +11,21 @@ Columns of ``expect`` (seven statuses, in this order)::
     outsider  a user holding every role, but in another community
     admin  treasurer  approver  supervisor  auditor   members of the community
 
-How a cell is asked: API routes (``/api/...``) with the role's bearer token, pages with the
-role's logged-in session cookie (and the bearer token, which pages accept too). ``{slug}`` is
+How a cell is asked: API routes (``/api/...``) with the role's bearer token, pages as a browser
+asks them: the role's session cookie and the site's ``Origin``, no bearer token. ``{slug}`` is
 the community; other path parameters name objects the test prepares (``ids``): ``posted`` (a
 posted entry), ``pending_a`` .. ``pending_d`` (entries pending approval, one per approving
 route, so each is acted on once); any other value is used literally (e.g.
 ``ids={"period": "2025Q1"}``). ``json``/``form`` values may contain ``{csrf}`` (the role's CSRF
-token), ``{today}`` and ``{role}`` (the column). Objects your routes need beyond these: prepare
-them in ``_prepare`` of ``tests/test_api_roles.py``.
+token for that form: the one the entry page puts in the form posting to the row's URL, else
+the session's), ``{login_csrf}`` (a login form's token), ``{today}`` and ``{role}`` (the
+column). A row with ``fresh_session`` (logout) is asked with a session of its own, logged in
+for that cell. Objects your routes need beyond these: prepare them in ``_prepare`` of
+``tests/test_api_roles.py``.
+
+Then every write (POST, PUT, PATCH, DELETE; not ``/login``) is asked again with each role's
+session cookie and no bearer token: from another origin it must be 403, and without the CSRF
+token 403 (or the 404 of a non-member), so a new write cannot skip the CSRF check.
 """
 
 from __future__ import annotations
@@ -57,6 +64,7 @@ class Row:
     json: Any = None
     form: dict[str, str] | None = None
     url: str | None = None  # for mounts: the URL to request
+    fresh_session: bool = False  # the cell ends its session (logout): log in anew for it
 
     def statuses(self) -> dict[str, int]:
         codes = [int(c) for c in self.expect.split()]
@@ -112,10 +120,16 @@ ROWS: tuple[Row, ...] = (
         "POST",
         "/login",
         "401 401 401 401 401 401 401",
-        form={"username": "nobody-{role}", "password": "wrong-password"},  # under the throttle
+        # under the throttle
+        form={"username": "nobody-{role}", "password": "wrong-password", "csrf": "{login_csrf}"},
     ),
-    Row("GET", "/logout", "303 303 303 303 303 303 303"),
-    Row("POST", "/logout", "303 303 303 303 303 303 303"),
+    Row(
+        "POST",
+        "/logout",
+        "303 303 303 303 303 303 303",
+        form={"csrf": "{csrf}"},
+        fresh_session=True,
+    ),
     # the pages' style sheet and script (no inline script under the CSP): public, like /login
     Row("GET", "/assets/{name}", "200 200 200 200 200 200 200", ids={"name": "entry.js"}),
     # --- transactions API -------------------------------------------------------------------

@@ -13,7 +13,7 @@ from api.cli import main
 from api.users import hash_token
 from ledger.books import Books
 from ledger.models import ApiToken, Event, User
-from tests.api_helpers import OTHER, SLUG, Login, api, login, txn
+from tests.api_helpers import ORIGIN, OTHER, SLUG, Login, api, login, login_token, txn
 
 
 def test_tokens_are_stored_hashed_and_record_their_use(
@@ -110,10 +110,17 @@ def test_members_of_one_community_see_nothing_of_another(
 def test_login_session_and_logout(
     client: TestClient, members: dict[str, Login], api_books: Books
 ) -> None:
-    wrong = client.post("/login", data={"username": "auditor", "password": "wrong-password"})
+    client.headers["Origin"] = ORIGIN
+    wrong = client.post(
+        "/login",
+        data={"username": "auditor", "password": "wrong-password", "csrf": login_token(client)},
+    )
     assert wrong.status_code == 401
     assert "Wrong username or password" in wrong.text
-    nobody = client.post("/login", data={"username": "nobody", "password": "whatever-1"})
+    nobody = client.post(
+        "/login",
+        data={"username": "nobody", "password": "whatever-1", "csrf": login_token(client)},
+    )
     assert nobody.status_code == 401
 
     login(client, members["auditor"])
@@ -122,7 +129,11 @@ def test_login_session_and_logout(
     set_cookie = (
         client.post(
             "/login",
-            data={"username": "auditor", "password": members["auditor"].password},
+            data={
+                "username": "auditor",
+                "password": members["auditor"].password,
+                "csrf": login_token(client),
+            },
             follow_redirects=False,
         )
         .headers["set-cookie"]
@@ -135,7 +146,8 @@ def test_login_session_and_logout(
     with Session(api_books.engine) as session:
         logins = session.exec(select(Event).where(Event.action == "login")).all()
         assert logins and logins[-1].address == "testclient"
-    client.post("/logout", follow_redirects=False)
+    csrf = login(client, members["auditor"])
+    client.post("/logout", data={"csrf": csrf}, follow_redirects=False)
     assert client.get(f"{api()}/balances").status_code == 401
 
 
@@ -143,6 +155,7 @@ def test_login_redirects_only_within_the_site(
     client: TestClient, members: dict[str, Login]
 ) -> None:
     who = members["auditor"]
+    client.headers["Origin"] = ORIGIN
     for target, expected in (
         ("/fava/maple/", "/fava/maple/"),
         ("https://evil.example/", "/"),
@@ -150,7 +163,12 @@ def test_login_redirects_only_within_the_site(
     ):
         response = client.post(
             "/login",
-            data={"username": who.username, "password": who.password, "next": target},
+            data={
+                "username": who.username,
+                "password": who.password,
+                "next": target,
+                "csrf": login_token(client),
+            },
             follow_redirects=False,
         )
         assert response.headers["location"] == expected
@@ -175,10 +193,17 @@ def test_repeated_failed_logins_are_throttled(
     client: TestClient, members: dict[str, Login]
 ) -> None:
     who = members["auditor"]
+    client.headers["Origin"] = ORIGIN
     for _ in range(5):
-        wrong = client.post("/login", data={"username": who.username, "password": "guess-guess"})
+        wrong = client.post(
+            "/login",
+            data={"username": who.username, "password": "guess-guess", "csrf": login_token(client)},
+        )
         assert wrong.status_code == 401
-    blocked = client.post("/login", data={"username": who.username, "password": who.password})
+    blocked = client.post(
+        "/login",
+        data={"username": who.username, "password": who.password, "csrf": login_token(client)},
+    )
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) > 0
     assert "Too many failed logins" in blocked.text

@@ -378,7 +378,7 @@ def test_user_add_takes_the_password_once(world: World) -> None:
         "user", "add", "li", "--community", SLUG, "--role", "auditor", "--password-stdin",
         stdin="short\n",
     )  # fmt: skip
-    assert short.exit_code == 1 and "at least 8 characters" in short.output
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
 
 
 def test_users_added_by_the_library_default_to_the_operator(

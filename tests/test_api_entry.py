@@ -10,6 +10,7 @@ from decimal import Decimal
 from fastapi.testclient import TestClient
 
 from api.routes_entry import PRESETS
+from api.sessions import bound_token
 from ledger import chart, clock, journal
 from ledger.books import Books
 from tests.api_helpers import SLUG, Login, api, login
@@ -63,7 +64,7 @@ def test_a_parking_receipt_posts_with_signs_derived(
     page = client.get(f"/entry/{SLUG}").text
     done = client.post(f"/entry/{SLUG}", data=_form(page), follow_redirects=False)
     assert done.status_code == 303
-    after = client.get(f"/entry/{SLUG}")
+    after = client.get(done.headers["location"])
     assert "Posted as #1" in after.text
     items = client.get(f"{api()}/transactions").json()["items"]
     assert len(items) == 1
@@ -131,12 +132,83 @@ def test_approvers_approve_and_reject_from_the_page(
     assert "待审批 Pending approval (2)" in queue
     ids = re.findall(r"/entry/maple/pending/([0-9a-f-]+)/approve", queue)
     assert len(ids) == 2
-    csrf = _csrf(queue)
-    approved = approver.post(f"/entry/{SLUG}/pending/{ids[0]}/approve", data={"csrf": csrf})
+    tokens = _tokens(queue)
+    approve = f"/entry/{SLUG}/pending/{ids[0]}/approve"
+    approved = approver.post(approve, data={"csrf": tokens[approve]})
     assert "Approved and posted as #2" in approved.text
-    approver.post(f"/entry/{SLUG}/pending/{ids[1]}/reject", data={"csrf": csrf, "reason": "重复"})
+    reject = f"/entry/{SLUG}/pending/{ids[1]}/reject"
+    approver.post(reject, data={"csrf": tokens[reject], "reason": "重复"})
     listed = approver.get(f"{api()}/transactions").json()["items"]
     assert sorted(i["status"] for i in listed) == ["posted", "posted", "rejected"]
+
+
+def _tokens(page: str) -> dict[str, str]:
+    """Each form's CSRF token, by the URL the form posts to."""
+    return dict(
+        re.findall(r'action="([^"]+)">\s*<input type="hidden" name="csrf" value="([^"]+)"', page)
+    )
+
+
+def test_a_token_from_one_form_approves_no_other_entry(
+    app: object, members: dict[str, Login], api_books: Books
+) -> None:
+    """Found: one CSRF token served every form, so a token read from one page approved any
+    entry. Each approve and reject button now carries a token bound to its entry and action."""
+    approver = TestClient(app)  # type: ignore[arg-type]
+    session_csrf = login(approver, members["approver"])
+    add_resolution(api_books, SLUG, purpose=("upgrade",), effective_from=date(2000, 1, 1))
+    journal.post(books=api_books, slug=SLUG, draft=conftest_txn("90000.00"), actor="treasurer")
+    for n in (1, 2):
+        draft = conftest_txn(
+            f"{n}000.00", debit=chart.USE_UPGRADE, credit=chart.BANK, kind="upgrade",
+            narration=f"改造 {n}", resolution="2025-01", day=clock.today(),
+        )  # fmt: skip
+        assert journal.post(books=api_books, slug=SLUG, draft=draft, actor="treasurer").pending
+    queue = approver.get(f"/entry/{SLUG}").text
+    tokens = _tokens(queue)
+    first, second = re.findall(r"/entry/maple/pending/([0-9a-f-]+)/approve", queue)
+    approve_first = tokens[f"/entry/{SLUG}/pending/{first}/approve"]
+    reject_first = tokens[f"/entry/{SLUG}/pending/{first}/reject"]
+    assert len({session_csrf, approve_first, reject_first}) == 3
+    for wrong in (approve_first, reject_first, session_csrf, ""):
+        refused = approver.post(f"/entry/{SLUG}/pending/{second}/approve", data={"csrf": wrong})
+        assert refused.status_code == 403
+        assert "belongs to another action" in refused.text
+    rejected = approver.post(
+        f"/entry/{SLUG}/pending/{second}/reject", data={"csrf": approve_first, "reason": "x"}
+    )
+    assert rejected.status_code == 403
+    assert approver.get(f"{api()}/transactions/{second}").json()["status"] == "pending"
+    ok = approver.post(
+        f"/entry/{SLUG}/pending/{second}/approve",
+        data={"csrf": tokens[f"/entry/{SLUG}/pending/{second}/approve"]},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    assert approver.get(f"{api()}/transactions/{second}").json()["status"] == "posted"
+
+
+def test_a_form_from_another_origin_is_refused(
+    client: TestClient, members: dict[str, Login]
+) -> None:
+    """Found: a page on the same host (another port) could post the site's forms."""
+    login(client, members["treasurer"])
+    page = client.get(f"/entry/{SLUG}").text
+    for origin in ("http://testserver:8081", "null", "https://testserver"):
+        forged = client.post(f"/entry/{SLUG}", data=_form(page), headers={"Origin": origin})
+        assert forged.status_code == 403, origin
+        assert forged.json()["detail"][0]["rule"] == "csrf"
+    del client.headers["Origin"]
+    bare = client.post(f"/entry/{SLUG}", data=_form(page))
+    assert bare.status_code == 403  # neither Origin nor Referer
+    referred = client.post(
+        f"/entry/{SLUG}",
+        data=_form(page),
+        headers={"Referer": f"http://testserver/entry/{SLUG}"},
+        follow_redirects=False,
+    )
+    assert referred.status_code == 303  # a Referer from this site stands in for Origin
+    assert len(client.get(f"{api()}/transactions").json()["items"]) == 1
 
 
 def test_the_entrant_sees_no_approve_button_for_their_own_entry(
@@ -156,6 +228,10 @@ def test_the_entrant_sees_no_approve_button_for_their_own_entry(
     queue = client.get(f"/entry/{SLUG}").text
     assert "Entered by you" in queue
     entry_id = client.get(f"{api()}/transactions?status=pending").json()["items"][0]["id"]
-    own = client.post(f"/entry/{SLUG}/pending/{entry_id}/approve", data={"csrf": _csrf(queue)})
+    assert f"/pending/{entry_id}/approve" not in queue
+    # the button is not there; a hand-made post with a valid token still meets four eyes
+    token = bound_token(_csrf(queue), "approve", SLUG, entry_id)
+    own = client.post(f"/entry/{SLUG}/pending/{entry_id}/approve", data={"csrf": token})
+    assert own.status_code == 403
     assert "cannot also approve it" in own.text
     assert client.get(f"{api()}/transactions/{entry_id}").json()["status"] == "pending"

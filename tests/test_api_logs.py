@@ -11,6 +11,7 @@ from api.app import create_app
 from api.logs import configure
 from api.settings import Settings
 from ledger.books import Books
+from tests.api_helpers import ORIGIN, login_token
 
 
 def test_start_up_and_a_refused_login_are_logged(
@@ -18,7 +19,12 @@ def test_start_up_and_a_refused_login_are_logged(
 ) -> None:
     with caplog.at_level(logging.INFO, logger="api"):
         client = TestClient(create_app(api_settings, books=api_books))
-        answer = client.post("/login", data={"username": "treasurer", "password": "wrong!"})
+        token = login_token(client)
+        answer = client.post(
+            "/login",
+            data={"username": "treasurer", "password": "wrong!", "csrf": token},
+            headers={"Origin": ORIGIN},
+        )
     assert answer.status_code == 401
     messages = [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
     assert any(name == "api.app" and m.startswith("starting: data ") for name, _, m in messages)

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from starlette.middleware.sessions import SessionMiddleware
 
 from api.middleware import BodyLimit, SecurityHeaders
+from api.proxy import ProxyHeaders
+from api.sessions import OriginGuard
 from api.settings import Settings
 from ledger.books import Books
 from tests.api_helpers import SLUG
@@ -23,7 +24,12 @@ LIMIT = 2000
 
 def test_the_middleware_stack_is_exactly_these_layers(app: FastAPI) -> None:
     # Outermost first. A new layer (or a lane around them) must be added here on purpose.
-    assert [m.cls for m in app.user_middleware] == [SecurityHeaders, BodyLimit, SessionMiddleware]
+    assert [m.cls for m in app.user_middleware] == [
+        ProxyHeaders,
+        SecurityHeaders,
+        BodyLimit,
+        OriginGuard,
+    ]
 
 
 def _free_port() -> int:

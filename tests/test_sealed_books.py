@@ -23,7 +23,7 @@ from ledger.errors import PeriodLocked, StateConflict, ValidationFailed
 from ledger.models import Entry, Event, PeriodClose
 from rules.community import create
 from rules.periods import close
-from tests.api_helpers import Login, api
+from tests.api_helpers import Login, api, login
 from tests.conftest import BOOKS_START, txn
 
 
@@ -327,10 +327,7 @@ def test_a_hand_typed_dividend_or_subsidy_is_refused(
 def test_the_entry_page_offers_no_dividend_or_subsidy(
     client: TestClient, members: dict[str, Login]
 ) -> None:
-    login = client.post(
-        "/login", data={"username": "treasurer", "password": members["treasurer"].password}
-    )
-    assert login.status_code in (200, 303)
+    login(client, members["treasurer"])
     page = client.get("/entry/maple").text
     assert "停车费收入" in page  # the presets are there,
     assert 'value="dividend"' not in page and 'value="subsidy"' not in page  # but not these

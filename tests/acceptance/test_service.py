@@ -30,10 +30,22 @@ def clients() -> Iterator[list[httpx.Client]]:
 
 
 def _login(server: Server, username: str, clients: list[httpx.Client]) -> httpx.Client:
+    """A browser's login: the form's CSRF token, the site's Origin (sent from then on), and
+    the session's CSRF token as ``X-CSRF-Token`` for the JSON API."""
     client = server.client()
     clients.append(client)
-    response = client.post("/login", data={"username": username, "password": PASSWORDS[username]})
+    client.headers["Origin"] = server.base_url
+    form = client.get("/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert token
+    response = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORDS[username], "csrf": token.group(1)},
+    )
     assert response.status_code == 303, response.text
+    home = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
+    assert home
+    client.headers["X-CSRF-Token"] = home.group(1)
     return client
 
 
