@@ -25,7 +25,7 @@ from ledger import chart, clock, journal, reading
 from ledger.errors import LedgerError, Problem
 from ledger.models import Community, Entry
 from ledger.money import AmountError, parse_amount
-from ledger.schemas import TransactionIn
+from ledger.schemas import TransactionIn, clean_text
 from ledger.txn import Leg
 
 router = APIRouter(include_in_schema=False)
@@ -305,12 +305,18 @@ def reject_entry(
         flash(request, "驳回需要理由。A rejection needs a reason.", error=True)
         return RedirectResponse(f"/entry/{member.slug}", status_code=303)
     try:
+        # The API's rule for a reason (``RejectIn``): one line, no control or bidi characters.
+        reason = clean_text(reason.strip(), max_length=1000, min_length=1, multiline=False)
+    except ValueError as exc:
+        flash(request, f"驳回理由无效。The reason was refused: {exc}", error=True)
+        return RedirectResponse(f"/entry/{member.slug}", status_code=303)
+    try:
         journal.reject(
             books=books,
             slug=member.slug,
             entry_id=entry_id,
             actor=member.username,
-            reason=reason.strip(),
+            reason=reason,
             address=member.address,
         )
         flash(request, "已驳回。Rejected; it will never reach the books.")

@@ -24,7 +24,7 @@ from api.errors import ERRORS
 from ledger import clock, journal, reading
 from ledger.errors import LedgerError, Problem, ValidationFailed
 from ledger.models import Entry
-from ledger.schemas import Money, TransactionIn, TransactionOut, clean_text
+from ledger.schemas import IsoDate, Money, TransactionIn, TransactionOut, clean_text
 
 #: ``date`` is also a field name below; annotations use this alias.
 Day = date
@@ -69,7 +69,7 @@ class RejectIn(BaseModel):
 class ReverseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: Day | None = Field(
+    date: IsoDate | None = Field(
         default=None, description="the reversal's date (an open period); default today"
     )
     reason: Annotated[
@@ -266,8 +266,8 @@ def list_transactions(
     slug: str,
     books: BooksDep,
     member: MemberDep,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
+    date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
     account: Annotated[
         str | None,
         Query(max_length=200, description="an account, or a parent to include its children"),
@@ -369,7 +369,7 @@ def balances(
     slug: str,
     books: BooksDep,
     member: MemberDep,
-    on: Annotated[date | None, Query(alias="date", description="default: today")] = None,
+    on: Annotated[IsoDate | None, Query(alias="date", description="default: today")] = None,
 ) -> BalancesOut:
     day = on or clock.today()
     with Session(books.engine) as session:
