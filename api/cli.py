@@ -137,7 +137,16 @@ def post(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
 @pass_ctx
 def reverse(ctx: Ctx, slug: str, entry_id: str, on: Any, reason: str, actor: str) -> None:
     """Enter the reversal of a transaction (it waits for approval like any spending)."""
+    from api.routes_transactions import ReverseIn
+
     day: date | None = on.date() if on else None
+    try:  # the API's rule for a reason: one line of plain text
+        reason = ReverseIn.model_validate({"date": day, "reason": reason}).reason
+    except ValidationError as exc:
+        click.echo("refused (422):", err=True)
+        for error in exc.errors():
+            click.echo(f"  - reason: {error['msg']}", err=True)
+        sys.exit(1)
     with refusals():
         result = journal.reverse(
             books=ctx.books, slug=slug, entry_id=entry_id, actor=actor, on=day, reason=reason

@@ -233,3 +233,31 @@ def test_a_slug_with_a_trailing_newline_is_refused(books: Books, data_dir: Path)
 def test_a_community_name_is_plain_text(books: Books, name: str) -> None:
     with pytest.raises(ValidationFailed, match="community name"):
         create(books=books, slug="maple", name=name)
+
+
+def test_the_cli_refuses_a_reversal_reason_with_a_bidi_override(
+    books: Books, community: str, data_dir: Path
+) -> None:
+    from api.users import Role, add_member
+    from ledger import journal
+    from tests.conftest import txn as draft
+
+    add_member(books=books, username="li", slug=community, role=Role.TREASURER, token=False)
+    posted = journal.post(books=books, slug=community, draft=draft("10.00"), actor="li")
+    result = CliRunner().invoke(
+        main,
+        [
+            "--data",
+            str(data_dir),
+            "reverse",
+            community,
+            posted.id,
+            "--reason",
+            "错账\u202e",
+            "--as",
+            "li",
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert "U+202E" in result.output
+    assert _entries(books) == 1
