@@ -3,6 +3,7 @@ post is checked against (``ledger`` defines what a check is; ``rules`` provides 
 
 from __future__ import annotations
 
+from api.files import warn_loose
 from api.settings import Settings
 from ledger.books import Books
 from ledger.db import make_engine, migrate
@@ -10,8 +11,13 @@ from rules.ruleset import CommunityRules
 
 
 def open_books(settings: Settings) -> Books:
-    settings.data.mkdir(parents=True, exist_ok=True)
+    """The books of ``settings``: the data directory made private (0700) if new, the schema
+    brought to the newest, and a WARNING logged for each file or directory of the service
+    that others may read (``api.files.warn_loose``: at every start of the service and of a
+    command)."""
+    settings.data.mkdir(mode=0o700, parents=True, exist_ok=True)
     engine = make_engine(settings.db_url())
     migrate(engine)
     data = settings.data.resolve()
+    warn_loose(data, settings.db_url())
     return Books(engine=engine, data_dir=data, rules=CommunityRules(data))

@@ -4,6 +4,7 @@ who may act (``--as``, a member's credentials: ``api.cli_common.member_option``)
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import date
@@ -13,7 +14,7 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from api import cli_audit, cli_disclose, cli_periods, cli_rules, cli_users
+from api import cli_audit, cli_disclose, cli_periods, cli_rules, cli_users, files
 from api.cli_common import Ctx, member_option, operator, pass_ctx, refusals, validated
 from api.users import Role
 from ledger import journal
@@ -28,6 +29,10 @@ from ledger.schemas import TransactionIn
 @click.pass_context
 def main(ctx: click.Context, data: str | None, db: str | None) -> None:
     """commons-ledger: the books of an owners' committee's common income."""
+    # Everything a command creates (the database, backups, exports, projections) is its
+    # owner's alone; the umask is put back when the command ends (it matters in-process).
+    old_umask = files.private_umask()
+    ctx.call_on_close(lambda: os.umask(old_umask))
     ctx.obj = Ctx(data, db)
 
 
@@ -132,7 +137,16 @@ def post(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
 @pass_ctx
 def reverse(ctx: Ctx, slug: str, entry_id: str, on: Any, reason: str, actor: str) -> None:
     """Enter the reversal of a transaction (it waits for approval like any spending)."""
+    from api.routes_transactions import ReverseIn
+
     day: date | None = on.date() if on else None
+    try:  # the API's rule for a reason: one line of plain text
+        reason = ReverseIn.model_validate({"date": day, "reason": reason}).reason
+    except ValidationError as exc:
+        click.echo("refused (422):", err=True)
+        for error in exc.errors():
+            click.echo(f"  - reason: {error['msg']}", err=True)
+        sys.exit(1)
     with refusals():
         result = journal.reverse(
             books=ctx.books, slug=slug, entry_id=entry_id, actor=actor, on=day, reason=reason

@@ -31,7 +31,7 @@ from ledger import chart, clock, journal, reading
 from ledger.errors import LedgerError, Problem, ValidationFailed
 from ledger.models import Community, Entry
 from ledger.money import AmountError, parse_amount
-from ledger.schemas import TransactionIn
+from ledger.schemas import TransactionIn, clean_text
 from ledger.txn import Leg
 
 router = APIRouter(include_in_schema=False)
@@ -338,12 +338,18 @@ def reject_entry(
         problem = Problem("驳回需要理由。A rejection needs a reason.", field="reason")
         return _refused(request, books, member, ValidationFailed([problem]))
     try:
+        # The API's rule for a reason (``RejectIn``): one line, no control or bidi characters.
+        reason = clean_text(reason.strip(), max_length=1000, min_length=1, multiline=False)
+    except ValueError as exc:
+        problem = Problem(f"驳回理由无效。The reason was refused: {exc}", field="reason")
+        return _refused(request, books, member, ValidationFailed([problem]))
+    try:
         out = journal.reject(
             books=books,
             slug=member.slug,
             entry_id=entry_id,
             actor=member.username,
-            reason=reason.strip(),
+            reason=reason,
             address=member.address,
         )
     except LedgerError as exc:

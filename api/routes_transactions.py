@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
@@ -24,7 +25,7 @@ from api.errors import ERRORS
 from ledger import clock, journal, reading
 from ledger.errors import LedgerError, Problem, ValidationFailed
 from ledger.models import Entry
-from ledger.schemas import Money, TransactionIn, TransactionOut, clean_text
+from ledger.schemas import IsoDate, Money, TransactionIn, TransactionOut, clean_text
 
 #: ``date`` is also a field name below; annotations use this alias.
 Day = date
@@ -69,7 +70,7 @@ class RejectIn(BaseModel):
 class ReverseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: Day | None = Field(
+    date: IsoDate | None = Field(
         default=None, description="the reversal's date (an open period); default today"
     )
     reason: Annotated[
@@ -238,14 +239,29 @@ def _encode_cursor(entry: Entry) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+#: What a cursor this server issued holds: an ISO day, an aware ISO timestamp and an entry id
+#: (a UUID). Anything else (a naive timestamp the database cannot compare, a NUL or a lone
+#: surrogate the driver cannot bind, a long id) is refused before it reaches a query.
+_CURSOR_DAY = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_CURSOR_AT = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{8,15}[+-][0-9]{2}:[0-9]{2}\Z")
+_CURSOR_ID = re.compile(r"\A[0-9a-f-]{1,36}\Z")
+
+
 def _decode_cursor(cursor: str) -> tuple[date, datetime, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         day, created, entry_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(entry_id, str):
-            raise ValueError(entry_id)
-        return date.fromisoformat(day), datetime.fromisoformat(created), entry_id
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        if not all(isinstance(v, str) for v in (day, created, entry_id)):
+            raise ValueError("not text")
+        if not (_CURSOR_DAY.match(day) and _CURSOR_AT.match(created)):
+            raise ValueError("not ISO")
+        if not _CURSOR_ID.match(entry_id):
+            raise ValueError("not an entry id")
+        at = datetime.fromisoformat(created)
+        if at.tzinfo is None:  # pragma: no cover - the pattern requires an offset
+            raise ValueError("naive")
+        return date.fromisoformat(day), at, entry_id
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise BadCursor(
             [
                 Problem(
@@ -266,8 +282,8 @@ def list_transactions(
     slug: str,
     books: BooksDep,
     member: MemberDep,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
+    date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
     account: Annotated[
         str | None,
         Query(max_length=200, description="an account, or a parent to include its children"),
@@ -369,7 +385,7 @@ def balances(
     slug: str,
     books: BooksDep,
     member: MemberDep,
-    on: Annotated[date | None, Query(alias="date", description="default: today")] = None,
+    on: Annotated[IsoDate | None, Query(alias="date", description="default: today")] = None,
 ) -> BalancesOut:
     day = on or clock.today()
     with Session(books.engine) as session:

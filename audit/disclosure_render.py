@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from decimal import Decimal
 from functools import cache
 from typing import Any, Literal
@@ -284,9 +285,30 @@ def _name(lang: str, line: Any) -> str:
     return str(line.name_en if lang == "en" else line.name_zh)
 
 
+#: Markdown's inline syntax: emphasis, code, links and images, tables, strikethrough, and the
+#: backslash itself. Each is backslash-escaped wherever it stands.
+_MD_INLINE = re.compile(r"([\\`*_{}\[\]()!|~])")
+#: What starts a block when it begins a line (a heading, a list, a rule; a quote's ``>`` is an
+#: entity below). Text sits after other text in the templates, but is escaped as if it began
+#: a line.
+_MD_BLOCK_START = re.compile(r"\A(\s*)([#+\-=]|[0-9]{1,9}[.)])")
+#: HTML (and so ``<script>``, ``<img onerror=...>``, autolinks) becomes plain text as entities.
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
 def md_cell(text: object) -> str:
-    """Text safe inside a Markdown table cell: pipes escaped, one line."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Text safe in Markdown, inside a table cell or a heading: one line, Markdown's special
+    characters backslash-escaped, HTML as entities (so a resolution title or a payee cannot
+    become a link, an image, a heading or markup in the owners' chat group)."""
+    one_line = " ".join(str(text).splitlines())
+    escaped = _MD_INLINE.sub(r"\\\1", one_line)
+    escaped = _MD_BLOCK_START.sub(lambda m: m.group(1) + _escape_start(m.group(2)), escaped)
+    return escaped.translate(_HTML)
+
+
+def _escape_start(marker: str) -> str:
+    """``# x`` → ``\\# x``; ``1. x`` → ``1\\. x``."""
+    return marker[:-1] + "\\" + marker[-1]
 
 
 @cache

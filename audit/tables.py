@@ -10,6 +10,7 @@ Chinese ledgers print them.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,32 @@ from ledger.projection import ChainedTxn
 
 #: Entries read between two progress reports.
 PROGRESS_STEP = 1000
+
+#: What starts a spreadsheet formula (OWASP's list: ``=``, ``+``, ``-``, ``@``, tab, CR) and
+#: the quote that neutralises one. A text cell of a CSV starting with one gets a ``'`` in
+#: front (:func:`csv_text`), so Excel or WPS shows ``=HYPERLINK(...)`` instead of running it;
+#: :func:`csv_original` reads it back. Amounts, counts and dates are numbers, never prefixed.
+NEUTRALISE = frozenset("=+-@\t\r'")
+_FORMULA = frozenset("=+-@\t\r")
+#: A negative number written as text (a tally figure) is no formula: it stays as it is.
+_NEGATIVE_NUMBER = re.compile(r"\A-[0-9]+(\.[0-9]+)?\Z")
+
+
+def csv_text(text: str) -> str:
+    """A text cell as a CSV holds it: with a ``'`` in front when it starts with a formula
+    character, or with a quote (so reading it back is exact)."""
+    if text and text[0] in NEUTRALISE and not _NEGATIVE_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def csv_original(cell: str) -> str:
+    """The text a CSV cell written by :func:`csv_text` stands for (a cell of a package from
+    before the neutralising, which never starts with ``'=`` and the like, reads as it is)."""
+    if len(cell) > 1 and cell[0] == "'" and (cell[1] in _FORMULA or cell[1] == "'"):
+        return cell[1:]
+    return cell
+
 
 Kind = Literal["text", "code", "int", "date", "money", "area"]
 Value = str | int | Decimal | date | None

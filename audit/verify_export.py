@@ -10,7 +10,8 @@ For the auditor, with nothing but the zip and this package installed:
    and the last is the manifest's chain head (``ledger.chain.check_chain``, the check that
    ``commons verify`` and the rules plugin make too);
 4. the journal (``journal.csv``) is those entries: the same sequence numbers (the ones dated in
-   the period), and for each the same date, hash and postings;
+   the period), and for each the same date, hash, postings, payee, narration, resolution and
+   documents (text cells read back as written, see :func:`audit.tables.csv_original`);
 5. the rules (``rules.toml``) are the last setting of ``rules_history.csv``, and every
    setting's text has the SHA-256 it records (packages from before the history have none);
 6. with ``--bean-check``, beancount loads ``ledger.beancount`` without errors (the rules plugin
@@ -38,6 +39,7 @@ from typing import IO, Any, assert_never
 from beancount import loader
 
 from audit.export import LEDGER, MANIFEST, RULES, RULES_HISTORY, SELF_HASH, manifest_bytes
+from audit.tables import csv_original
 from ledger.chain import ChainedEntry, ChainProblem, ChainStart, Fault, chained_entries, check_chain
 from ledger.money import to_fen
 from ledger.render import parse_entries
@@ -205,6 +207,12 @@ def _check_journal(
             report.problems.append(f"journal.csv: seq {seq}: the postings differ from {LEDGER}")
         if any(r[1] != txn.date.isoformat() or r[15] != hash_ for r in lines if len(r) > 15):
             report.problems.append(f"journal.csv: seq {seq}: date or hash differs from {LEDGER}")
+        text = (txn.payee, txn.narration, txn.resolution or "", "; ".join(txn.documents))
+        if any(tuple(map(csv_original, r[3:5] + r[12:14])) != text for r in lines if len(r) > 15):
+            report.problems.append(
+                f"journal.csv: seq {seq}: payee, narration, resolution or documents differ "
+                f"from {LEDGER}"
+            )
 
 
 def _check_rules(archive: zipfile.ZipFile, report: ExportReport) -> None:
@@ -216,7 +224,7 @@ def _check_rules(archive: zipfile.ZipFile, report: ExportReport) -> None:
     try:
         raw = archive.read(RULES_HISTORY).decode("utf-8-sig")
         rows = list(csv.reader(io.StringIO(raw, newline="")))[1:]
-        settings = [(int(r[0]), r[3], r[4]) for r in rows]
+        settings = [(int(r[0]), r[3], csv_original(r[4])) for r in rows]
     except (KeyError, ValueError, IndexError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
         report.problems.append(f"{RULES_HISTORY}: cannot be read ({exc})")
         return

@@ -1,5 +1,8 @@
 """Tables as files an auditor opens: UTF-8 CSV with a byte-order mark (so Excel reads the
-Chinese correctly) and one XLSX workbook with every table as a sheet.
+Chinese correctly) and one XLSX workbook with every table as a sheet. A CSV's text cell that
+starts like a formula (``=``, ``+``, ``-``, ``@``, tab, CR) is written with a ``'`` in front
+(:func:`audit.tables.csv_text`), so opening the file never runs what a payee or a narration
+says; amounts are numbers and stay as they are.
 
 The workbook follows what Chinese auditors expect of a ledger export: Chinese headers, account
 codes as text (``1002-01`` must not become a date or a number), amounts as numbers with two
@@ -33,7 +36,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from audit.tables import Table, Value
+from audit.tables import NEUTRALISE, Table, Value, csv_text
 from ledger.money import FEN, fmt
 
 MONEY_FORMAT = "#,##0.00"
@@ -130,6 +133,8 @@ def _cell(ref: str, value: Value, style: int) -> tuple[str, str]:
     if isinstance(value, date):
         return text, f'<c r="{ref}"{s}><v>{(value - _EPOCH).days}</v></c>'
     xml = escape(str(value).translate(_NOT_XML))
+    if isinstance(value, str):
+        text = csv_text(text)
     return text, f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{xml}</t></is></c>'
 
 
@@ -176,6 +181,8 @@ def write_table(
                     f'<c r="{letter}{number}"{s} t="inlineStr"><is>'
                     f'<t xml:space="preserve">{cell_xml}</t></is></c>'
                 )
+                if cell and cell[0] in NEUTRALISE:  # the sheet's inline string is never run
+                    cell = csv_text(cell)
             elif kind is Decimal:
                 amount: Decimal = value  # type: ignore[assignment]
                 cell = f"{amount.quantize(FEN):f}"

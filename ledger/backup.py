@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import tarfile
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -136,9 +137,13 @@ def backup(*, books: Books, slug: str, out: Path) -> dict[str, Any]:
     }
     if rules is None and books.rules_path(slug).exists():  # books from before the rules rows
         rules = books.rules_path(slug).read_bytes()
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = out.with_suffix(out.suffix + ".tmp")
-    with tarfile.open(tmp, "w:gz") as tar:
+    # The archive holds owner ids and password hashes: readable by its owner alone (0600),
+    # whatever the umask, and so is the file it replaces (a new inode, renamed over it).
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a leftover temporary file keeps its mode through O_CREAT
+    with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
         _add(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode())
         _add(tar, "rows.jsonl", ("\n".join(lines) + "\n").encode())
         if rules is not None:
@@ -199,7 +204,7 @@ def restore(*, books: Books, archive: Path) -> dict[str, Any]:
         if conn.dialect.name == "postgresql":
             _advance_sequences(conn)
     directory = books.community_dir(slug)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     settings = sorted(by_table.get("rulestext", []), key=lambda r: int(r["number"]))
     if settings:
         rules = str(settings[-1]["text"]).encode("utf-8")

@@ -17,6 +17,7 @@ from ledger.db import writer
 from ledger.errors import Conflict, ValidationFailed
 from ledger.models import Account, Community
 from ledger.render import genesis_hash
+from ledger.schemas import clean_text
 
 #: ``\A``/``\Z``: a trailing newline is not part of a slug (``$`` would let one through).
 SLUG = re.compile(r"\A[a-z0-9][a-z0-9-]{0,39}\Z")
@@ -34,7 +35,11 @@ def create(
             "a community slug is 1 to 40 lowercase letters, digits and dashes, starting with a "
             "letter or digit, e.g. 'maple-court'"
         )
-    if not name.strip() or len(name) > 200 or "\n" in name:
+    try:
+        clean_text(name, max_length=200, min_length=1, multiline=False)
+    except ValueError as exc:
+        raise ValidationFailed(f"a community name is one line of plain text: {exc}") from None
+    if not name.strip():
         raise ValidationFailed("a community name is one line of 1 to 200 characters")
     with writer(books.engine) as session:
         exists = session.execute(

@@ -11,12 +11,13 @@ PostgreSQL needs nothing special: the posting path locks the community row (``FO
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, create_engine
 
@@ -41,10 +42,41 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for another database or an in-memory one."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def create_private(path: Path) -> None:
+    """Create the SQLite file (empty: SQLite makes it a database) readable and writable by its
+    owner alone, in a directory of its own (0700), unless it exists. SQLite gives the WAL and
+    the shared-memory file the database file's mode, so they are private too; without this
+    the file would take the process's umask (0644 under the usual 022): every local user
+    could read the owners' ids and the members' password hashes."""
+    if path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return
+    os.close(fd)
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """An engine for ``url``, configured for the ledger's durability and locking needs."""
+    """An engine for ``url``, configured for the ledger's durability and locking needs. A
+    SQLite file is created private (``create_private``)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if path is not None:
+            create_private(path)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine

@@ -6,6 +6,7 @@ The database stores integer fen, which is exact on every backend; everything els
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CURRENCY = "CNY"
@@ -14,14 +15,29 @@ FEN = Decimal("0.01")
 MAX_AMOUNT = Decimal("100000000000.00")
 
 
+#: An amount as people and programs write it: ASCII digits, an optional minus and at most one
+#: point (at most two places, checked after with its own message). Python's ``Decimal`` (and
+#: so pydantic's) would also take ``1_000``, ``1e2``, ``+5``, full-width ``１`` and
+#: Arabic-Indic ``١``: text that reads differently to a person than to the books.
+AMOUNT_TEXT = re.compile(r"\A-?(0|[1-9][0-9]*)(\.[0-9]+)?\Z")
+
+
 class AmountError(ValueError):
     """An amount that is not a two-place decimal within the limits."""
 
 
-def parse_amount(value: object) -> Decimal:
-    """Parse a money value from JSON or text: a string (or int) with at most two decimals.
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
-    Floats are refused: ``0.1`` in a float is not a tenth of a yuan.
+
+def parse_amount(value: object) -> Decimal:
+    """Parse a money value from JSON or text: a string such as ``"1234.50"`` or ``"-0.5"``
+    (ASCII digits, at most one point and two places; spaces around it are ignored), or a
+    JSON integer.
+
+    Floats are refused: ``0.1`` in a float is not a tenth of a yuan (a JSON number with a
+    point or an exponent arrives as a float). A ``Decimal`` from Python code is taken as is.
     """
     if isinstance(value, bool | float):
         raise AmountError('amounts are decimal strings such as "1234.50", not floats')
@@ -30,22 +46,26 @@ def parse_amount(value: object) -> Decimal:
     elif isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, str):
-        text = value.strip()
-        if not text or len(text) > 24:
-            raise AmountError(f"not an amount: {value!r}")
+        text = value.strip(" ")
+        if len(text) > 24 or not AMOUNT_TEXT.match(text):
+            raise AmountError(
+                f"not an amount: {_short(value)}; write ASCII digits with at most one point "
+                'and two places, e.g. "1234.50" or "-80.00" (no "+", "_", exponent, spaces '
+                "or other digits)"
+            )
         try:
             amount = Decimal(text)
-        except InvalidOperation:
-            raise AmountError(f"not an amount: {value!r}") from None
+        except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+            raise AmountError(f"not an amount: {_short(value)}") from None
     else:
-        raise AmountError(f"not an amount: {value!r}")
+        raise AmountError(f"not an amount: {_short(value)}")
     if not amount.is_finite():
-        raise AmountError(f"not a finite amount: {value!r}")
+        raise AmountError(f"not a finite amount: {_short(value)}")
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
-        raise AmountError(f"at most two decimal places (fen): {value!r}")
+        raise AmountError(f"at most two decimal places (fen): {_short(value)}")
     if abs(amount) > MAX_AMOUNT:
-        raise AmountError(f"amount {value!r} exceeds the limit of {MAX_AMOUNT:,} yuan")
+        raise AmountError(f"amount {_short(value)} exceeds the limit of {MAX_AMOUNT:,} yuan")
     amount = amount.quantize(FEN)
     if amount.is_zero():
         amount = Decimal("0.00")  # negative zero is zero

@@ -10,9 +10,9 @@ from typing import Any
 
 from ledger.errors import Problem, ValidationFailed
 
-_YEAR = re.compile(r"^(\d{4})$")
-_QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+_YEAR = re.compile(r"\A([0-9]{4})\Z")
+_QUARTER = re.compile(r"\A([0-9]{4})[Qq]([1-4])\Z")
+_RANGE = re.compile(r"\A([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})\Z")
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,32 @@ class Period:
         return self.label.replace("..", "_")
 
 
+#: The earliest day a period may start: no committee kept these books before 1900, and a
+#: period of year 1 cannot even be exported (the balances carried in are dated the day
+#: before it, and its bounds in UTC fall before the calendar).
+FIRST_DAY = date(1900, 1, 1)
+
+
 def parse_period(text: str) -> Period:
-    """``2025`` → the year; ``2025Q1`` → the quarter; ``A..B`` → A to B inclusive."""
+    """``2025`` → the year; ``2025Q1`` → the quarter; ``A..B`` → A to B inclusive; from 1900."""
+    period = _parse(text)
+    if period is not None and period.start >= FIRST_DAY:
+        return period
+    raise ValidationFailed(
+        [
+            Problem(
+                f"not a period: {text!r}; use a year (2025), a quarter (2025Q1) or a date "
+                "range (2025-01-01..2025-06-30, start on or before end), from "
+                f"{FIRST_DAY.year} on",
+                field="period",
+                rule="period-format",
+                details={"period": text, "first_day": FIRST_DAY.isoformat()},
+            )
+        ]
+    )
+
+
+def _parse(text: str) -> Period | None:
     value = text.strip()
     try:
         if match := _YEAR.match(value):
@@ -52,17 +76,7 @@ def parse_period(text: str) -> Period:
         else:
             if start <= end:
                 return Period(value, start, end)
-    raise ValidationFailed(
-        [
-            Problem(
-                f"not a period: {text!r}; use a year (2025), a quarter (2025Q1) or a date "
-                "range (2025-01-01..2025-06-30, start on or before end)",
-                field="period",
-                rule="period-format",
-                details={"period": text},
-            )
-        ]
-    )
+    return None
 
 
 #: Why a closed period takes nothing more (the plugin's rule ``closed-period`` says the same).

@@ -73,12 +73,55 @@ def clean_text(
     return value
 
 
+#: A date as the books write it: ISO ``YYYY-MM-DD`` and nothing else. Pydantic alone would
+#: also take ``0`` or ``1700000000`` (seconds since 1970), ``2025-01-01T00:00`` and, in a
+#: query string, numbers: a typo must not become 1 January 1970.
+_ISO_DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def iso_date(value: object) -> date:
+    """A date from JSON, a form or a query string: ``YYYY-MM-DD`` text (a ``date`` from
+    Python code is taken as is; a ``datetime`` is not a date)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a day of the calendar") from None
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    raise ValueError(f"a date is written YYYY-MM-DD, e.g. 2025-03-31 (got {shown})")
+
+
+def unit_code(value: object) -> str:
+    """A unit code (``1-1-0101``, ``3号楼-1201``): 1 to 40 letters, ASCII digits, ``-``, ``_``
+    and ``.``, starting with a letter or digit. Codes go into URLs, file names, CSV cells and
+    the public disclosure: no spaces, slashes, quotes, controls or formula characters."""
+    if not isinstance(value, str):
+        raise ValueError(f"a unit code is text such as '1-1-0101', not {type(value).__name__}")
+    try:
+        text = clean_text(value, max_length=40, min_length=1, multiline=False)
+    except ValueError as exc:
+        raise ValueError(f"unit code {value[:40]!r}: {exc}") from None
+    for ch in text:
+        if not (ch.isalpha() or ("0" <= ch <= "9") or ch in "-_."):
+            raise ValueError(
+                f"unit code {text!r}: {ch!r} (U+{ord(ch):04X}) is not allowed; use letters, "
+                "digits, '-', '_' and '.', e.g. 1-1-0101"
+            )
+    if not (text[0].isalpha() or "0" <= text[0] <= "9"):
+        raise ValueError(f"unit code {text!r} must start with a letter or a digit, e.g. 1-1-0101")
+    return text
+
+
 def _text(max_length: int, min_length: int = 0, multiline: bool = True) -> BeforeValidator:
     return BeforeValidator(
         partial(clean_text, max_length=max_length, min_length=min_length, multiline=multiline)
     )
 
 
+IsoDate = Annotated[date, BeforeValidator(iso_date)]
+UnitCode = Annotated[str, BeforeValidator(unit_code)]
 Money = Annotated[
     Decimal,
     BeforeValidator(parse_amount),
@@ -120,7 +163,7 @@ class TransactionIn(BaseModel):
         },
     )
 
-    date: date
+    date: IsoDate
     payee: Payee = ""
     narration: Narration
     kind: Annotated[

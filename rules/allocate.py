@@ -20,7 +20,6 @@ The entries:
 from __future__ import annotations
 
 import json
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -35,6 +34,7 @@ from ledger.models import AllocationLine, Entry, Unit
 from ledger.money import fmt, from_fen, to_fen
 from ledger.schemas import (
     IdempotencyKey,
+    IsoDate,
     Money,
     PostingIn,
     TransactionIn,
@@ -57,7 +57,7 @@ Area = Annotated[Decimal, PlainSerializer(fmt, return_type=str)]
 class AllocationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: date
+    date: IsoDate
     kind: Kind
     total: Money | None = Field(
         default=None, description="the amount to split: required in total mode, refused in rate"

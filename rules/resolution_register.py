@@ -27,7 +27,7 @@ from ledger.db import writer
 from ledger.errors import Conflict, NotFound, Problem, ValidationFailed
 from ledger.models import Ballot, Community, Resolution, Unit
 from ledger.money import from_fen, to_fen
-from ledger.schemas import Money, clean_text
+from ledger.schemas import IsoDate, Money, UnitCode, clean_text
 from ledger.txn import KINDS
 from rules.prorata import AllocationSetting
 from rules.vote import SOURCE, BallotProblem, Voter, check_ballots, tally
@@ -58,7 +58,7 @@ Number = Annotated[str, Field(pattern=NUMBER, description="e.g. 2025-03")]
 class BallotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    unit: Annotated[str, Field(min_length=1, max_length=40)]
+    unit: UnitCode
     vote: Literal["yes", "no", "abstain"]
 
 
@@ -87,9 +87,9 @@ class ResolutionIn(BaseModel):
     matter: Annotated[
         int, Field(strict=True, ge=1, le=9, description="the item of 民法典 art. 278, 1 to 9")
     ]
-    voted_on: date
-    effective_from: date
-    expires_on: date | None = None
+    voted_on: IsoDate
+    effective_from: IsoDate
+    expires_on: IsoDate | None = None
     budget: Money
     purpose: Annotated[
         list[Line],

@@ -41,9 +41,9 @@ REFUSED_TEXT = {
 REFUSED_AMOUNTS = {
     "1000000000000000.00": "exceeds the limit",
     "1.001": "at most two decimal places",
-    "1e400": "exceeds the limit",
-    "Infinity": "not a finite amount",
-    "NaN": "not a finite amount",
+    "1e400": "not an amount",
+    "Infinity": "not an amount",
+    "NaN": "not an amount",
     "-0.00": "moves nothing",
 }
 

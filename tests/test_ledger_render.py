@@ -124,21 +124,17 @@ def test_unsafe_text_is_refused_with_a_clear_message(field: str, value: str, mes
     [
         ("1.001", "at most two decimal places"),
         (1.5, "not floats"),
-        ("1e3", None),
+        ("1e3", "not an amount"),  # an exponent reads as 1e3 to a person, not 1000
+        ("1000.", "not an amount"),
         ("1000000000000000", "exceeds the limit"),
-        ("NaN", "not a finite amount"),
+        ("NaN", "not an amount"),
         ("12 USD", "not an amount"),
         ("", "not an amount"),
     ],
 )
-def test_amounts_are_two_place_decimals(amount: object, message: str | None) -> None:
+def test_amounts_are_two_place_decimals(amount: object, message: str) -> None:
     body = txn("1.00").model_dump(mode="json")
     body["postings"][0]["amount"] = amount
-    body["postings"][1]["amount"] = "-1000.00" if amount == "1e3" else "-1.00"
-    if message is None:
-        parsed = TransactionIn.model_validate(body)
-        assert parsed.postings[0].amount == Decimal("1000.00")
-        return
     with pytest.raises(ValidationError) as refused:
         TransactionIn.model_validate(body)
     assert message in str(refused.value)

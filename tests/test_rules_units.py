@@ -79,7 +79,7 @@ def test_json_rows_name_their_index() -> None:
     with pytest.raises(ValidationFailed) as exc:
         parse_json([{"unit": "A", "owner": "O", "area": "1.00"}, {"unit": "A/1", "area": 2.5}])
     messages = _messages(exc)
-    assert messages[0].startswith("units[1]: unit code 'A/1' must be 1 to 40 characters")
+    assert messages[0].startswith("units[1]: unit code 'A/1': '/' (U+002F) is not allowed")
     assert "units[1]: the owner id is missing" in messages
     assert "units[1]: area must be a decimal string such as '89.30', not 2.5" in messages
 
