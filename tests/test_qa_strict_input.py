@@ -159,11 +159,13 @@ def test_the_reject_form_refuses_control_and_bidi_characters(
     entry_id = _pending_entry(treasurer, members, api_books)
     login(approver, members["approver"])
     page = approver.get(f"/entry/{SLUG}").text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert csrf
-    answer = approver.post(
-        f"/entry/{SLUG}/pending/{entry_id}/reject", data={"csrf": csrf.group(1), "reason": reason}
+    action = f"/entry/{SLUG}/pending/{entry_id}/reject"
+    csrf = re.search(  # the token bound to this entry's reject form
+        re.escape(f'action="{action}">') + r'\s*<input type="hidden" name="csrf" value="([^"]+)"',
+        page,
     )
+    assert csrf
+    answer = approver.post(action, data={"csrf": csrf.group(1), "reason": reason})
     assert "The reason was refused" in answer.text
     with Session(api_books.engine) as session:
         entry = session.get(Entry, entry_id)
