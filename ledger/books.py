@@ -317,6 +317,7 @@ def _chained_range() -> Any:
             col(Entry.hash),
             col(Posting.account_id),
             col(Posting.amount_fen),
+            col(Entry.contract),
         )
         .join(Posting, col(Posting.entry_id) == col(Entry.id))
         .where(col(Entry.community_id) == bindparam("community_id"))
@@ -346,6 +347,7 @@ def _chained_of(row: Any, legs: list[Leg]) -> ChainedTxn:
         resolution=row[8],
         documents=() if row[9] == "[]" else tuple(json.loads(row[9])),
         reverses=row[10],
+        contract=row[15],
     )
     return ChainedTxn(txn, row[11] or "", row[12] or "")
 
@@ -364,4 +366,5 @@ def txn_of(entry: Entry, legs: tuple[Leg, ...]) -> Txn:
         resolution=entry.resolution,
         documents=tuple(json.loads(entry.documents)),
         reverses=entry.reverses,
+        contract=entry.contract,
     )
