@@ -43,6 +43,7 @@ ROUTERS: tuple[str, ...] = (
     "api.routes_audit",
     "api.routes_periods",
     "api.routes_rules",
+    "api.routes_contracts",
 )
 
 SESSION_COOKIE = "commons_session"
