@@ -29,7 +29,7 @@ from tests.conftest import txn
 from tests.rules_helpers import add_resolution, set_rules_text
 
 VOTED = date(2024, 12, 20)
-BUDGET = {
+BUDGET: dict[str, Any] = {
     "year": 2025,
     "resolution": "2025-01",
     "lines": [

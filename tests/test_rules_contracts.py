@@ -315,7 +315,7 @@ def test_overlapping_terms_for_one_space_are_refused(books: Books, community: st
 
 def _posted(books: Books) -> int:
     with Session(books.engine) as session:
-        return session.execute(select(func.count()).select_from(Entry)).scalar_one()
+        return int(session.execute(select(func.count()).select_from(Entry)).scalar_one())
 
 
 def test_a_receipt_citing_an_unknown_or_ended_contract_is_refused(
