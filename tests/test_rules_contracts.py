@@ -444,3 +444,28 @@ def test_an_old_entry_renders_as_before_and_the_contract_only_when_cited(
     assert "contract:" not in texts[plain.id]
     assert '  contract: "C-2025-01"\n' in texts[cited.id]
     assert "contract" not in txn("1.00").fingerprint_body()
+
+
+def test_a_backup_keeps_the_contracts_and_the_budget(
+    books: Books, community: str, tmp_path: Any
+) -> None:
+    """Found: the backup listed its tables by hand, and would have restored books without
+    their contracts and budget."""
+    from api.books import open_books
+    from api.settings import Settings
+    from ledger.backup import backup, restore
+    from rules.budget import BudgetIn, actuals, set_budget
+
+    setup(books, community)
+    add(books=books, slug=community, body=contract(), actor="t")
+    lines = [{"account": chart.COST_DIRECT, "period": "2025Q1", "amount": "10.00"}]
+    body = BudgetIn.model_validate({"year": 2025, "resolution": "2025-02", "lines": lines})
+    set_budget(books=books, slug=community, body=body, actor="chair")
+    backup(books=books, slug=community, out=tmp_path / "b.tar.gz")
+    target = open_books(Settings(data=tmp_path / "restored"))
+    try:
+        restore(books=target, archive=tmp_path / "b.tar.gz")
+        assert [c.number for c in listing(books=target, slug=community)] == ["C-2025-01"]
+        assert actuals(books=target, slug=community, year=2025).lines[0]["budget"] == "10.00"
+    finally:
+        target.dispose()
