@@ -469,3 +469,33 @@ def test_a_backup_keeps_the_contracts_and_the_budget(
         assert actuals(books=target, slug=community, year=2025).lines[0]["budget"] == "10.00"
     finally:
         target.dispose()
+
+
+def test_the_years_closing_entry_takes_in_the_accrual_of_its_last_quarter(
+    books: Books, community: str
+) -> None:
+    """A year's fee paid in October: Q4 earned 3,000.00 of it, the rest is owed back in
+    2026's quarters; the closing entry closes the 3,000.00 the accrual left in income."""
+    setup(books, community)
+    yearly = contract(
+        start="2025-10-01",
+        end="2026-09-30",
+        schedule={"every": "year", "amount": "12000.00", "due_day": 15},
+    )
+    add(books=books, slug=community, body=yearly, actor="t")
+    journal.post(
+        books=books,
+        slug=community,
+        draft=receipt("12000.00", date(2025, 10, 15), "C-2025-01"),
+        actor="t",
+    )
+    journal.post(books=books, slug=community, draft=top_up("1600.00", date(2025, 12, 1)), actor="t")
+    close(books=books, slug=community, period="2025", actor="approver")
+    assert balance(books, community, chart.INCOME_ADS, date(2025, 12, 31)) == 0
+    assert balance(books, community, chart.RENT_IN_ADVANCE, date(2025, 12, 31)) == Decimal(
+        "-9000.00"
+    )
+    # 3101 took the year's result: 3,000.00 earned less the 1,600.00 set aside.
+    assert balance(books, community, chart.UNRESTRICTED, date(2025, 12, 31)) == Decimal("-1400.00")
+    report = verify(books, community)
+    assert report.ok, report
