@@ -47,6 +47,7 @@ ROUTERS: tuple[str, ...] = (
     "api.routes_periods",
     "api.routes_rules",
     "api.docs",
+    "api.routes_contracts",
 )
 
 

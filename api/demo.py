@@ -416,6 +416,7 @@ def build_demo(*, books: Books, slug: str = "demo") -> bool:
     if clock.today() > date(YEAR, 12, 31):
         # The year's four quarters closed, so the owners' disclosures are published.
         close(books=books, slug=slug, period=str(YEAR), actor=APPROVER)
+    __import__("api.demo_contracts").demo_contracts.build_contracts(books=books, slug=slug)
     add_demo_users(books=books, slug=slug)
     return True
 

@@ -45,6 +45,8 @@ _OWNERSHIP: dict[str, tuple[str, str, str] | str] = {
     "resolution": "community_id",
     "periodclose": "community_id",
     "rulestext": "community_id",
+    "contract": "community_id",
+    "budgetline": "community_id",
     # table: (its column, parent table, parent column)
     "posting": ("entry_id", "entry", "id"),
     "allocationline": ("entry_id", "entry", "id"),

@@ -18,6 +18,8 @@ from sqlalchemy import Engine, bindparam, func, select
 from sqlmodel import Session, col
 
 from ledger import events
+from ledger.budgets import in_force as budgets_in_force
+from ledger.budgets import render_budgets
 from ledger.checks import RuleSet
 from ledger.db import writer
 from ledger.errors import NotFound
@@ -208,6 +210,7 @@ class Books:
     # --- the projection -----------------------------------------------------------------
 
     def header(self, session: Session, community: Community) -> Header:
+        """Options, the opens, and the facts: resolutions, closes and the budget in force."""
         accounts = self.accounts(session, community.id)
         first = min((a.open_date for a in accounts), default=date(2000, 1, 1))
         opens = header_opens(
@@ -215,8 +218,10 @@ class Books:
             for a in sorted(accounts, key=lambda a: a.code)
         )
         resolutions, closes = self.facts(session, community.id)
-        directives = tuple(render_resolution(r) for r in resolutions) + tuple(
-            render_close(c) for c in closes
+        directives = (
+            tuple(render_resolution(r) for r in resolutions)
+            + tuple(render_close(c) for c in closes)
+            + render_budgets(budgets_in_force(session, community.id))
         )
         return Header(
             community.id, community.name, community.slug, first.isoformat(), opens, directives
@@ -317,6 +322,7 @@ def _chained_range() -> Any:
             col(Entry.hash),
             col(Posting.account_id),
             col(Posting.amount_fen),
+            col(Entry.contract),
         )
         .join(Posting, col(Posting.entry_id) == col(Entry.id))
         .where(col(Entry.community_id) == bindparam("community_id"))
@@ -346,6 +352,7 @@ def _chained_of(row: Any, legs: list[Leg]) -> ChainedTxn:
         resolution=row[8],
         documents=() if row[9] == "[]" else tuple(json.loads(row[9])),
         reverses=row[10],
+        contract=row[15],
     )
     return ChainedTxn(txn, row[11] or "", row[12] or "")
 
@@ -364,4 +371,5 @@ def txn_of(entry: Entry, legs: tuple[Leg, ...]) -> Txn:
         resolution=entry.resolution,
         documents=tuple(json.loads(entry.documents)),
         reverses=entry.reverses,
+        contract=entry.contract,
     )

@@ -219,7 +219,10 @@ def _check_period_open(state: BookState, day: date, what: str, kind: str = "") -
 def _violations(state: BookState, txn: Txn, prefix: str = "") -> list[Problem]:
     """What the rules handed to the books say about ``txn``, as problems."""
     return [
-        _prefixed(Problem(v.message, rule=v.rule, details=dict(v.details)), prefix)
+        _prefixed(
+            Problem(v.message, field=v.details.get("field"), rule=v.rule, details=dict(v.details)),
+            prefix,
+        )
         for v in state.checks.check(txn)
     ]
 
@@ -254,6 +257,7 @@ def to_out(entry: Entry, legs: Sequence[Leg]) -> TransactionOut:
         posted_at=entry.posted_at,
         rejected_by=entry.rejected_by,
         rejected_reason=entry.rejected_reason,
+        contract=entry.contract,
     )
 
 
@@ -733,6 +737,7 @@ def _txn_of_draft(draft: TransactionIn, actor: str) -> Txn:
         entered_by=actor,
         resolution=draft.resolution,
         documents=tuple(draft.documents),
+        contract=draft.contract,
     )
 
 
@@ -763,6 +768,7 @@ def _new_row(
         "posted_at": None,
         "rejected_by": None,
         "rejected_reason": None,
+        "contract": txn.contract,
     }
 
 
@@ -932,6 +938,7 @@ def _reverse(
             resolution=original.resolution,
             documents=tuple(json.loads(original.documents)),
             reverses=original.id,
+            contract=original.contract,
         )
         violations = _violations(write.state, txn)
         if violations:

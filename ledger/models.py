@@ -83,6 +83,8 @@ class Entry(SQLModel, table=True):
     posted_at: datetime | None = None
     rejected_by: str | None = Field(default=None, max_length=100)
     rejected_reason: str | None = Field(default=None, max_length=1000)
+    #: The income contract a receipt cites (``rules.contracts``); None for everything else.
+    contract: str | None = Field(default=None, max_length=40)
 
 
 class Posting(SQLModel, table=True):
@@ -284,3 +286,55 @@ class PeriodClose(SQLModel, table=True):
     closed_by: str = Field(max_length=100)
     head_seq: int
     head_hash: str = Field(max_length=64)
+
+
+# --- income contracts and the budget (where the income comes from) -------------------------
+
+
+class Contract(SQLModel, table=True):
+    """An income contract for a common part (经营合同): who pays, for which space, under which
+    resolution, for which term, how much on which schedule, into which income account.
+    ``amount_fen`` is one instalment (None: metered income, recognised as received).
+    ``every`` is month, quarter, half, year or once; ``manager_share`` a fraction as text."""
+
+    __table_args__ = (UniqueConstraint("community_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=36)
+    number: str = Field(max_length=40)
+    counterparty: str = Field(max_length=200)
+    space: str = Field(max_length=200)
+    kind: str = Field(max_length=20)
+    resolution: str | None = Field(default=None, max_length=40)
+    start: date
+    end: date
+    deposit_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    every: str = Field(max_length=10)
+    amount_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    due_day: int
+    in_advance: bool
+    income_account: str = Field(max_length=200)
+    manager_share: str | None = Field(default=None, max_length=10)
+    created_by: str = Field(max_length=100)
+    created_at: datetime
+
+
+class BudgetLine(SQLModel, table=True):
+    """One line of a year's budget as adopted by a resolution: an account, a period (a month
+    ``2026-03``, a quarter ``2026Q1`` or the year ``2026``) and an amount. Setting a year's
+    budget again adds a new ``version``; the latest version of a year is in force."""
+
+    __table_args__ = (UniqueConstraint("community_id", "year", "version", "account", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=36)
+    year: int
+    version: int
+    resolution: str = Field(max_length=40)
+    account: str = Field(max_length=200)
+    period: str = Field(max_length=10)
+    start: date
+    end: date
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    set_by: str = Field(max_length=100)
+    set_at: datetime

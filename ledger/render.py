@@ -66,6 +66,8 @@ def _meta_lines(txn: Txn) -> list[str]:
         lines.append(f"  documents: {quote(DOCUMENT_SEPARATOR.join(txn.documents))}")
     if txn.reverses:
         lines.append(f"  reverses: {quote(txn.reverses)}")
+    if txn.contract:
+        lines.append(f"  contract: {quote(txn.contract)}")
     return lines
 
 
@@ -133,6 +135,7 @@ def txn_from_entry(entry: data.Transaction) -> tuple[Txn, str | None, str | None
         resolution=_meta_str(meta, "resolution"),
         documents=tuple(documents.split(DOCUMENT_SEPARATOR)) if documents else (),
         reverses=_meta_str(meta, "reverses"),
+        contract=_meta_str(meta, "contract"),
         source={"filename": meta.get("filename"), "lineno": meta.get("lineno")},
     )
     return txn, _meta_str(meta, "prev-hash"), _meta_str(meta, "hash")

@@ -24,9 +24,9 @@ from pydantic import (
 from ledger.money import fmt, parse_amount
 from ledger.txn import KINDS
 
-#: Kinds only the service writes: a reversal (``reverse``) and a year's closing entry (the
-#: close of its last period); never typed.
-GENERATED = frozenset({"reversal", "closing"})
+#: Kinds only the service writes: a reversal (``reverse``), a year's closing entry (the
+#: close of its last period) and a contract's accrual (the close of a period); never typed.
+GENERATED = frozenset({"reversal", "closing", "accrual"})
 
 #: Bidirectional-text controls can make a record read differently from what it stores
 #: ("Trojan Source"); books refuse them, with the other control characters.
@@ -131,6 +131,7 @@ Payee = Annotated[str, _text(200)]
 Narration = Annotated[str, _text(1000, 1)]
 AccountName = Annotated[str, _text(200, 1, multiline=False)]
 ResolutionRef = Annotated[str, _text(40, 1, multiline=False)]
+ContractRef = Annotated[str, _text(40, 1, multiline=False)]
 DocumentRef = Annotated[str, _text(100, 1, multiline=False), Field(pattern=r"^[^|]*$")]
 IdempotencyKey = Annotated[str, _text(200, 1, multiline=False)]
 
@@ -173,6 +174,9 @@ class TransactionIn(BaseModel):
     resolution: ResolutionRef | None = None
     documents: Annotated[list[DocumentRef], Field(max_length=20)] = []
     idempotency_key: IdempotencyKey | None = None
+    #: The income contract a receipt cites (``rules.contracts``). Left out of the dump (and so
+    #: of the request hash) when absent, so requests stored before it hash as they did.
+    contract: Annotated[ContractRef | None, Field(exclude_if=lambda v: v is None)] = None
 
     def fingerprint_body(self) -> dict[str, Any]:
         """What makes two requests "the same" for idempotency: everything but the key.
@@ -186,6 +190,7 @@ class TransactionIn(BaseModel):
             "postings": [{"account": p.account, "amount": fmt(p.amount)} for p in self.postings],
             "resolution": self.resolution,
             "documents": list(self.documents),
+            **({"contract": self.contract} if self.contract is not None else {}),
         }
 
 
@@ -215,6 +220,8 @@ class TransactionOut(BaseModel):
     posted_at: datetime | None
     rejected_by: str | None = None
     rejected_reason: str | None = None
+    #: The income contract a receipt cites.
+    contract: str | None = None
     #: On the answer to a post that waits for approval: why, naming the earlier entries
     #: counted with it (spending to one payee within the approval window).
     approval_note: str | None = None

@@ -20,6 +20,7 @@ KINDS = (
     "reversal",
     "closing",
     "opening",
+    "accrual",
 )
 
 
@@ -45,6 +46,8 @@ class Txn:
     resolution: str | None = None
     documents: tuple[str, ...] = ()
     reverses: str | None = None
+    #: The income contract a receipt cites (or an accrual is for); ``contract:`` metadata.
+    contract: str | None = None
     #: Where the transaction came from (beancount ``meta``: filename, lineno); for errors.
     source: dict[str, Any] = field(default_factory=dict, compare=False)
 

@@ -70,6 +70,8 @@ SOURCES: dict[str, str] = {
     "civil_defence_owned": "人民防空法 art. 5 (人防 income belongs to the investor)",
     "period": "Beijing 物业管理条例 art. 84, Shanghai 住宅物业管理规定 art. 66 (quarterly)",
     "disclosure_days": "Shanghai 住宅物业管理规定 art. 67 (posted 30 days)",
+    "budget_tolerance": "the annual budget adopted by the owners' assembly (民法典 art. 278 "
+    "(九)); the committee's rules of procedure",
 }
 
 Comparison = Literal["more_than", "at_least"]
@@ -184,6 +186,8 @@ class RuleSettings:
     civil_defence_owned: Flag = False
     period: Annotated[Period, _one_of(Period)] = "quarter"
     disclosure_days: Days = 30
+    #: Spending over its budget line by more than this share of the line needs a resolution.
+    budget_tolerance: Share = Decimal("0.10")
 
     def describe(self) -> dict[str, str]:
         return {f.name: str(getattr(self, f.name)) for f in fields(self)}
@@ -277,6 +281,11 @@ period = {period}
 
 # Days a disclosure stays posted. Source: Shanghai 住宅物业管理规定 art. 67.
 disclosure_days = {disclosure_days}
+
+# Once a year has a budget, spending more than this share over its budget line, or on an
+# account with no line, must cite an owners' resolution ("0.10" is 10%).
+# Source: the annual budget adopted by the owners' assembly (民法典 art. 278 (九)).
+budget_tolerance = {budget_tolerance}
 """
 
 DEFAULT_TEXT = _DEFAULT_TEMPLATE.format_map(

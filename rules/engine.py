@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ledger.txn import Txn
 
 if TYPE_CHECKING:
+    from ledger.budgets import BudgetFact
     from ledger.facts import CloseFact, ResolutionFact
+    from rules.contracts import ContractFact
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,11 @@ class Context:
     config: Any = None  # rules.config.RulesFile when loaded
     resolutions: dict[str, ResolutionFact] = field(default_factory=dict)  # by number
     closed: list[CloseFact] = field(default_factory=list)  # in order of start
+    #: The budget lines in force, by year (``ledger.budgets``; the projection carries them).
+    budgets: dict[int, list[BudgetFact]] = field(default_factory=dict)
+    #: The income contracts by number (``rules.contracts``); None where they are not known
+    #: (the beancount plugin: the projection does not carry them).
+    contracts: dict[str, ContractFact] | None = None
 
 
 class Rule(Protocol):
@@ -70,6 +77,9 @@ RuleFactory = Callable[[Context], Rule]
 #: Kinds the rules neither check nor fold: a year's closing entry moves the year's income and
 #: expenses into net assets; it is neither income nor spending, and its close checked the year.
 IGNORED = frozenset({"closing"})
+#: Kinds the rules fold but do not check: a contract's accrual, which the close of its period
+#: computes (``rules.contracts``) and judges with the reserve.
+UNCHECKED = frozenset({"accrual"})
 
 
 class RuleState:
@@ -80,7 +90,7 @@ class RuleState:
         self.rules = list(rules)
 
     def check(self, txn: Txn) -> list[RuleViolation]:
-        if txn.kind in IGNORED:
+        if txn.kind in IGNORED or txn.kind in UNCHECKED:
             return []
         found: list[RuleViolation] = []
         for rule in self.rules:

@@ -25,6 +25,7 @@ After the commit the close is appended to the projection as a ``custom "close"``
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -40,6 +41,7 @@ from ledger.facts import CloseFact, close_fact
 from ledger.models import Community, Entry, PeriodClose
 from ledger.period import Period, parse_period
 from ledger.txn import Leg, Txn
+from rules import contracts as contract_rules
 from rules import reserve
 from rules.ruleset import of
 
@@ -149,6 +151,18 @@ def close(
             raise StateConflict(pending)
         context = of(books).context(session, community)
         txns = [item.txn for item in books.chained(session, community.id)]
+        accrued: list[list[Txn]] = []
+        for target in todo:
+            found_accruals = contract_rules.accruals(
+                (context.contracts or {}).values(),
+                txns,
+                period=target.label,
+                end=target.end,
+                actor=actor,
+            )
+            _check_accounts(write, found_accruals, target.end)
+            accrued.append(found_accruals)
+            txns += found_accruals  # the reserve reads the income the period recognised
         shortfalls = []
         figures = []
         for target in todo:
@@ -170,9 +184,15 @@ def close(
         if shortfalls:
             raise RuleViolations(shortfalls)
         done: list[Closed] = []
-        for target, found in zip(todo, figures, strict=True):
+        generated: list[Txn] = []
+        for target, found, accruals in zip(todo, figures, accrued, strict=True):
+            for accrual in accruals:
+                write.generated(accrual, "accrue")
+                generated.append(accrual)
             if target.end.month == 12 and target.end.day == 31:
-                closing = closing_entry(books, session, community, target.end, actor)
+                closing = closing_entry(
+                    books, session, community, target.end, actor, extra=generated
+                )
                 if closing is not None:
                     write.generated(closing, "post")
             row = PeriodClose(
@@ -207,8 +227,38 @@ def close(
     return done
 
 
+def _check_accounts(write: journal.Write, accruals: Sequence[Txn], end: date) -> None:
+    """An accrual posts to 1121 and 2203: refuse (422) a close whose chart lacks them."""
+    missing = sorted(
+        {
+            leg.account
+            for txn in accruals
+            for leg in txn.legs
+            if leg.account not in write.state.accounts
+            or not write.state.accounts[leg.account].is_open_on(end)
+        }
+    )
+    if missing:
+        raise ValidationFailed(
+            [
+                Problem(
+                    f"the accrual of the income contracts posts to {', '.join(missing)}, "
+                    f"which the chart does not have open on {end}",
+                    field="period",
+                    rule="open-account",
+                    details={"accounts": missing},
+                )
+            ]
+        )
+
+
 def closing_entry(
-    books: Books, session: Session, community: Community, end: date, actor: str
+    books: Books,
+    session: Session,
+    community: Community,
+    end: date,
+    actor: str,
+    extra: Sequence[Txn] = (),
 ) -> Txn | None:
     """The year's closing entry (结转), dated its last day: every expense and every income
     account's balance to net assets, unrestricted income and expenses to 3101 非限定性净资产,
@@ -216,6 +266,10 @@ def closing_entry(
     to close. The rules neither check nor fold it (:data:`rules.engine.IGNORED`)."""
     restricted = {a.name for a in books.accounts(session, community.id) if a.restricted}
     balances = books.balances(session, community.id, end)
+    for txn in extra:  # generated in this write, not yet in the database
+        if txn.date <= end:
+            for leg in txn.legs:
+                balances[leg.account] = balances.get(leg.account, Decimal("0.00")) + leg.amount
     legs: list[Leg] = []
     to_unrestricted = to_restricted = Decimal("0.00")
     for account in sorted(balances):

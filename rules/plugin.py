@@ -30,6 +30,7 @@ from typing import Any, assert_never
 
 from beancount.core import data
 
+from ledger.budgets import budgets_from_entries
 from ledger.chain import (
     ChainedEntry,
     ChainProblem,
@@ -117,6 +118,7 @@ def context_from_entries(
         config=rules_file,
         resolutions=resolutions,
         closed=closed,
+        budgets=budgets_from_entries(entries),
     )
 
 

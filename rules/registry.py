@@ -6,9 +6,11 @@ Reserve for the maintenance fund is not here: it is judged when a period closes
 
 from __future__ import annotations
 
+from rules.budget import OverBudget
 from rules.civil_defence import CivilDefence
 from rules.closed import ClosedPeriod
 from rules.committee import CommitteeExpenses
+from rules.contracts import ContractReceipts
 from rules.engine import RuleFactory
 from rules.manager_share import ManagerShare
 from rules.overdraft import NoOverdraft
@@ -21,4 +23,6 @@ RULES: list[RuleFactory] = [
     ManagerShare,
     CommitteeExpenses,
     CivilDefence,
+    ContractReceipts,
+    OverBudget,
 ]

@@ -20,12 +20,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from ledger.books import Books
+from ledger.budgets import in_force as budgets_in_force
 from ledger.checks import Approval, Checks
 from ledger.db import reader
 from ledger.models import Community
 from ledger.projection import RULES_FILE
 from rules import config as rules_config
 from rules import rules_store
+from rules.contracts import contract_facts
 from rules.engine import AccountSpec, Context, RuleState, build_state
 from rules.registry import RULES
 
@@ -172,6 +174,8 @@ class CommunityRules:
             config=config,
             resolutions={fact.number: fact for fact in resolutions},
             closed=closes,
+            budgets=budgets_in_force(session, community.id),
+            contracts=contract_facts(session, community.id),
         )
 
     def start(self, session: Session, community: Community) -> RuleState:
@@ -188,6 +192,8 @@ class CommunityRules:
         context.config = fresh.config
         context.resolutions = fresh.resolutions
         context.closed = fresh.closed
+        context.budgets = fresh.budgets
+        context.contracts = fresh.contracts
 
     def approval(self, slug: str, day: date) -> Approval:
         """Asked by the posting path right after :meth:`ledger.books.Books.state` read the

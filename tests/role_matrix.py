@@ -202,6 +202,42 @@ ROWS: tuple[Row, ...] = (
         ids={"number": "resolution"},
         json={"date": TODAY},
     ),
+    # --- income contracts (admin or treasurer register), arrears, the budget (admin or
+    # approver adopt it, as resolutions); members read them.
+    Row(
+        "POST",
+        f"{API}/contracts",
+        "401 404 201 201 403 403 403",
+        json={
+            "number": "RM-{role}",
+            "counterparty": "role matrix",
+            "space": "RM-{role}",
+            "kind": "other",
+            "start": "2027-01-01",
+            "end": "2027-12-31",
+            "schedule": {"every": "quarter", "amount": "100.00"},
+            "income_account": PARKING,
+        },
+    ),
+    Row("GET", f"{API}/contracts", MEMBERS),
+    Row("GET", f"{API}/receivables", MEMBERS),
+    Row(
+        "POST",
+        f"{API}/budgets",
+        "401 404 201 403 201 403 403",
+        json={
+            "year": 2027,
+            "resolution": "RM-DIV",
+            "lines": [
+                {
+                    "account": "Expenses:5201-管理费用:01-业委会工作经费",
+                    "period": "2027Q1",
+                    "amount": "100.00",
+                }
+            ],
+        },
+    ),
+    Row("GET", f"{API}/budgets/{{year}}/actual", MEMBERS, ids={"year": "2026"}),
     # --- the rules file: members read it, an admin sets it. The body is the TOML text as
     # text/plain; the matrix sends none, so the admin's answer is the 422 of an empty file.
     Row("GET", f"{API}/rules", MEMBERS),
