@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, func, select
 from sqlmodel import Session, col
 
+from ledger import documents as ledger_documents
 from ledger import events
 from ledger.checks import RuleSet
 from ledger.db import writer
@@ -207,7 +208,10 @@ class Books:
 
     # --- the projection -----------------------------------------------------------------
 
-    def header(self, session: Session, community: Community) -> Header:
+    def header(self, session: Session, community: Community, *, documents: bool = False) -> Header:
+        """The projection's header; with ``documents``, the ``document`` directives of the
+        documents behind posted entries too, their files written beside the ledger first
+        (:mod:`ledger.documents`)."""
         accounts = self.accounts(session, community.id)
         first = min((a.open_date for a in accounts), default=date(2000, 1, 1))
         opens = header_opens(
@@ -218,6 +222,10 @@ class Books:
         directives = tuple(render_resolution(r) for r in resolutions) + tuple(
             render_close(c) for c in closes
         )
+        if documents:
+            directives += ledger_documents.directives(
+                session, community.id, self.community_dir(community.slug)
+            )
         return Header(
             community.id, community.name, community.slug, first.isoformat(), opens, directives
         )
@@ -228,7 +236,8 @@ class Books:
         with Session(self.engine) as session:
             community = self.community(session, slug)
             finding = self.projection(slug).repair(
-                self.header(session, community), self.chained(session, community.id)
+                self.header(session, community, documents=True),
+                self.chained(session, community.id),
             )
         if finding.state != "current":
             self._report(slug, finding)
@@ -259,7 +268,9 @@ class Books:
             return self.projection(slug).append(
                 items,
                 journal=lambda after: self.chained(session, community_id(), after_seq=after),
-                header=lambda: self.header(session, self.community(session, slug)),
+                header=lambda: self.header(
+                    session, self.community(session, slug), documents=True
+                ),
             )
 
     def _report(self, slug: str, finding: Finding) -> None:

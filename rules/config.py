@@ -70,6 +70,10 @@ SOURCES: dict[str, str] = {
     "civil_defence_owned": "人民防空法 art. 5 (人防 income belongs to the investor)",
     "period": "Beijing 物业管理条例 art. 84, Shanghai 住宅物业管理规定 art. 66 (quarterly)",
     "disclosure_days": "Shanghai 住宅物业管理规定 art. 67 (posted 30 days)",
+    "reconcile_before_close": "沪房规范〔2025〕9号 (the auditor confirms there is no off-book "
+    "money); 会计档案管理办法 (bank statements and reconciliations are kept)",
+    "require_document_for_approval": "the committee's rules of procedure (an invoice or receipt "
+    "behind every large payment)",
 }
 
 Comparison = Literal["more_than", "at_least"]
@@ -184,6 +188,11 @@ class RuleSettings:
     civil_defence_owned: Flag = False
     period: Annotated[Period, _one_of(Period)] = "quarter"
     disclosure_days: Days = 30
+    #: A period does not close while a bank account with statements imported for it shows an
+    #: unexplained difference (accounts without statements are not held up).
+    reconcile_before_close: Flag = True
+    #: An entry at or over the approval threshold is approved only with an uploaded document.
+    require_document_for_approval: Flag = False
 
     def describe(self) -> dict[str, str]:
         return {f.name: str(getattr(self, f.name)) for f in fields(self)}
@@ -277,6 +286,15 @@ period = {period}
 
 # Days a disclosure stays posted. Source: Shanghai 住宅物业管理规定 art. 67.
 disclosure_days = {disclosure_days}
+
+# A period does not close while a bank account with statements imported for it shows an
+# unexplained difference on its reconciliation (银行存款余额调节表); accounts without
+# statements are not held up. Source: 沪房规范〔2025〕9号 (no off-book money).
+reconcile_before_close = {reconcile_before_close}
+
+# An entry at or over the approval threshold is approved only once a document (invoice,
+# receipt, contract) is uploaded and linked to it. Source: the rules of procedure.
+require_document_for_approval = {require_document_for_approval}
 """
 
 DEFAULT_TEXT = _DEFAULT_TEMPLATE.format_map(
