@@ -268,9 +268,7 @@ class Books:
             return self.projection(slug).append(
                 items,
                 journal=lambda after: self.chained(session, community_id(), after_seq=after),
-                header=lambda: self.header(
-                    session, self.community(session, slug), documents=True
-                ),
+                header=lambda: self.header(session, self.community(session, slug), documents=True),
             )
 
     def _report(self, slug: str, finding: Finding) -> None:

@@ -83,7 +83,9 @@ def placed(session: Session, community_id: str) -> list[Placed]:
     return sorted(found, key=lambda p: (p.seq, p.account, p.sha256))
 
 
-def write_files(session: Session, community_id: str, directory: Path, wanted: Iterable[Placed]) -> None:
+def write_files(
+    session: Session, community_id: str, directory: Path, wanted: Iterable[Placed]
+) -> None:
     """Write the documents ``wanted`` into ``directory/documents/`` when missing (atomically:
     a temporary file renamed into place)."""
     folder = directory / FOLDER

@@ -40,7 +40,7 @@ from ledger.facts import CloseFact, close_fact
 from ledger.models import Community, Entry, PeriodClose
 from ledger.period import Period, parse_period
 from ledger.txn import Leg, Txn
-from rules import reserve
+from rules import bank, reserve
 from rules.ruleset import of
 
 
@@ -169,6 +169,9 @@ def close(
                 )
         if shortfalls:
             raise RuleViolations(shortfalls)
+        unexplained = _unreconciled(session, community, todo, rules_file)
+        if unexplained:
+            raise StateConflict(unexplained)
         done: list[Closed] = []
         for target, found in zip(todo, figures, strict=True):
             if target.end.month == 12 and target.end.day == 31:
@@ -242,6 +245,21 @@ def closing_entry(
         legs=tuple(legs),
         entered_by=actor,
     )
+
+
+def _unreconciled(
+    session: Session, community: Community, periods: list[Period], rules_file: Any
+) -> list[Problem]:
+    """With ``reconcile_before_close``: the bank accounts with statement lines in a period
+    whose reconciliation at its end shows a difference or open lines (:mod:`rules.bank`)."""
+    return [
+        problem
+        for target in periods
+        if rules_file.at(target.end).reconcile_before_close
+        for problem in bank.unreconciled(
+            session, community.id, target.start, target.end, target.label
+        )
+    ]
 
 
 def _period_of(day: date, unit: str) -> Period:
