@@ -26,9 +26,10 @@ from api import errors
 from api.books import open_books
 from api.deps import current_username, member_of
 from api.fava_mount import FavaMount, Guard, Scope, Send, plain_response
-from api.middleware import BodyLimit, SecurityHeaders
+from api.middleware import SecurityHeaders
 from api.settings import Settings
 from api.throttle import LoginThrottle
+from api.upload_limit import RouteBodyLimit
 from ledger.books import Books
 from rules.periods import backfill_closings
 
@@ -43,6 +44,8 @@ ROUTERS: tuple[str, ...] = (
     "api.routes_audit",
     "api.routes_periods",
     "api.routes_rules",
+    "api.routes_bank",
+    "api.routes_documents",
 )
 
 SESSION_COOKIE = "commons_session"
@@ -141,7 +144,7 @@ def create_app(settings: Settings | None = None, *, books: Books | None = None) 
         same_site="lax",
         https_only=settings.https_only,
     )
-    app.add_middleware(BodyLimit, limit=settings.max_body)
+    app.add_middleware(RouteBodyLimit, limit=settings.max_body)
     app.add_middleware(SecurityHeaders)
     return app
 

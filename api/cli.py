@@ -13,7 +13,7 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from api import cli_audit, cli_disclose, cli_periods, cli_rules, cli_users
+from api import cli_audit, cli_bank, cli_disclose, cli_periods, cli_rules, cli_users
 from api.cli_common import Ctx, member_option, operator, pass_ctx, refusals
 from api.users import Role
 from ledger import journal
@@ -346,6 +346,7 @@ cli_audit.register(main)
 cli_disclose.register(main)
 cli_periods.register(main)
 cli_rules.register(main)
+cli_bank.register(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
