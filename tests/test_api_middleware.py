@@ -13,8 +13,9 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from api.middleware import BodyLimit, SecurityHeaders
+from api.middleware import SecurityHeaders
 from api.settings import Settings
+from api.upload_limit import RouteBodyLimit
 from ledger.books import Books
 from tests.api_helpers import SLUG
 
@@ -23,7 +24,10 @@ LIMIT = 2000
 
 def test_the_middleware_stack_is_exactly_these_layers(app: FastAPI) -> None:
     # Outermost first. A new layer (or a lane around them) must be added here on purpose.
-    assert [m.cls for m in app.user_middleware] == [SecurityHeaders, BodyLimit, SessionMiddleware]
+    # The body limit is ``BodyLimit`` per route (``api.upload_limit``: document uploads have
+    # their own lane); every other route keeps ``max_body``.
+    expected: list[object] = [SecurityHeaders, RouteBodyLimit, SessionMiddleware]
+    assert [m.cls for m in app.user_middleware] == expected
 
 
 def _free_port() -> int:

@@ -6,6 +6,7 @@ to zero; and a period does not close while a reconciliation shows something unex
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -35,6 +36,13 @@ NO_RESERVE = (
     '[[version]]\neffective_from = 2000-01-01\nreserve_share_min = "0.00"\n'
     'reserve_comparison = "at_least"\n'
 )
+
+
+@pytest.fixture(autouse=True)
+def _in_may_2025() -> Iterator[None]:
+    """Every statement here is of March and April 2025, and their quarter has ended."""
+    with freeze_time("2025-05-10 10:00:00"):
+        yield
 
 
 def _count(books: Books) -> int:
@@ -102,7 +110,6 @@ def _march_entries(books: Books) -> dict[str, str]:
 # --- reading the samples -------------------------------------------------------------------
 
 
-@freeze_time("2025-05-10 10:00:00")
 def test_the_two_presets_read_the_sample_exports_oldest_first() -> None:
     march = bank.read_file(CSV.read_bytes(), CSV.name, BANK, None)  # the preset that fits
     assert [r.where for r in march] == [f"line {n}" for n in (12, 11, 10, 9, 8, 7)]
@@ -127,7 +134,6 @@ def test_the_two_presets_read_the_sample_exports_oldest_first() -> None:
     assert april[-1].line.balance == Decimal("82857.62") and april[-1].line.memo == "利息"
 
 
-@freeze_time("2025-05-10 10:00:00")
 def test_the_importer_is_a_beangulp_importer(tmp_path: Path) -> None:
     importer = bank.StatementImporter(bank.presets()["csv-debit-credit"], BANK)
     assert importer.identify(str(CSV)) and not importer.identify(str(XLSX))
@@ -154,7 +160,6 @@ def _refusal(path: Path, layout: str | None = "csv-debit-credit") -> ValidationF
     return refused.value
 
 
-@freeze_time("2025-05-10 10:00:00")
 def test_malformed_files_are_refused_naming_the_line(tmp_path: Path) -> None:
     # Newest first, as the layout says: line 3 is the later one.
     future = _csv(
@@ -164,7 +169,9 @@ def test_malformed_files_are_refused_naming_the_line(tmp_path: Path) -> None:
     problem = _refusal(future).problems[0]
     assert problem.field == "line 3" and "in the future" in problem.message
 
-    missing = _csv(tmp_path, "交易日期,摘要,对方户名,借方发生额(支出),贷方发生额(收入),交易流水号\n")
+    missing = _csv(
+        tmp_path, "交易日期,摘要,对方户名,借方发生额(支出),贷方发生额(收入),交易流水号\n"
+    )
     problem = _refusal(missing).problems[0]
     assert problem.rule == "bank-columns" and "余额 (balance)" in problem.message
 
@@ -190,7 +197,6 @@ def test_malformed_files_are_refused_naming_the_line(tmp_path: Path) -> None:
     assert _refusal(both).problems[0].rule == "bank-amount"
 
 
-@freeze_time("2025-05-10 10:00:00")
 def test_a_file_in_another_encoding_is_refused(tmp_path: Path) -> None:
     layout = tmp_path / "utf8-only.toml"
     preset = (bank.LAYOUTS.replace(".", "/"), "csv-debit-credit.toml")
@@ -206,7 +212,6 @@ def test_a_file_in_another_encoding_is_refused(tmp_path: Path) -> None:
     assert "utf-8" in problem.message
 
 
-@freeze_time("2025-05-10 10:00:00")
 def test_a_broken_running_balance_is_refused_with_its_line(
     books: Books, community: str, tmp_path: Path
 ) -> None:
@@ -226,7 +231,6 @@ def test_a_broken_running_balance_is_refused_with_its_line(
 # --- import, matching, proposals, reconciliation --------------------------------------------
 
 
-@freeze_time("2025-05-10 10:00:00")
 def test_import_matches_entries_and_reimport_adds_nothing(books: Books, community: str) -> None:
     _opening(books)
     booked = _march_entries(books)
@@ -256,7 +260,6 @@ def test_import_matches_entries_and_reimport_adds_nothing(books: Books, communit
     assert (april.imported, april.duplicates) == (4, 0)
 
 
-@freeze_time("2025-05-10 10:00:00")
 def test_a_statement_that_does_not_follow_the_last_one_is_refused(
     books: Books, community: str
 ) -> None:
@@ -264,9 +267,7 @@ def test_a_statement_that_does_not_follow_the_last_one_is_refused(
     gap = bank.StatementIn(
         account=BANK,
         lines=[
-            bank.LineIn(
-                date=date(2025, 4, 2), amount=Decimal("10.00"), balance=Decimal("70000.00")
-            )
+            bank.LineIn(date=date(2025, 4, 2), amount=Decimal("10.00"), balance=Decimal("70000.00"))
         ],
     )
     with pytest.raises(ValidationFailed) as refused:
@@ -282,7 +283,6 @@ def test_a_statement_that_does_not_follow_the_last_one_is_refused(
     assert _count(books) == 6
 
 
-@freeze_time("2025-05-10 10:00:00")
 def test_proposals_are_confirmed_through_the_posting_path_and_the_books_reconcile(
     books: Books, community: str
 ) -> None:
@@ -340,7 +340,6 @@ def test_proposals_are_confirmed_through_the_posting_path_and_the_books_reconcil
     assert (after.difference, after.open_lines) == (Decimal("0.00"), 0)
 
 
-@freeze_time("2025-05-10 10:00:00")
 def test_a_proposal_over_the_threshold_waits_for_approval(books: Books, community: str) -> None:
     _opening(books, "100000.00")
     statement = bank.StatementIn(
@@ -363,7 +362,6 @@ def test_a_proposal_over_the_threshold_waits_for_approval(books: Books, communit
     assert confirmed.entry.status == "pending"  # four eyes, as any spending of 6,000
 
 
-@freeze_time("2025-05-10 10:00:00")
 def test_a_close_waits_for_the_bank_reconciliation(books: Books, community: str) -> None:
     set_rules_text(books, SLUG, NO_RESERVE)
     _opening(books)
@@ -384,7 +382,6 @@ def test_a_close_waits_for_the_bank_reconciliation(books: Books, community: str)
     ]
 
 
-@freeze_time("2025-05-10 10:00:00")
 def test_an_unexplained_difference_holds_the_close_until_the_setting_is_off(
     books: Books, community: str
 ) -> None:
@@ -406,14 +403,12 @@ def test_an_unexplained_difference_holds_the_close_until_the_setting_is_off(
     assert close(books=books, slug=SLUG, period="2025Q1", actor="approver")
 
 
-@freeze_time("2025-05-10 10:00:00")
 def test_accounts_without_statements_do_not_hold_up_a_close(books: Books, community: str) -> None:
     set_rules_text(books, SLUG, NO_RESERVE)
     _opening(books, "47000.00")
     assert close(books=books, slug=SLUG, period="2025Q1", actor="approver")
 
 
-@freeze_time("2025-05-10 10:00:00")
 def test_a_dismissed_line_is_explained_but_stays_on_the_bank_side(
     books: Books, community: str
 ) -> None:
@@ -429,15 +424,13 @@ def test_a_dismissed_line_is_explained_but_stays_on_the_bank_side(
     )
     assert line.status == "dismissed"
     found = bank.reconcile(books=books, slug=SLUG, account=BANK, day=date(2025, 3, 31))
-    assert [(i.amount, i.status) for i in found.bank_only][0] == (
+    assert next((i.amount, i.status) for i in found.bank_only) == (
         Decimal("-5.00"),
         "dismissed: 银行误扣，已申请退回",
     )
     assert found.open_lines == 2
     with pytest.raises(StateConflict):
-        bank.dismiss(
-            books=books, slug=SLUG, line_id=line.id, reason="again", actor="treasurer"
-        )
+        bank.dismiss(books=books, slug=SLUG, line_id=line.id, reason="again", actor="treasurer")
 
 
 def test_a_statement_for_an_account_that_is_not_a_bank_is_refused(
