@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from api.deps import BooksDep, Member, Role, require_role
 from api.errors import ERRORS
@@ -36,6 +36,7 @@ router = APIRouter(prefix="/api/v1/communities/{slug}/bank", tags=["bank"])
 
 MemberDep = Annotated[Member, Depends(require_role())]
 TreasurerDep = Annotated[Member, Depends(require_role(Role.TREASURER))]
+LineId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the statement line's id")]
 AccountQuery = Annotated[str, Query(min_length=1, max_length=200, description="the bank account")]
 
 
@@ -86,7 +87,7 @@ def list_lines(
 )
 def confirm_line(
     slug: str,
-    line: int,
+    line: LineId,
     books: BooksDep,
     member: TreasurerDep,
     response: Response,
@@ -112,7 +113,7 @@ def confirm_line(
     summary="Set a proposal aside with a reason (it stays on the reconciliation)",
 )
 def dismiss_line(
-    slug: str, line: int, body: DismissIn, books: BooksDep, member: TreasurerDep
+    slug: str, line: LineId, body: DismissIn, books: BooksDep, member: TreasurerDep
 ) -> LineOut:
     return bank.dismiss(
         books=books,

@@ -1088,6 +1088,8 @@ def _proposal(session: Session, community_id: str, row: BankLine) -> ProposalOut
 
 
 def _line(session: Session, community_id: str, line_id: int, *, lock: bool = False) -> BankLine:
+    if not 0 < line_id < 2**31:
+        raise NotFound(f"no statement line {line_id} in this community")
     query = select(BankLine).where(col(BankLine.id) == line_id)
     if lock:
         query = query.with_for_update()
