@@ -27,11 +27,12 @@ from api import errors
 from api.books import open_books
 from api.deps import current_username, member_of
 from api.fava_mount import FavaMount, Guard, Scope, Send, plain_response
-from api.middleware import BodyLimit, SecurityHeaders
+from api.middleware import SecurityHeaders
 from api.proxy import ProxyHeaders, parse_allowed
 from api.sessions import OriginGuard
 from api.settings import Settings
 from api.throttle import LoginThrottle
+from api.upload_limit import RouteBodyLimit
 from ledger.books import Books
 from rules.periods import backfill_closings
 
@@ -48,6 +49,8 @@ ROUTERS: tuple[str, ...] = (
     "api.routes_rules",
     "api.docs",
     "api.routes_contracts",
+    "api.routes_bank",
+    "api.routes_documents",
 )
 
 
@@ -144,7 +147,7 @@ def create_app(settings: Settings | None = None, *, books: Books | None = None) 
     _document_models(app, models)
     app.mount("/fava", FavaMount(books, guard=fava_guard(books)))
     app.add_middleware(OriginGuard)
-    app.add_middleware(BodyLimit, limit=settings.max_body)
+    app.add_middleware(RouteBodyLimit, limit=settings.max_body)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ProxyHeaders, allowed=settings.forwarded_allow_ips)
     return app

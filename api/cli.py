@@ -14,7 +14,16 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from api import cli_audit, cli_contracts, cli_disclose, cli_periods, cli_rules, cli_users, files
+from api import (
+    cli_audit,
+    cli_bank,
+    cli_contracts,
+    cli_disclose,
+    cli_periods,
+    cli_rules,
+    cli_users,
+    files,
+)
 from api.cli_common import Ctx, member_option, operator, pass_ctx, refusals, validated
 from api.users import Role
 from ledger import journal
@@ -391,6 +400,7 @@ cli_disclose.register(main)
 cli_periods.register(main)
 cli_rules.register(main)
 cli_contracts.register(main)
+cli_bank.register(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, func, select
 from sqlmodel import Session, col
 
+from ledger import documents as ledger_documents
 from ledger import events
 from ledger.budgets import in_force as budgets_in_force
 from ledger.budgets import render_budgets
@@ -209,8 +210,10 @@ class Books:
 
     # --- the projection -----------------------------------------------------------------
 
-    def header(self, session: Session, community: Community) -> Header:
-        """Options, the opens, and the facts: resolutions, closes and the budget in force."""
+    def header(self, session: Session, community: Community, *, documents: bool = False) -> Header:
+        """Options, the opens, and the facts: resolutions, closes and the budget in force; with
+        ``documents``, the ``document`` directives of the documents behind posted entries too,
+        their files written beside the ledger first (:mod:`ledger.documents`)."""
         accounts = self.accounts(session, community.id)
         first = min((a.open_date for a in accounts), default=date(2000, 1, 1))
         opens = header_opens(
@@ -223,6 +226,10 @@ class Books:
             + tuple(render_close(c) for c in closes)
             + render_budgets(budgets_in_force(session, community.id))
         )
+        if documents:
+            directives += ledger_documents.directives(
+                session, community.id, self.community_dir(community.slug)
+            )
         return Header(
             community.id, community.name, community.slug, first.isoformat(), opens, directives
         )
@@ -233,7 +240,8 @@ class Books:
         with Session(self.engine) as session:
             community = self.community(session, slug)
             finding = self.projection(slug).repair(
-                self.header(session, community), self.chained(session, community.id)
+                self.header(session, community, documents=True),
+                self.chained(session, community.id),
             )
         if finding.state != "current":
             self._report(slug, finding)
@@ -264,7 +272,7 @@ class Books:
             return self.projection(slug).append(
                 items,
                 journal=lambda after: self.chained(session, community_id(), after_seq=after),
-                header=lambda: self.header(session, self.community(session, slug)),
+                header=lambda: self.header(session, self.community(session, slug), documents=True),
             )
 
     def _report(self, slug: str, finding: Finding) -> None:

@@ -37,6 +37,9 @@ class Approval:
 
     threshold: Decimal
     window_days: int
+    #: An entry at or over ``threshold`` is approved only with a document linked to it
+    #: (``ledger.models.DocumentLink``).
+    require_document: bool = False
 
 
 class Violation(Protocol):

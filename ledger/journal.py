@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -38,7 +39,7 @@ from ledger.errors import (
     StateConflict,
     ValidationFailed,
 )
-from ledger.models import AllocationLine, Community, Entry, Posting
+from ledger.models import AllocationLine, Community, DocumentLink, Entry, Posting
 from ledger.money import CURRENCY, from_fen, to_fen
 from ledger.period import before_start_message, locked_message
 from ledger.prepared import Statements, insert_of
@@ -49,6 +50,7 @@ from ledger.state import BookState
 from ledger.txn import Leg, Txn
 
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 ONE_DAY = timedelta(days=1)
 
 #: A dividend's or subsidy's per-unit lines: (unit_id, area_centi, amount_fen).
@@ -808,14 +810,49 @@ def approve(
         entry.approved_by = actor
         txn = txn_of(entry, tuple(legs))
         _check_period_open(write.state, entry.date, "the transaction")
-        violations = _violations(write.state, txn)
+        violations = _violations(write.state, txn) + _missing_document(session, books, write, txn)
         if violations:
             raise RuleViolations(violations)
         for name, value in write.approve(entry.id, txn).items():
             setattr(entry, name, value)
         return to_out(entry, legs)
 
-    return _write(books, slug, actor, address, build)
+    approved = _write(books, slug, actor, address, build)
+    with Session(books.engine) as session:
+        documented = session.execute(
+            select(col(DocumentLink.id)).where(col(DocumentLink.entry_id) == entry_id).limit(1)
+        ).first()
+    if documented is not None:  # its documents join the projection's header
+        try:
+            books.rebuild_projection(slug)
+        except Exception:  # committed: the next rebuild or start brings the file level
+            log.exception("projection of %s: rewriting for documents failed", slug)
+    return approved
+
+
+def _missing_document(session: Session, books: Books, write: Write, txn: Txn) -> list[Problem]:
+    """With ``require_document_for_approval``, an entry of the approval threshold or more
+    is approved only once a document (invoice, receipt, contract) is linked to it."""
+    approval = books.rules.approval(write.community.slug, txn.date)
+    amount = txn.debits()
+    if not approval.require_document or amount < approval.threshold:
+        return []
+    linked = session.execute(
+        select(col(DocumentLink.id)).where(col(DocumentLink.entry_id) == txn.id).limit(1)
+    ).first()
+    if linked is not None:
+        return []
+    return [
+        Problem(
+            f"{amount:.2f} is at or over the approval threshold {approval.threshold:.2f}, and "
+            "this community approves such an entry only with a document behind it "
+            "(require_document_for_approval): upload the invoice or receipt with "
+            f"`commons documents add SLUG FILE --entry {txn.id}` or POST "
+            ".../documents with entry, then approve",
+            rule="document-required",
+            details={"amount": f"{amount:.2f}", "threshold": f"{approval.threshold:.2f}"},
+        )
+    ]
 
 
 def reject(

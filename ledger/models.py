@@ -338,3 +338,69 @@ class BudgetLine(SQLModel, table=True):
     amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
     set_by: str = Field(max_length=100)
     set_at: datetime
+
+
+# --- bank statements and documents (the evidence behind the entries) -----------------------
+
+
+class BankLine(SQLModel, table=True):
+    """One line of a bank statement as imported: money in (positive, a debit to the bank
+    account) or out, the bank's running balance after it, and what the bank says of it.
+    Keyed by (community, account, date, reference, amount): a statement imported again adds
+    nothing. ``entry_id`` is the posted (or pending) entry it was matched to or confirmed as;
+    ``status`` is ``open`` (a proposal), ``matched`` or ``dismissed`` (with a reason)."""
+
+    __table_args__ = (
+        UniqueConstraint("community_id", "account", "date", "reference", "amount_fen"),
+        Index("ix_bankline_community_account_date", "community_id", "account", "date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: str = Field(foreign_key="community.id", max_length=36)
+    account: str = Field(max_length=200)
+    date: date
+    #: The line's place among the account's lines of one day (statement order, oldest first).
+    position: int
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    balance_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    counterparty: str = Field(default="", max_length=200)
+    reference: str = Field(default="", max_length=100)
+    memo: str = Field(default="", max_length=500)
+    status: str = Field(default="open", max_length=10)
+    entry_id: str | None = Field(default=None, foreign_key="entry.id", index=True, max_length=36)
+    dismissed_reason: str | None = Field(default=None, max_length=1000)
+    source: str = Field(default="", max_length=200)
+    imported_by: str = Field(max_length=100)
+    imported_at: datetime
+    decided_by: str | None = Field(default=None, max_length=100)
+    decided_at: datetime | None = None
+
+
+class Document(SQLModel, table=True):
+    """An uploaded document (invoice, receipt, contract, minutes, ballot): its bytes, stored
+    once per community under their SHA-256, with the type its content shows."""
+
+    __table_args__ = (UniqueConstraint("community_id", "sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=36)
+    sha256: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    type: str = Field(max_length=40)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    uploaded_by: str = Field(max_length=100)
+    uploaded_at: datetime
+
+
+class DocumentLink(SQLModel, table=True):
+    """A document behind an entry or a resolution (one of the two per row)."""
+
+    __table_args__ = (UniqueConstraint("document_id", "entry_id", "resolution"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    entry_id: str | None = Field(default=None, foreign_key="entry.id", index=True, max_length=36)
+    resolution: str | None = Field(default=None, max_length=40)
+    linked_by: str = Field(max_length=100)
+    linked_at: datetime

@@ -72,6 +72,10 @@ SOURCES: dict[str, str] = {
     "disclosure_days": "Shanghai 住宅物业管理规定 art. 67 (posted 30 days)",
     "budget_tolerance": "the annual budget adopted by the owners' assembly (民法典 art. 278 "
     "(九)); the committee's rules of procedure",
+    "reconcile_before_close": "沪房规范〔2025〕9号 (the auditor confirms there is no off-book "
+    "money); 会计档案管理办法 (bank statements and reconciliations are kept)",
+    "require_document_for_approval": "the committee's rules of procedure (an invoice or receipt "
+    "behind every large payment)",
 }
 
 Comparison = Literal["more_than", "at_least"]
@@ -188,6 +192,11 @@ class RuleSettings:
     disclosure_days: Days = 30
     #: Spending over its budget line by more than this share of the line needs a resolution.
     budget_tolerance: Share = Decimal("0.10")
+    #: A period does not close while a bank account with statements imported for it shows an
+    #: unexplained difference (accounts without statements are not held up).
+    reconcile_before_close: Flag = True
+    #: An entry at or over the approval threshold is approved only with an uploaded document.
+    require_document_for_approval: Flag = False
 
     def describe(self) -> dict[str, str]:
         return {f.name: str(getattr(self, f.name)) for f in fields(self)}
@@ -286,6 +295,15 @@ disclosure_days = {disclosure_days}
 # account with no line, must cite an owners' resolution ("0.10" is 10%).
 # Source: the annual budget adopted by the owners' assembly (民法典 art. 278 (九)).
 budget_tolerance = {budget_tolerance}
+
+# A period does not close while a bank account with statements imported for it shows an
+# unexplained difference on its reconciliation (银行存款余额调节表); accounts without
+# statements are not held up. Source: 沪房规范〔2025〕9号 (no off-book money).
+reconcile_before_close = {reconcile_before_close}
+
+# An entry at or over the approval threshold is approved only once a document (invoice,
+# receipt, contract) is uploaded and linked to it. Source: the rules of procedure.
+require_document_for_approval = {require_document_for_approval}
 """
 
 DEFAULT_TEXT = _DEFAULT_TEMPLATE.format_map(

@@ -41,8 +41,8 @@ from ledger.facts import CloseFact, close_fact
 from ledger.models import Community, Entry, PeriodClose
 from ledger.period import Period, parse_period
 from ledger.txn import Leg, Txn
+from rules import bank, reserve
 from rules import contracts as contract_rules
-from rules import reserve
 from rules.ruleset import of
 
 
@@ -183,6 +183,9 @@ def close(
                 )
         if shortfalls:
             raise RuleViolations(shortfalls)
+        unexplained = _unreconciled(session, community, todo, rules_file)
+        if unexplained:
+            raise StateConflict(unexplained)
         done: list[Closed] = []
         generated: list[Txn] = []
         for target, found, accruals in zip(todo, figures, accrued, strict=True):
@@ -296,6 +299,21 @@ def closing_entry(
         legs=tuple(legs),
         entered_by=actor,
     )
+
+
+def _unreconciled(
+    session: Session, community: Community, periods: list[Period], rules_file: Any
+) -> list[Problem]:
+    """With ``reconcile_before_close``: the bank accounts with statement lines in a period
+    whose reconciliation at its end shows a difference or open lines (:mod:`rules.bank`)."""
+    return [
+        problem
+        for target in periods
+        if rules_file.at(target.end).reconcile_before_close
+        for problem in bank.unreconciled(
+            session, community.id, target.start, target.end, target.label
+        )
+    ]
 
 
 def _period_of(day: date, unit: str) -> Period:

@@ -201,7 +201,11 @@ class CommunityRules:
         found = self._in_force.get(slug)
         rules = found.rules if found is not None else self.file(slug)
         settings = rules.at(day)
-        return Approval(settings.approval_threshold, settings.approval_window_days)
+        return Approval(
+            settings.approval_threshold,
+            settings.approval_window_days,
+            require_document=settings.require_document_for_approval,
+        )
 
 
 def _engine_of(session: Session) -> Engine:

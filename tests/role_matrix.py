@@ -257,6 +257,48 @@ ROWS: tuple[Row, ...] = (
         "401 404 403 403 200 403 403",
         ids={"period": "2025Q1"},
     ),
+    # --- the bank statement: the treasurer imports and decides; members read. The import
+    # comes first, so the reconciliation below has a line on today's date.
+    Row(
+        "POST",
+        f"{API}/bank/statements",
+        "401 404 403 201 403 403 403",
+        json={
+            "account": BANK,
+            "lines": [{"date": TODAY, "amount": "1.00", "balance": "1.00", "reference": "RM"}],
+        },
+    ),
+    Row("GET", f"{API}/bank/proposals", MEMBERS),
+    Row("GET", f"{API}/bank/lines", MEMBERS, url=f"{API}/bank/lines?account={BANK}"),
+    Row(
+        "GET",
+        f"{API}/bank/reconciliation",
+        MEMBERS,
+        url=f"{API}/bank/reconciliation?account={BANK}&date={TODAY}",
+    ),
+    Row(
+        "POST",
+        f"{API}/bank/lines/{{line}}/confirm",
+        "401 404 403 404 403 403 403",  # no such line: 404 once the role is right
+        ids={"line": "999999"},
+    ),
+    Row(
+        "POST",
+        f"{API}/bank/lines/{{line}}/dismiss",
+        "401 404 403 404 403 403 403",
+        ids={"line": "999999"},
+        json={"reason": "role matrix"},
+    ),
+    # --- documents: the treasurer, approvers and admins upload (the matrix sends no file: 422);
+    # members read.
+    Row("POST", f"{API}/documents", "401 404 422 422 422 403 403", form={}),
+    Row("GET", f"{API}/documents", MEMBERS),
+    Row(
+        "GET",
+        f"{API}/documents/{{sha256}}",
+        "401 404 404 404 404 404 404",
+        ids={"sha256": "0" * 64},
+    ),
     # --- the entry page ---------------------------------------------------------------------
     Row("GET", "/entry/{slug}", "303 404 403 200 200 403 403"),
     Row(
