@@ -171,6 +171,13 @@ TALLY_ZH = {
     "passed": "表决结果",
     "head_rule": "计人规则",
     "arithmetic": "计算过程",
+    "total": "总计",
+    "participating": "参与表决",
+    "yes": "同意",
+    "no": "反对",
+    "abstain": "弃权",
+    "thresholds": "门槛",
+    "pass": "通过",
     "mode": "分配方式",
     "basis": "分配基数",
     "rounding": "尾差处理",
@@ -200,14 +207,13 @@ def value_zh(key: str, value: Any) -> Value:
     return None if value is None else str(value)
 
 
-def _tally_items(tally: Any) -> Iterator[tuple[str, Any]]:
-    if isinstance(tally, dict):
-        for key in sorted(tally):
-            if isinstance(tally[key], dict):
-                for sub in sorted(tally[key]):
-                    yield f"{key}.{sub}", tally[key][sub]
-            else:
-                yield key, tally[key]
+def _tally_items(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Nested JSON as (dotted key, value) pairs, keys sorted, values as they are."""
+    if isinstance(value, dict):
+        for key in sorted(value):
+            yield from _tally_items(value[key], f"{prefix}.{key}" if prefix else str(key))
+    elif prefix:
+        yield prefix, value
 
 
 def tally_table(session: Session, snap: Snapshot) -> Table:
