@@ -42,7 +42,15 @@ from typing import IO, Any
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from audit.records import allocations_table, events_table, resolutions_table, tally_table
+from audit.records import (
+    allocations_table,
+    ballots_table,
+    events_table,
+    resolutions_table,
+    tally_table,
+    units_table,
+    unpaid_dividends_table,
+)
 from audit.statements import activities_table, balance_sheet_table
 from audit.tables import (
     Column,
@@ -57,7 +65,7 @@ from audit.workbook import FixedTimeZip, WorkbookWriter, ZipTime, write_table
 from ledger import clock, events
 from ledger.books import Books
 from ledger.db import writer
-from ledger.models import PeriodClose
+from ledger.models import Entry, PeriodClose
 from ledger.money import fmt, from_fen, to_fen
 from ledger.period import Period, parse_period
 from ledger.projection import period_text
@@ -74,7 +82,7 @@ FORMAT = "commons-ledger audit export"
 SELF_HASH = "manifest_sha256"
 #: Files in a package (nine tables, the ledger, the rules and their history, the workbook,
 #: the manifest); with the entries read, the units of work ``progress`` is told about.
-FILES_PER_EXPORT = 14
+FILES_PER_EXPORT = 19
 
 
 def software_version() -> str:
@@ -187,6 +195,10 @@ def tables(session: Session, snap: Snapshot) -> list[Table]:
         resolutions_table(session, snap),
         tally_table(session, snap),
         events_table(session, snap),
+        # --- the self-verifying package: the register, the ballots, what is still owed ---
+        units_table(session, snap),
+        ballots_table(session, snap),
+        unpaid_dividends_table(session, snap),
     ]
 
 
@@ -199,15 +211,7 @@ def manifest_bytes(manifest: dict[str, Any]) -> bytes:
 
 
 def _closed(session: Session, snap: Snapshot) -> dict[str, Any] | None:
-    close = (
-        session.execute(
-            select(PeriodClose)
-            .where(col(PeriodClose.community_id) == snap.community.id)
-            .where(col(PeriodClose.period) == snap.period.label)
-        )
-        .scalars()
-        .first()
-    )
+    close = period_close(session, snap)
     if close is None:
         return None
     return {
@@ -306,6 +310,85 @@ def snapshot_engine(engine: Engine) -> Engine:
     return engine
 
 
+# --- the self-verifying package (chain links, the close's head, verify_package.py) ---------
+
+CHAIN = "chain.csv"
+VERIFIER = "verify_package.py"
+HASH_RULE = (
+    "hash = hex(sha256(utf8(prev_hash + text))); entries: genesis sha256('commons-ledger "
+    "genesis ' + community id), text = the entry in ledger.beancount without its prev-hash and "
+    "hash lines; events: genesis sha256('commons-ledger events ' + community id), text = the "
+    "event as sorted compact JSON (docs/chain.md); python3 verify_package.py checks it all"
+)
+
+
+def period_close(session: Session, snap: Snapshot) -> PeriodClose | None:
+    """The close of the period: its own, or, for a period made of closed ones (a year of
+    closed quarters), the latest of the closes that cover every day of it."""
+    closes: list[PeriodClose] = list(
+        session.execute(
+            select(PeriodClose)
+            .where(col(PeriodClose.community_id) == snap.community.id)
+            .where(col(PeriodClose.start) >= snap.period.start)
+            .where(col(PeriodClose.end) <= snap.period.end)
+            .order_by(col(PeriodClose.start), col(PeriodClose.end))
+        ).scalars()
+    )
+    for close in closes:
+        if close.period == snap.period.label:
+            return close
+    covered = snap.period.start - timedelta(days=1)
+    for close in closes:
+        if close.start <= covered + timedelta(days=1):
+            covered = max(covered, close.end)
+    if not closes or covered < snap.period.end:
+        return None
+    return max(closes, key=lambda c: c.head_seq)
+
+
+def chain_links(session: Session, snap: Snapshot, upto: int) -> Table:
+    """The chain's links (seq, prev-hash, hash) from the genesis up to ``upto`` that
+    ``ledger.beancount`` does not carry in full, so the head of the period's close can be
+    checked link by link from the package alone."""
+    inside = {item.txn.seq for item in snap.segment}
+    columns = (Column("seq", "int"), Column("prev_hash"), Column("hash"))
+
+    def rows() -> Iterable[tuple[Any, ...]]:
+        query = (
+            select(col(Entry.seq), col(Entry.prev_hash), col(Entry.hash))
+            .where(col(Entry.community_id) == snap.community.id)
+            .where(col(Entry.seq).is_not(None))
+            .where(col(Entry.seq) <= upto)
+            .order_by(col(Entry.seq))
+        )
+        for seq, prev, digest in session.execute(query):
+            if seq not in inside:
+                yield seq, prev, digest
+
+    return Table("chain", "哈希链", columns, rows)
+
+
+def verifier_source() -> bytes:
+    """``verify_package.py``: the standard-library checker every package carries."""
+    return (Path(__file__).parent / VERIFIER).read_bytes()
+
+
+def self_check(session: Session, snap: Snapshot, manifest: dict[str, Any]) -> tuple[Table, int]:
+    """Add to the manifest what ``verify_package.py`` checks against (the links' reach, the
+    events' genesis, the hash rule); the chain links' table and how far it reaches."""
+    closed = manifest.get("closed") or {}
+    chain = manifest["chain"]
+    upto = max(closed.get("head_seq") or 0, chain.get("head_seq") or 0)
+    chain["links_upto"] = upto
+    chain["rule"] = HASH_RULE
+    manifest["events_genesis"] = events.genesis_hash(snap.community.id)
+    manifest["format_version"] = 2
+    return chain_links(session, snap, upto), upto
+
+
+# --- end of the self-verifying package -----------------------------------------------------
+
+
 def export(
     *,
     books: Books,
@@ -329,6 +412,7 @@ def export(
             chain_from = f"chain-from={first.txn.seq}:{first.prev_hash}"
             header = replace(header, plugin_options=(*header.plugin_options, chain_from))
         manifest = _manifest(snap, now, _closed(session, snap))
+        links, _upto = self_check(session, snap, manifest)
         rules_settings = rules_in_force(session, snap)
         rules_text = rules_settings[-1].text.encode("utf-8") if rules_settings else b""
         package = _Package(FixedTimeZip(out, zip_time(now)), manifest["files"], tick)
@@ -345,6 +429,8 @@ def export(
             )
             members[RULES] = lambda s: s.write(rules_text)
             members[RULES_HISTORY] = partial(write_table, rules_history_table(rules_settings))
+            members[CHAIN] = partial(write_table, links)
+            members[VERIFIER] = lambda s: s.write(verifier_source())
 
             def workbook(stream: IO[bytes]) -> None:
                 path = Path(tmp) / WORKBOOK

@@ -35,6 +35,9 @@ TABLES = {
     "resolutions": "决议",
     "resolution_tally": "决议表决明细",
     "events": "审计日志",
+    "units": "业主专有部分登记",
+    "ballots": "表决票",
+    "dividends_unpaid": "未付分红",
 }
 
 
@@ -85,6 +88,7 @@ def test_package_holds_every_file(package: Path) -> None:
     expected = sorted(
         [f"{t}.csv" for t in TABLES]
         + ["ledger.beancount", "rules.toml", "rules_history.csv", "workbook.xlsx"]
+        + ["chain.csv", "verify_package.py"]
     )
     assert names == [*expected, "manifest.json"]
     assert len(names) == FILES_PER_EXPORT
@@ -222,22 +226,25 @@ def test_allocations_resolutions_and_events(package: Path) -> None:
         "通过",
         "300.00",
     )
-    assert "yes.area=127.38" in resolution["表决计算"]
-    tally = {r["项目"]: r["数值"] for r in read_csv(package, "resolution_tally")}
+    assert "同意·面积=127.38" in resolution["表决计算"]
+    tally = {r["键"]: r["数值"] for r in read_csv(package, "resolution_tally")}
     assert tally["total.area"] == TALLY["total"]["area"]  # type: ignore[index]
-    assert tally["yes.heads"] == "1" and tally["passed"] == "true"
+    assert tally["yes.heads"] == "1" and tally["passed"] == "通过"
 
     events = read_csv(package, "events")
     actions = [(e["操作人"], e["操作"]) for e in events]
-    # Posted in Q1: seqs 2, 3, 5; the dividend entered then approved; the late one is April's.
+    # On Q1's entries: seqs 2, 3, 5; the dividend entered then approved; and the late one,
+    # dated in February though posted in April (what an event concerns, not when it was).
     assert actions == [
         ("treasurer", "post"),
         ("treasurer", "post"),
         ("treasurer", "enter"),
         ("chair", "approve"),
         ("treasurer", "post"),
+        ("treasurer", "post"),
     ]
-    assert all(e["时间(UTC)"].startswith("2025-0") for e in events)
+    assert events[-1]["时间(UTC)"].startswith("2025-04-05")
+    assert [int(e["序号"]) for e in events] == sorted(int(e["序号"]) for e in events)
 
 
 def test_workbook_sheets_formats_and_figures(package: Path, tmp_path: Path) -> None:

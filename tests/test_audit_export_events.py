@@ -1,52 +1,49 @@
-"""The audit trail in an export holds the events of the period's CST days, to the microsecond
-at either edge, on SQLite and PostgreSQL (the bounds are applied in SQL)."""
+"""The audit trail in an export holds the events of what the period concerns, whenever they
+happened: an entry dated in the period but posted after it, and the period's close made in
+the next quarter, are in the period's package and not in the next one's (M6)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import zipfile
-from datetime import UTC, datetime
 from pathlib import Path
 
+from freezegun import freeze_time
+
 from audit.export import export_file
-from ledger.books import Books
+from ledger import events as trail
 from ledger.db import writer
-from ledger.models import Event
-from rules.community import create
-from tests.conftest import BOOKS_START
-
-#: (UTC moment, object id): Q1 2025 in CST runs from 2024-12-31 16:00 to 2025-03-31 15:59:59.
-MOMENTS = [
-    (datetime(2024, 12, 31, 15, 59, 59, 999999, tzinfo=UTC), "before"),
-    (datetime(2024, 12, 31, 16, 0, 0, tzinfo=UTC), "first"),
-    (datetime(2025, 2, 1, 8, 0, 0, tzinfo=UTC), "middle"),
-    (datetime(2025, 3, 31, 15, 59, 59, 999999, tzinfo=UTC), "last"),
-    (datetime(2025, 3, 31, 16, 0, 0, tzinfo=UTC), "after"),
-]
+from tests.export_fixtures import SLUG, make_books
 
 
-def test_events_at_the_edges_of_the_period(any_books: Books, tmp_path: Path) -> None:
-    create(books=any_books, slug="maple", name="枫林苑", start=BOOKS_START)
-    with writer(any_books.engine) as session:
-        community = any_books.community(session, "maple")
-        for at, object_id in reversed(MOMENTS):
-            session.add(
-                Event(
-                    community_id=community.id,
-                    at=at,
-                    actor="tester",
-                    action="note",
-                    object_type="edge",
-                    object_id=object_id,
-                )
-            )
-    path = tmp_path / "q1.zip"
-    export_file(books=any_books, slug="maple", period="2025Q1", path=path)
+def read_events(path: Path) -> list[dict[str, str]]:
     raw = zipfile.ZipFile(path).read("events.csv").decode("utf-8-sig")
-    rows = [r for r in csv.DictReader(io.StringIO(raw, newline="")) if r["对象类型"] == "edge"]
-    assert [(r["时间(UTC)"], r["对象"]) for r in rows] == [
-        ("2024-12-31 16:00:00", "first"),
-        ("2025-02-01 08:00:00", "middle"),
-        ("2025-03-31 15:59:59", "last"),
-    ]
+    return list(csv.DictReader(io.StringIO(raw, newline="")))
+
+
+def test_events_by_what_they_concern(tmp_path: Path) -> None:
+    books = make_books(tmp_path / "books")
+    try:
+        with freeze_time("2025-07-02 02:00:00"):
+            with writer(books.engine) as session:  # the close's event, as a close writes it
+                trail.record(
+                    session,
+                    community_id=books.community(session, SLUG).id,
+                    actor="chair",
+                    action="close",
+                    object_type="period",
+                    object_id="2025Q1",
+                    details={"head_seq": 7},
+                )
+            for period in ("2025Q1", "2025Q2"):
+                export_file(books=books, slug=SLUG, period=period, path=tmp_path / f"{period}.zip")
+    finally:
+        books.dispose()
+    q1, q2 = read_events(tmp_path / "2025Q1.zip"), read_events(tmp_path / "2025Q2.zip")
+    assert [e["对象"] for e in q1 if e["操作"] == "close"] == ["2025Q1"]
+    assert not [e for e in q2 if e["操作"] == "close"]
+    late = [e for e in q1 if e["时间(UTC)"].startswith("2025-04-05")]
+    assert [e["操作"] for e in late] == ["post"]  # seq 7, dated 2025-02-28
+    assert all(e["时间(UTC)"] >= "2025-04" for e in q2)
+    assert {e["序号"] for e in q1}.isdisjoint({e["序号"] for e in q2})
