@@ -153,7 +153,7 @@ def community_slug(ledger: object) -> str:
 def _slug_by_community() -> None:
     import fava.application
 
-    fava.application._slug = community_slug  # type: ignore[attr-defined]
+    fava.application._slug = community_slug
 
 
 def fava_app(path: Path) -> Flask:
