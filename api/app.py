@@ -51,6 +51,7 @@ ROUTERS: tuple[str, ...] = (
     "api.routes_contracts",
     "api.routes_bank",
     "api.routes_documents",
+    "api.routes_objections",
 )
 
 

@@ -19,6 +19,7 @@ from api import (
     cli_bank,
     cli_contracts,
     cli_disclose,
+    cli_objections,
     cli_periods,
     cli_rules,
     cli_users,
@@ -401,6 +402,7 @@ cli_periods.register(main)
 cli_rules.register(main)
 cli_contracts.register(main)
 cli_bank.register(main)
+cli_objections.register(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

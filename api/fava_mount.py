@@ -143,9 +143,24 @@ def _restore_ledger_name(query: bytes, ledger: Path) -> bytes:
     ).encode("latin-1")
 
 
+def community_slug(ledger: object) -> str:
+    """Fava's ledger slug: the community's own (the projection is ``<data>/<slug>/ledger.
+    beancount``), so ``/fava/<slug>/income_statement/`` is the whole URL; Fava would take a
+    second slug from the ledger's title."""
+    return Path(str(getattr(ledger, "beancount_file_path", ""))).parent.name
+
+
+def _slug_by_community() -> None:
+    import fava.application
+
+    fava.application._slug = community_slug
+
+
 def fava_app(path: Path) -> Flask:
     """Fava's Flask app for the ledger at ``path``, read-only, our templates first."""
     from fava.application import create_app
+
+    _slug_by_community()
     from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader
 
     missing = [name for name in OVERRIDDEN if not (FAVA_TEMPLATES / name).is_file()]
@@ -211,7 +226,9 @@ class FavaMount:
             await plain_response(send, 404, "query results download as CSV here")
             return
         child = dict(scope)
-        child["root_path"] = root + "/" + slug
+        # Fava's own ledger slug is the community's (``community_slug``): it reads the slug
+        # from the path, so the URLs carry our slug alone.
+        child["root_path"] = root
         child["path"] = path
         child["query_string"] = _restore_ledger_name(
             scope.get("query_string", b""), self._ledgers[slug]

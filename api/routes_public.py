@@ -7,22 +7,34 @@ the database (:mod:`audit.notices`); every node serves those bytes with their SH
 ``format`` and ``lang`` are ignored, and an unknown format or language is refused (422): no
 request makes a node draw a statement again. What changed since the close is the separate live
 part (``/live``), read at each request and added to the HTML page as its own section.
+
+Under each notice anyone may file an objection (``POST .../objections``, :mod:`rules.objections`)
+as JSON or from the notice page's own form (``application/x-www-form-urlencoded``, no script):
+the form is answered with a redirect back to the notice, showing the objection, or a page
+listing what to correct. The live section lists the objections by building only.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
+from api.deps import client_address
 from api.errors import ErrorBody
 from audit import disclosure, notices
 from audit import disclosure_render as render
 from ledger.books import Books
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, Problem
+from rules import objections
+from rules.objections import Filed, ObjectionIn
 
 #: Public answers: a page or a document, or a problem list (404: no such community, unit or
 #: closed period; 422: a bad format or language).
@@ -213,3 +225,125 @@ def get_unit(
     if format == "json":
         return _response(_json(receipts.as_json()), "json")
     return _response(render.unit_html(receipts, lang=lang).encode(), "html")
+
+
+# --- objections (异议) under a notice ---------------------------------------------------------
+
+#: The objection route reads its body itself (JSON or the notice page's form); the OpenAPI
+#: document still describes it (``api.app`` adds ``OPENAPI_MODELS`` to its components).
+OPENAPI_MODELS = (ObjectionIn,)
+FORM_TYPE = "application/x-www-form-urlencoded"
+OBJECTION_ERRORS: dict[int | str, dict[str, Any]] = {
+    201: {"model": Filed, "description": "Filed; the form is answered 303 to the notice"},
+    303: {"description": "The form was filed: back to the notice, at the objection"},
+    404: {"model": ErrorBody, "description": "No such community or closed period"},
+    415: {"model": ErrorBody, "description": "Neither JSON nor a form"},
+    422: {"model": ErrorBody, "description": "A bad body, or no such unit"},
+    429: {"model": ErrorBody, "description": "A daily limit on filings is reached"},
+}
+
+
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(_raw_body)]
+
+_REFUSED_TITLE = {"zh": "异议未提交", "en": "The objection was not filed"}
+_REFUSED_BACK = {"zh": "返回公示，修改后重新提交", "en": "Back to the notice to correct it"}
+
+
+def _media(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _problems(exc: ValidationError) -> list[Problem]:
+    return [
+        Problem(
+            str(error.get("msg", "invalid")),
+            field=".".join(str(p) for p in error.get("loc", ())) or None,
+            rule=str(error.get("type", "invalid")),
+        )
+        for error in exc.errors()
+    ]
+
+
+def _refused_page(
+    slug: str, period: str, lang: str, status: int, problems: list[Problem]
+) -> Response:
+    """The form's refusal: a page (no script) with each problem and a way back."""
+    key = "en" if lang == "en" else "zh"
+    items = "".join(
+        f"<li>{html.escape((p.field + ': ') if p.field else '')}{html.escape(p.message)}</li>"
+        for p in problems
+    )
+    back = html.escape(f"{notices.base_url(slug, period)}?lang={key}#file-objection")
+    page = (
+        f'<!DOCTYPE html>\n<html lang="{key}"><head><meta charset="utf-8"/>'
+        f"<title>{_REFUSED_TITLE[key]}</title></head><body><h1>{_REFUSED_TITLE[key]}</h1>"
+        f'<ul>{items}</ul><p><a href="{back}">{_REFUSED_BACK[key]}</a></p></body></html>'
+    )
+    headers = dict(HEADERS)
+    headers["Cache-Control"] = "no-store"
+    return Response(page.encode(), status_code=status, media_type="text/html", headers=headers)
+
+
+@router.post(
+    "/{slug}/disclosures/{period}/objections",
+    summary="File an owner's objection under a closed period's notice (no login)",
+    status_code=201,
+    responses=OBJECTION_ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ObjectionIn"}},
+                FORM_TYPE: {"schema": {"$ref": "#/components/schemas/ObjectionIn"}},
+            },
+        }
+    },
+)
+def file_objection(
+    slug: str, period: str, request: Request, books: BooksDep, raw: RawBody
+) -> Response:
+    """The unit must be in the register; its contact is for the committee alone. At most
+    ``UNIT_PER_DAY`` filings a day per unit and ``ADDRESS_PER_DAY`` per address (429)."""
+    media = _media(request)
+    address = client_address(request)
+    if media == FORM_TYPE:
+        fields = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        lang = "en" if fields.pop("lang", "zh") == "en" else "zh"
+        try:
+            body = ObjectionIn.model_validate(fields)
+            filed = objections.file(
+                books=books, slug=slug, period=period, body=body, address=address
+            )
+        except ValidationError as exc:
+            return _refused_page(slug, period, lang, 422, _problems(exc))
+        except LedgerError as exc:
+            if exc.status.value == 404:
+                raise _refusal(exc) from None
+            return _refused_page(slug, period, lang, exc.status.value, exc.problems)
+        target = f"{notices.base_url(slug, period)}?lang={lang}&filed={filed.id}"
+        return RedirectResponse(f"{target}#objection-{filed.id}", status_code=303)
+    if media != "application/json":
+        problem = Problem(
+            f"send the objection as application/json or {FORM_TYPE}, not "
+            f"{media or 'no content type'}",
+            rule="media-type",
+            details={"content_type": media},
+        )
+        raise HTTPException(status_code=415, detail=[problem.as_dict()])
+    try:
+        body = ObjectionIn.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+        raise RequestValidationError(errors, body=raw) from None
+    try:
+        filed = objections.file(books=books, slug=slug, period=period, body=body, address=address)
+    except LedgerError as exc:
+        raise _refusal(exc) from None
+    return JSONResponse(filed.model_dump(mode="json"), status_code=201, headers=_NO_STORE)
+
+
+_NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}

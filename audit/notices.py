@@ -13,8 +13,10 @@ constraint keeps the first insert and the other node reads it back. Within one p
 per notice keeps concurrent first requests from drawing it more than once.
 
 What may change after the close is never part of the stored bytes: :func:`live` reads it at
-request time. Today that is the entries of the period reversed since the close (a dividend or
-subsidy reversed by a later entry still shows in the sealed schedule).
+request time: the entries of the period reversed since the close (a dividend or subsidy
+reversed by a later entry still shows in the sealed schedule), and the owners' objections
+(:mod:`rules.objections`) with their building, status and answer, the day the notice stays
+posted until and the form to file one.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from ledger.books import Books
 from ledger.db import reader, writer
 from ledger.errors import Problem, ValidationFailed
 from ledger.models import Entry, StoredNotice
+from rules import objections
+from rules.objections import PublicObjection
 
 FORMATS: tuple[str, ...] = render.FORMATS
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -80,6 +84,13 @@ class Live:
     head_seq_at_close: int
     head_seq_now: int
     reversals: tuple[Reversal, ...]
+    #: The last day the notice stays posted (``disclosure_days`` after the close).
+    posted_until: dt.date | None = None
+    objections: tuple[PublicObjection, ...] = ()
+
+    @property
+    def overdue(self) -> tuple[PublicObjection, ...]:
+        return tuple(o for o in self.objections if o.overdue)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -87,6 +98,8 @@ class Live:
             "period": self.period,
             "head_seq_at_close": self.head_seq_at_close,
             "head_seq_now": self.head_seq_now,
+            "posted_until": None if self.posted_until is None else self.posted_until.isoformat(),
+            "objections": [o.as_json() for o in self.objections],
             "reversals": [
                 {
                     "seq": r.seq,
@@ -234,7 +247,7 @@ def _read(books: Books, key: tuple[str, str, str, str]) -> Notice | None:
 
 def live(*, books: Books, slug: str, period: str) -> Live:
     """The closed ``period``'s live part: its entries reversed by entries posted after the
-    close. Two indexed queries; nothing is drawn."""
+    close, and the objections filed under its notice. Indexed queries; nothing is drawn."""
     original = aliased(Entry)
     reversal = aliased(Entry)
     with reader(books.engine) as session:
@@ -257,6 +270,8 @@ def live(*, books: Books, slug: str, period: str) -> Live:
             .where(col(original.date) <= close.end)
             .order_by(col(reversal.seq))
         ).all()
+        filed = objections.public(session, community, close.period)
+        until = objections.posted_until(books, community.slug, close)
         return Live(
             slug=community.slug,
             period=close.period,
@@ -266,6 +281,8 @@ def live(*, books: Books, slug: str, period: str) -> Live:
                 Reversal(seq or 0, day, kind, resolution, by_seq or 0, on)
                 for seq, day, kind, resolution, by_seq, on in rows
             ),
+            posted_until=until,
+            objections=filed,
         )
 
 
@@ -286,20 +303,58 @@ LIVE_LABELS = {
         "text": "以下内容在本期结账（第 {seq} 号记录）之后发生，不属于上方已封存的公示；"
         "截至第 {now} 号记录。",
         "reversed": "第 {seq} 号记录（{date}，{kind}）已由第 {by} 号记录（{on}）冲销。",
+        "posted": "本公示张贴至 {until}。",
+        "objections": "业主异议",
+        "none": "尚无异议。",
+        "number": "第 {id} 号异议",
+        "building": "{building} 栋",
+        "concerns": "涉及：{concerns}",
+        "open": "待答复",
+        "answered": "已答复",
+        "due": "答复期限：{due}",
+        "overdue": "逾期未答复（答复期限 {due}）",
+        "answer": "答复（{on}）：",
+        "file": "提出异议",
+        "file_text": "业主可对本公示的数字或项目提出异议。房号和联系方式仅供业委会答复使用，"
+        "不会公开；公开显示楼栋、涉及项目、异议内容和答复。",
+        "unit": "房号（如 1-1-0101）",
+        "contact": "联系方式（手机或电子邮箱）",
+        "concerns_field": "涉及的数字或项目",
+        "text_field": "异议内容",
+        "submit": "提交异议",
     },
     "en": {
         "title": "Since the close",
         "text": "What follows happened after the period closed (entry #{seq}) and is not part "
         "of the sealed statement above; as of entry #{now}.",
         "reversed": "Entry #{seq} ({date}, {kind}) was reversed by entry #{by} ({on}).",
+        "posted": "This notice is posted until {until}.",
+        "objections": "Owners' objections",
+        "none": "No objections yet.",
+        "number": "Objection #{id}",
+        "building": "building {building}",
+        "concerns": "Concerns: {concerns}",
+        "open": "awaiting an answer",
+        "answered": "answered",
+        "due": "answer due {due}",
+        "overdue": "OVERDUE: not answered by {due}",
+        "answer": "Answer ({on}): ",
+        "file": "File an objection",
+        "file_text": "Owners may object to a figure or line of this notice. The unit and the "
+        "contact are for the committee's answer only and never shown; the building, what it "
+        "concerns, the text and the answer are public.",
+        "unit": "Unit (e.g. 1-1-0101)",
+        "contact": "Contact (phone or e-mail)",
+        "concerns_field": "The figure or line it concerns",
+        "text_field": "Your objection",
+        "submit": "File the objection",
     },
 }
 
 
 def live_html(found: Live, *, lang: str) -> bytes:
-    """The live section as an XHTML fragment (empty when nothing changed since the close)."""
-    if not found.reversals:
-        return b""
+    """The live section as an XHTML fragment: what changed since the close, the objections and
+    the form to file one (posting to :func:`objections_url`, no script needed)."""
     labels = LIVE_LABELS["en" if lang == "en" else "zh"]
     text = (
         _env()
@@ -307,11 +362,17 @@ def live_html(found: Live, *, lang: str) -> bytes:
         .render(
             live=found,
             t=labels,
+            lang=lang,
+            action=objections_url(found.slug, found.period),
             fmt=lambda template, **kw: template.format(**kw),
             kind=lambda kind: render.labels(lang).get(kind, kind),
         )
     )
     return text.encode()
+
+
+def objections_url(slug: str, period: str) -> str:
+    return f"{base_url(slug, period)}/objections"
 
 
 def with_live(page: bytes, section: bytes) -> bytes:

@@ -404,3 +404,46 @@ class DocumentLink(SQLModel, table=True):
     resolution: str | None = Field(default=None, max_length=40)
     linked_by: str = Field(max_length=100)
     linked_at: datetime
+
+
+# --- objections under a published notice (异议) --------------------------------------------
+
+
+class Objection(SQLModel, table=True):
+    """An owner's objection to a closed period's notice: the unit filing it, a contact for the
+    answer (cleared ``objection_contact_days`` after the answer: ``contact_until``), the figure
+    or line it concerns and the text; ``status`` is ``open`` or ``answered``. Publicly only the
+    building (the unit code before its first ``-``), the status and the answer are shown."""
+
+    __table_args__ = (Index("ix_objection_community_period", "community_id", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: str = Field(foreign_key="community.id", max_length=36)
+    period: str = Field(max_length=10)
+    unit: str = Field(max_length=40)
+    contact: str | None = Field(default=None, max_length=100)
+    concerns: str = Field(max_length=200)
+    text: str = Field(max_length=2000)
+    status: str = Field(default="open", max_length=10)
+    filed_at: datetime
+    answer_due: date
+    answer: str | None = Field(default=None, max_length=2000)
+    answered_by: str | None = Field(default=None, max_length=100)
+    answered_at: datetime | None = None
+    answered_on: date | None = None
+    contact_until: date | None = None
+
+
+class ObjectionCount(SQLModel, table=True):
+    """Objections filed on a day (CST) per unit (``scope = "unit"``) or per address
+    (``scope = "address"``) in a community: the daily limits hold across processes. Rows of
+    past days are deleted by the sweep."""
+
+    __table_args__ = (UniqueConstraint("community_id", "scope", "key", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: str = Field(foreign_key="community.id", max_length=36)
+    scope: str = Field(max_length=10)
+    key: str = Field(max_length=100)
+    day: date
+    count: int = Field(default=0)

@@ -91,6 +91,8 @@ class Header:
             f'plugin "rules.plugin" {quote(self.plugin_config())}',
             f'{self.first_date} custom "fava-option" "language" "zh"',
             f'{self.first_date} custom "fava-option" "locale" "zh_CN"',
+            # for the supervisory committee: income and liabilities shown positive
+            f'{self.first_date} custom "fava-option" "invert-income-liabilities-equity" "true"',
             "",
         ]
         text = "\n".join(lines) + "\n".join(self.opens) + "\n" + "".join(self.directives)

@@ -70,6 +70,10 @@ SOURCES: dict[str, str] = {
     "civil_defence_owned": "人民防空法 art. 5 (人防 income belongs to the investor)",
     "period": "Beijing 物业管理条例 art. 84, Shanghai 住宅物业管理规定 art. 66 (quarterly)",
     "disclosure_days": "Shanghai 住宅物业管理规定 art. 67 (posted 30 days)",
+    "objection_answer_days": "the committee's rules of procedure (owners' objections to a "
+    "notice are answered in writing)",
+    "objection_contact_days": "个人信息保护法 art. 19 (personal information kept no longer than "
+    "its purpose needs)",
     "budget_tolerance": "the annual budget adopted by the owners' assembly (民法典 art. 278 "
     "(九)); the committee's rules of procedure",
     "reconcile_before_close": "沪房规范〔2025〕9号 (the auditor confirms there is no off-book "
@@ -190,6 +194,10 @@ class RuleSettings:
     civil_defence_owned: Flag = False
     period: Annotated[Period, _one_of(Period)] = "quarter"
     disclosure_days: Days = 30
+    #: Calendar days the committee has to answer an owner's objection to a notice.
+    objection_answer_days: Days = 15
+    #: Calendar days an objection's contact (phone or e-mail) is kept after its answer.
+    objection_contact_days: Days = 90
     #: Spending over its budget line by more than this share of the line needs a resolution.
     budget_tolerance: Share = Decimal("0.10")
     #: A period does not close while a bank account with statements imported for it shows an
@@ -290,6 +298,15 @@ period = {period}
 
 # Days a disclosure stays posted. Source: Shanghai 住宅物业管理规定 art. 67.
 disclosure_days = {disclosure_days}
+
+# Calendar days the committee has to answer an owner's objection (异议) filed under a
+# published notice; an objection unanswered past them is flagged on the notice.
+# Source: the committee's rules of procedure.
+objection_answer_days = {objection_answer_days}
+
+# Calendar days the contact an owner left with an objection is kept after it is answered;
+# then it is erased. Source: 个人信息保护法 art. 19 (kept no longer than needed).
+objection_contact_days = {objection_contact_days}
 
 # Once a year has a budget, spending more than this share over its budget line, or on an
 # account with no line, must cite an owners' resolution ("0.10" is 10%).

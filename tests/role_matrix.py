@@ -101,6 +101,14 @@ ROWS: tuple[Row, ...] = (
         "404 404 404 404 404 404 404",
         ids={"period": "2025Q1"},
     ),
+    # objections are filed under a closed period's notice (none here: 404 to all)
+    Row(
+        "POST",
+        "/public/{slug}/disclosures/{period}/objections",
+        "404 404 404 404 404 404 404",
+        ids={"period": "2025Q1"},
+        form={"unit": "1-1-0101", "contact": "13800000000", "concerns": "x", "text": "y"},
+    ),
     Row(
         "GET",
         "/public/{slug}/units",
@@ -220,6 +228,15 @@ ROWS: tuple[Row, ...] = (
         },
     ),
     Row("GET", f"{API}/contracts", MEMBERS),
+    # owners' objections: members read them; an admin or approver answers (none numbered 999)
+    Row("GET", f"{API}/objections", MEMBERS),
+    Row(
+        "POST",
+        f"{API}/objections/{{objection_id}}/answer",
+        "401 404 404 403 404 403 403",
+        ids={"objection_id": "999"},
+        json={"answer": "x"},
+    ),
     Row("GET", f"{API}/receivables", MEMBERS),
     Row(
         "POST",
