@@ -213,7 +213,12 @@ def _declared_types(request: Request) -> tuple[str, ...]:
     route = request.scope.get("route")
     extra = getattr(route, "openapi_extra", None) or {}
     content = extra.get("requestBody", {}).get("content")
-    return tuple(content) if content else JSON_TYPES
+    if content:
+        return tuple(content)
+    # A route with form or file parameters (a document upload) declares its media type there.
+    field = getattr(getattr(route, "body_field", None), "field_info", None)
+    media = getattr(field, "media_type", None)
+    return (str(media),) if media and media != "application/json" else JSON_TYPES
 
 
 def require_json_body(request: Request) -> None:

@@ -34,7 +34,9 @@ from rules.vote import SOURCE, BallotProblem, Voter, check_ballots, tally
 
 #: What a resolution may allow, by kind: not the entries the service generates (a payout is
 #: what a dividend's resolution allows already), nor the opening balances.
-PURPOSE_KINDS = tuple(k for k in KINDS if k not in {"reversal", "opening", "closing", "payout"})
+PURPOSE_KINDS = tuple(
+    k for k in KINDS if k not in {"reversal", "opening", "closing", "payout", "accrual"}
+)
 #: A resolution number goes into URLs and beancount strings: a letter or digit, then letters,
 #: digits, ``.``, ``-``.
 NUMBER = r"^\w[\w.-]{0,39}$"

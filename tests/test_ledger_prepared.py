@@ -45,6 +45,7 @@ def _entry_row(community_id: str, key: str) -> dict[str, object]:
         "posted_at": datetime(2025, 3, 1, 9, 30, 0, 123456, tzinfo=UTC),
         "rejected_by": None,
         "rejected_reason": None,
+        "contract": None,
     }
 
 

@@ -128,11 +128,11 @@ def test_approval_over_http(demo_server: Server, clients: list[httpx.Client]) ->
     chair = _login(demo_server, "chair", clients)
     body = {
         "date": clock.today().isoformat(),
-        "payee": "电梯公司",
-        "narration": "ACCEPT-APPROVE 电梯维修",
+        "payee": "会计师事务所",
+        "narration": "ACCEPT-APPROVE 审计费",  # within the demo's 2026 budget, over the threshold
         "kind": "cost",
         "postings": [
-            {"account": chart.COST_DIRECT, "amount": "6000.00"},
+            {"account": chart.USE_AUDIT, "amount": "6000.00"},
             {"account": chart.BANK, "amount": "-6000.00"},
         ],
     }
