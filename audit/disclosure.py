@@ -408,9 +408,7 @@ def statement(*, books: Books, slug: str, period: str) -> Statement:
         head_hash=close.head_hash,
         closed_at=_closed_at(close),
         entries=sum(1 for t in txns if close.start <= t.date <= close.end),
-        statutory=statutory_tables(
-            community.name, close, accounts, [c.txn for c in chained]
-        )
+        statutory=statutory_tables(community.name, close, accounts, [c.txn for c in chained])
         if re.fullmatch(r"\d{4}", close.period)
         else (),
     )

@@ -107,5 +107,3 @@ class Fold:
         for txn in txns:
             self.add(txn)
         return self
-
-

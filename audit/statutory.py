@@ -224,7 +224,9 @@ def activities_table(fold: Fold, community: str) -> Table:
 # --- 会民非03表 现金流量表 -------------------------------------------------------------------
 
 #: class → (inflow lines, inflow subtotal, outflow lines, outflow subtotal, net line)
-CASH_SECTIONS: tuple[tuple[str, str, tuple[tuple[int, str], ...], int, tuple[tuple[int, str], ...], int, int], ...] = (  # noqa: E501
+CASH_SECTIONS: tuple[
+    tuple[str, str, tuple[tuple[int, str], ...], int, tuple[tuple[int, str], ...], int, int], ...
+] = (  # noqa: E501
     (
         "业务活动",
         "一、业务活动产生的现金流量：",

@@ -37,7 +37,9 @@ def resolutions_in_force(session: Session, snap: Snapshot, fold: Fold) -> list[R
         .order_by(col(Resolution.number))
     ).scalars()
     return [
-        ResolutionNote(r.number, r.title, from_fen(r.budget_fen), from_fen(fold.spent.get(r.number, 0)))
+        ResolutionNote(
+            r.number, r.title, from_fen(r.budget_fen), from_fen(fold.spent.get(r.number, 0))
+        )
         for r in rows
         if r.expires_on is None or r.expires_on >= period.start
     ]
@@ -56,9 +58,7 @@ def related_parties(session: Session, snap: Snapshot, fold: Fold) -> list[Party]
             item.txn.payee
             for item in snap.entries
             if item.txn.payee
-            and any(
-                snap.account(leg.account)[0].startswith(MANAGER_SHARE) for leg in item.txn.legs
-            )
+            and any(snap.account(leg.account)[0].startswith(MANAGER_SHARE) for leg in item.txn.legs)
         }
     )
     parties += [Party(name, "物业服务人（管理共有部分并按约定分成）") for name in managers]

@@ -75,10 +75,10 @@ def trial_table(accounts: dict[str, Acct], txns: list[Txn], period: Period) -> T
         return (acct.code, acct.name_zh) if acct else ("", name)
 
     ordered = sorted(names, key=lambda n: (account(n)[0], n))
-    lines = [
-        TrialLine(n, opening.get(n, 0), debits.get(n, 0), credits.get(n, 0)) for n in ordered
-    ]
-    return Table("trial_balance", "科目余额表", TRIAL_BALANCE_COLUMNS, lambda: trial_rows(lines, account))
+    lines = [TrialLine(n, opening.get(n, 0), debits.get(n, 0), credits.get(n, 0)) for n in ordered]
+    return Table(
+        "trial_balance", "科目余额表", TRIAL_BALANCE_COLUMNS, lambda: trial_rows(lines, account)
+    )
 
 
 def expected_tables(
@@ -97,8 +97,10 @@ def expected_tables(
 
 def _texts(table: Table) -> list[list[str]]:
     rows = [[c.header for c in table.columns]]
-    rows += [[csv_text(cell_text(v)) if isinstance(v, str) else cell_text(v) for v in row]
-             for row in table.rows()]
+    rows += [
+        [csv_text(cell_text(v)) if isinstance(v, str) else cell_text(v) for v in row]
+        for row in table.rows()
+    ]
     return rows
 
 

@@ -141,7 +141,9 @@ def test_trial_balance_has_first_level_rows_that_sum_their_details(package: Path
     ones = [r for r in rows if r["级次"] == "1"]
     assert "1002" in [r["科目代码"] for r in ones] and "5101" in [r["科目代码"] for r in ones]
     for top in ones:
-        details = [r for r in rows if r["级次"] == "2" and r["科目代码"].startswith(top["科目代码"])]
+        details = [
+            r for r in rows if r["级次"] == "2" and r["科目代码"].startswith(top["科目代码"])
+        ]
         for column in ("本期借方", "本期贷方"):
             assert money(top[column]) == sum((money(d[column] or "0") for d in details), Decimal())
     last = rows[-1]
