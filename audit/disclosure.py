@@ -53,6 +53,7 @@ from audit.disclosure_model import (
     UnitReceipt,
     UnitReceipts,
 )
+from audit.disclosure_statutory import statutory_tables
 from audit.disclosure_units import unit_receipts
 from ledger import chart
 from ledger.books import Books
@@ -159,6 +160,8 @@ def find_close(session: Session, community: Community, period: str) -> PeriodClo
         .scalars()
         .first()
     )
+    if close is None and re.fullmatch(r"\d{4}", period):
+        close = _year_close(session, community, period)
     if close is None:
         raise NotFound(
             [
@@ -172,6 +175,32 @@ def find_close(session: Session, community: Community, period: str) -> PeriodClo
         )
     assert isinstance(close, PeriodClose)
     return close
+
+
+def _year_close(session: Session, community: Community, year: str) -> PeriodClose | None:
+    """A year closed quarter by quarter has no row of its own: it is closed when its last
+    quarter is, with that close's chain head (a close of the year as a whole, kept as such)."""
+    last = (
+        session.execute(
+            select(PeriodClose)
+            .where(PeriodClose.community_id == community.id)  # type: ignore[arg-type]
+            .where(PeriodClose.period == f"{year}Q4")  # type: ignore[arg-type]
+        )
+        .scalars()
+        .first()
+    )
+    if last is None:
+        return None
+    return PeriodClose(
+        community_id=community.id,
+        period=year,
+        start=date(int(year), 1, 1),
+        end=date(int(year), 12, 31),
+        closed_at=last.closed_at,
+        closed_by=last.closed_by,
+        head_seq=last.head_seq,
+        head_hash=last.head_hash,
+    )
 
 
 def quarter_of(day: date) -> tuple[str, date, date]:
@@ -379,6 +408,9 @@ def statement(*, books: Books, slug: str, period: str) -> Statement:
         head_hash=close.head_hash,
         closed_at=_closed_at(close),
         entries=sum(1 for t in txns if close.start <= t.date <= close.end),
+        statutory=statutory_tables(community.name, close, accounts, [c.txn for c in chained])
+        if re.fullmatch(r"\d{4}", close.period)
+        else (),
     )
 
 

@@ -111,10 +111,23 @@ class Statement:
     closed_at: str
     entries: int = 0  # posted entries dated in the period
     notes: tuple[str, ...] = field(default=())
+    #: The statutory statements, on the notice of a year (a quarter's notice has none).
+    statutory: tuple[StatutoryTable, ...] = field(default=())
 
     def as_json(self) -> dict[str, Any]:
         """The statement for programs: money as two-place strings, dates ISO."""
         return jsonable(self)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class StatutoryTable:
+    """One statutory statement of an annual notice (会民非01/02/03表, 共有收益分配表): its name,
+    title row, column headers and rows as printed (amounts as two-place text)."""
+
+    name: str
+    title: tuple[str, ...]
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True)

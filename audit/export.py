@@ -3,9 +3,14 @@ with, and the proof that they are the books.
 
 Contents (entries in name order, ``manifest.json`` last)::
 
-    activities.csv  allocations.csv  balance_sheet.csv  events.csv  general_ledger.csv
-    journal.csv  resolution_tally.csv  resolutions.csv  rules_history.csv  trial_balance.csv
+    activities.csv  allocations.csv  balance_sheet.csv  cash_flows.csv  distribution.csv
+    events.csv  general_ledger.csv  journal.csv  notes.csv  resolution_tally.csv
+    resolutions.csv  rules_history.csv  trial_balance.csv
     ledger.beancount  rules.toml  workbook.xlsx  manifest.json
+
+The statutory statements (:mod:`audit.statutory_export`: 会民非01/02/03表, 共有收益分配表,
+附注) open with a title row (statement and form, community, period, 单位：元), then their
+column headers; ``commons verify-export`` recomputes them from the ledger.
 
 ``ledger.beancount`` is the stretch of the hash chain that covers the period, self-contained:
 the balances before it come in as one ``opening`` transaction, and its plugin line carries
@@ -51,7 +56,7 @@ from audit.records import (
     units_table,
     unpaid_dividends_table,
 )
-from audit.statements import activities_table, balance_sheet_table
+from audit.statutory_export import STATEMENTS_VERSION, statutory_tables
 from audit.tables import (
     Column,
     Snapshot,
@@ -80,9 +85,9 @@ RULES_HISTORY = "rules_history.csv"
 WORKBOOK = "workbook.xlsx"
 FORMAT = "commons-ledger audit export"
 SELF_HASH = "manifest_sha256"
-#: Files in a package (nine tables, the ledger, the rules and their history, the workbook,
+#: Files in a package (twelve tables, the ledger, the rules and their history, the workbook,
 #: the manifest); with the entries read, the units of work ``progress`` is told about.
-FILES_PER_EXPORT = 19
+FILES_PER_EXPORT = 22
 
 
 def software_version() -> str:
@@ -189,8 +194,7 @@ def tables(session: Session, snap: Snapshot) -> list[Table]:
         journal_table(snap),
         general_ledger_table(snap),
         trial_balance_table(snap),
-        balance_sheet_table(snap),
-        activities_table(snap),
+        *statutory_tables(session, snap),  # 会民非01/02/03表, 共有收益分配表, 附注
         allocations_table(session, snap),
         resolutions_table(session, snap),
         tally_table(session, snap),
@@ -297,6 +301,7 @@ def _manifest(snap: Snapshot, now: datetime, closed: dict[str, Any] | None) -> d
             "head_hash": head.hash if head else None,
         },
         "closed": closed,
+        "statements": STATEMENTS_VERSION,  # the statutory statements, recomputed by verify
         "files": {},
     }
 

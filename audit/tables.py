@@ -20,6 +20,7 @@ from typing import Literal
 
 from sqlmodel import Session
 
+from audit.fold import Acct, Fold
 from ledger.books import Books
 from ledger.models import Account, Community
 from ledger.money import from_fen, to_fen
@@ -94,6 +95,8 @@ class Snapshot:
     segment: list[ChainedTxn] = field(default_factory=list)
     carried: dict[str, int] = field(default_factory=dict)
     moved: dict[str, list[tuple[ChainedTxn, int]]] | None = None
+    #: The statutory statements' figures (:mod:`audit.statutory`), folded in the same pass.
+    fold: Fold | None = None
 
     def account(self, name: str) -> tuple[str, str]:
         """(code, Chinese name) of a beancount account."""
@@ -114,10 +117,14 @@ def read_snapshot(
     community = books.community(session, slug)
     accounts = {a.name: a for a in books.accounts(session, community.id)}
     snap = Snapshot(community, period, accounts)
+    snap.fold = fold = Fold(
+        period, {a.name: Acct(a.code, a.name_zh, a.restricted) for a in accounts.values()}
+    )
     tail: list[ChainedTxn] = []  # everything from the first entry of the period on
     last_in_period = read = 0
     for item in books.chained(session, community.id, upto_seq=community.head_seq):
         day = item.txn.date
+        fold.add(item.txn)
         if day <= period.end:
             target = snap.opening if day < period.start else None
             for leg in item.txn.legs:
@@ -338,6 +345,7 @@ TRIAL_BALANCE_COLUMNS = (
     Column("本期贷方", "money"),
     Column("期末借方", "money"),
     Column("期末贷方", "money"),
+    Column("级次", "int"),
 )
 
 
@@ -363,21 +371,64 @@ def trial_lines(snap: Snapshot) -> list[TrialLine]:
     return lines
 
 
-def trial_balance_table(snap: Snapshot) -> Table:
-    def rows() -> Iterator[tuple[Value, ...]]:
-        totals = [0] * 6
-        for line in trial_lines(snap):
-            figures = (
-                max(line.opening, 0),
-                max(-line.opening, 0),
-                line.debits,
-                line.credits,
-                max(line.closing, 0),
-                max(-line.closing, 0),
-            )
-            totals = [a + b for a, b in zip(totals, figures, strict=True)]
-            code, zh = snap.account(line.name)
-            yield (code, zh, *(from_fen(f) if f else None for f in figures))
-        yield ("合计", "", *(from_fen(f) for f in totals))
+def level_one(code: str, name: str) -> str:
+    """The first-level code of an account: ``1002-01`` → ``1002`` (an account without a code,
+    its beancount name's second component)."""
+    if code:
+        return code.split("-", 1)[0]
+    parts = name.split(":")
+    return parts[1].split("-", 1)[0] if len(parts) > 1 else name
 
-    return Table("trial_balance", "科目余额表", TRIAL_BALANCE_COLUMNS, rows)
+
+def trial_rows(
+    lines: list[TrialLine], account: Callable[[str], tuple[str, str]]
+) -> Iterator[tuple[Value, ...]]:
+    """科目余额表 rows: each first-level account (级次 1, the sum of its details), then its
+    details (级次 2, the accounts posted to); the total sums the first-level rows."""
+
+    def figures(opening: int, debits: int, credits: int) -> tuple[int, ...]:
+        closing = opening + debits - credits
+        return (
+            max(opening, 0),
+            max(-opening, 0),
+            debits,
+            credits,
+            max(closing, 0),
+            max(-closing, 0),
+        )
+
+    groups: dict[str, list[TrialLine]] = defaultdict(list)
+    for line in lines:
+        code, _zh = account(line.name)
+        groups[level_one(code, line.name)].append(line)
+    totals = [0] * 6
+    for top in sorted(groups):
+        members = groups[top]
+        first_name = members[0].name
+        zh = next((account(m.name)[1] for m in members if account(m.name)[0] == top), "")
+        if not zh:
+            part = first_name.split(":")[1] if ":" in first_name else first_name
+            zh = part.split("-", 1)[-1]
+        sums = figures(
+            sum(m.opening for m in members),
+            sum(m.debits for m in members),
+            sum(m.credits for m in members),
+        )
+        totals = [a + b for a, b in zip(totals, sums, strict=True)]
+        yield (top, zh, *(from_fen(f) for f in sums), 1)
+        for line in members:
+            code, name = account(line.name)
+            if code == top and len(members) == 1:
+                continue
+            own = figures(line.opening, line.debits, line.credits)
+            yield (code, name, *(from_fen(f) if f else None for f in own), 2)
+    yield ("合计", "", *(from_fen(f) for f in totals), None)
+
+
+def trial_balance_table(snap: Snapshot) -> Table:
+    return Table(
+        "trial_balance",
+        "科目余额表",
+        TRIAL_BALANCE_COLUMNS,
+        lambda: trial_rows(trial_lines(snap), snap.account),
+    )

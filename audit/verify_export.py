@@ -14,7 +14,9 @@ For the auditor, with nothing but the zip and this package installed:
    documents (text cells read back as written, see :func:`audit.tables.csv_original`);
 5. the rules (``rules.toml``) are the last setting of ``rules_history.csv``, and every
    setting's text has the SHA-256 it records (packages from before the history have none);
-6. with ``--bean-check``, beancount loads ``ledger.beancount`` without errors (the rules plugin
+6. the statements (``trial_balance.csv`` and, in packages that carry them, the statutory
+   statements) are what the ledger gives, cell by cell (:mod:`audit.verify_statements`);
+7. with ``--bean-check``, beancount loads ``ledger.beancount`` without errors (the rules plugin
    re-checks the chain and the rules, with ``rules.toml`` from the package).
 
 Problems name the file they are about. The chain head proves the package is the books only
@@ -40,8 +42,10 @@ from beancount import loader
 
 from audit.export import LEDGER, MANIFEST, RULES, RULES_HISTORY, SELF_HASH, manifest_bytes
 from audit.tables import csv_original
+from audit.verify_statements import check_statements
 from ledger.chain import ChainedEntry, ChainProblem, ChainStart, Fault, chained_entries, check_chain
 from ledger.money import to_fen
+from ledger.period import Period
 from ledger.render import parse_entries
 
 
@@ -110,7 +114,7 @@ def _check_files(archive: zipfile.ZipFile, manifest: dict[str, Any], report: Exp
         report.problems.append(f"{name}: in the package but not in the manifest")
 
 
-def _chained(archive: zipfile.ZipFile, report: ExportReport) -> list[ChainedEntry]:
+def _parsed(archive: zipfile.ZipFile, report: ExportReport) -> list[Any]:
     try:
         text = archive.read(LEDGER).decode("utf-8")
     except (KeyError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
@@ -120,7 +124,26 @@ def _chained(archive: zipfile.ZipFile, report: ExportReport) -> list[ChainedEntr
     for error in errors:
         lineno = (error.source or {}).get("lineno")
         report.problems.append(f"{LEDGER}: line {lineno}: {error.message}")
-    return chained_entries(entries)
+    return entries
+
+
+def _statements(
+    archive: zipfile.ZipFile, entries: list[Any], manifest: dict[str, Any], report: ExportReport
+) -> None:
+    """The statements recomputed from the ledger (packages from before them: none)."""
+    if manifest.get("statements") is None or not entries:
+        return
+    period = manifest.get("period") or {}
+    try:
+        drawn = Period(
+            str(period["label"]),
+            date.fromisoformat(period["start"]),
+            date.fromisoformat(period["end"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return  # _check_journal says the period is not valid
+    community = str((manifest.get("community") or {}).get("name", ""))
+    report.problems += check_statements(archive, entries, drawn, community)
 
 
 def chain_message(problem: ChainProblem) -> str:
@@ -270,10 +293,12 @@ def verify_export(source: str | Path | IO[bytes], *, bean_check: bool = False) -
         if manifest is None:
             return report
         _check_files(archive, manifest, report)
-        chain = _chained(archive, report)
+        entries = _parsed(archive, report)
+        chain = chained_entries(entries)
         _check_chain(chain, manifest, report)
         _check_journal(archive, chain, manifest, report)
         _check_rules(archive, report)
+        _statements(archive, entries, manifest, report)
         if bean_check:
             _bean_check(archive, report)
     return report

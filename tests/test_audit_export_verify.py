@@ -76,7 +76,7 @@ def test_same_books_same_clock_same_bytes(books: Books, package: bytes) -> None:
 def test_clean_package_verifies(package: bytes) -> None:
     report = verify_export(io.BytesIO(package))
     assert report.ok, report.problems
-    assert (report.files, report.entries) == (18, 6)
+    assert (report.files, report.entries) == (21, 6)
 
 
 @pytest.mark.parametrize(
