@@ -16,8 +16,15 @@ It checks, and prints every problem it finds (exit 1), or OK (exit 0):
    JSON text, linked to the event before it when that one is in the package too (the first
    to ``sha256("commons-ledger events " + community id)``);
 4. the statements it can recompute from the ledger: ``journal.csv`` cell by cell (each entry
-   balancing), ``trial_balance.csv`` (every figure, debits = credits), ``general_ledger.csv``
-   (every row), and the totals and figures of ``balance_sheet.csv`` and ``activities.csv``.
+   balancing), ``trial_balance.csv`` (every row: its level-1 rows the sums of their details,
+   合计 theirs, debits = credits), ``general_ledger.csv`` (every row), ``balance_sheet.csv``
+   (会民非01表) and ``activities.csv`` (会民非02表) cell by cell from the accounts'
+   ``line-position`` and ``line-activity`` metadata, and their totals by 行次 (资产总计 60 =
+   负债和净资产总计 120; 45 净资产变动额 = 11 收入合计 − 35 费用合计 + 40; 合计 = 非限定性 +
+   限定性); of ``cash_flows.csv`` (会民非03表) its sums and its net increase (61) against the
+   change in 货币资金. The year's start is in the package only when its period starts on
+   1 January: for a period starting later, 年初数 and 本年累计数 are checked by the sums
+   alone. ``distribution.csv`` and ``notes.csv`` are checked by their SHA-256 only.
 
 The rules are in docs/chain.md of commons-ledger. A package proves it is the books only
 against a chain head kept elsewhere (a period notice, a checkpoint): compare the manifest's
@@ -54,6 +61,74 @@ OPEN = re.compile(r"^\d{4}-\d{2}-\d{2} open (\S+)")
 META = re.compile(r"^  ([a-z][a-z-]*): (.*)$")
 POSTING = re.compile(r"^  (\S+)  (-?[0-9]+\.[0-9]{2}) CNY$")
 UNESCAPE = {"\\": "\\", '"': '"', "n": "\n", "t": "\t"}
+
+#: 会民非01表 资产负债表: (行次, 项目), 行次 0 a heading; a total's lines (a minus: less that line).
+BALANCE_LINES = (
+    (0, "流动资产："), (1, "货币资金"), (2, "短期投资"), (3, "应收款项"), (4, "预付账款"),
+    (8, "存货"), (9, "待摊费用"), (15, "一年内到期的长期债权投资"), (18, "其他流动资产"),
+    (20, "流动资产合计"), (0, "长期投资："), (21, "长期股权投资"), (24, "长期债权投资"),
+    (30, "长期投资合计"), (0, "固定资产："), (31, "固定资产原价"), (32, "减：累计折旧"),
+    (33, "固定资产净值"), (34, "在建工程"), (35, "文物文化资产"), (38, "固定资产清理"),
+    (40, "固定资产合计"), (41, "无形资产"), (51, "受托代理资产"), (60, "资产总计"),
+    (0, "流动负债："), (61, "短期借款"), (62, "应付款项"), (63, "应付工资"), (65, "应交税金"),
+    (66, "预收账款"), (71, "预提费用"), (72, "预计负债"), (74, "一年内到期的长期负债"),
+    (78, "其他流动负债"), (80, "流动负债合计"), (0, "长期负债："), (81, "长期借款"),
+    (84, "长期应付款"), (88, "其他长期负债"), (90, "长期负债合计"), (91, "受托代理负债"),
+    (100, "负债合计"), (0, "净资产："), (101, "非限定性净资产"), (105, "限定性净资产"),
+    (110, "净资产合计"), (120, "负债和净资产总计"),
+)  # fmt: skip
+BALANCE_TOTALS = {
+    20: (1, 2, 3, 4, 8, 9, 15, 18),
+    30: (21, 24),
+    33: (31, -32),
+    40: (33, 34, 35, 38),
+    60: (20, 30, 40, 41, 51),
+    80: (61, 62, 63, 65, 66, 71, 72, 74, 78),
+    90: (81, 84, 88),
+    100: (80, 90, 91),
+    110: (101, 105),
+    120: (100, 110),
+}
+RESTRICTED_LINE = 105
+#: 会民非02表 业务活动表: its lines; 13-15 are "其中" lines of 12, not added again to 费用合计.
+INCOME_LINES = (
+    (1, "捐赠收入"),
+    (2, "会费收入"),
+    (3, "提供服务收入"),
+    (4, "商品销售收入"),
+    (5, "政府补助收入"),
+    (6, "投资收益"),
+    (9, "其他收入"),
+)
+EXPENSE_LINES = (
+    (12, "（一）业务活动成本"),
+    (13, "其中：补充专项维修资金"),
+    (14, "其中：补贴物业费"),
+    (15, "其中：业主分红"),
+    (21, "（二）管理费用"),
+    (24, "（三）筹资费用"),
+    (28, "（四）其他费用"),
+)
+DETAIL_LINES = (13, 14, 15)
+ACTIVITY_TAIL = (
+    (40, "三、限定性净资产转为非限定性净资产"),
+    (45, "四、净资产变动额（若为净资产减少额，以“-”号填列）"),
+)
+PARTS = ("非限定性", "限定性", "合计")
+#: 会民非03表 现金流量表: subtotal → its lines; net → (inflows, outflows); 61 the net increase.
+CASH_TOTALS = {
+    13: (1, 2, 3, 4, 5, 8),
+    23: (14, 15, 16, 19),
+    34: (25, 26, 27, 30),
+    43: (35, 36, 39),
+    50: (45, 48),
+    58: (51, 52, 55),
+    24: (13, -23),
+    44: (34, -43),
+    59: (50, -58),
+    61: (24, 44, 59, 60),
+}
+CASH_CODES = ("1001", "1002", "1009")
 
 
 def sha(text):
@@ -146,8 +221,7 @@ def parse_ledger(text):
         elif m := OPEN.match(line):
             opened = m.group(1)
             accounts.setdefault(opened, {})
-    names = {a: (m.get("code", ""), m.get("name-zh", a)) for a, m in accounts.items()}
-    return txns, names
+    return txns, accounts
 
 
 def check_entries(files, manifest, problems):
@@ -243,14 +317,30 @@ class Books:
     def __init__(self, txns, accounts, manifest):
         period = manifest.get("period") or {}
         self.start, self.end = period.get("start", ""), period.get("end", "")
-        self.accounts = accounts
+        self.label = period.get("label", "")
+        self.community = (manifest.get("community") or {}).get("name", "")
+        self.meta = accounts
+        self.accounts = {a: (m.get("code", ""), m.get("name-zh", a)) for a, m in accounts.items()}
+        # The year's start (年初数, 本年累计数) is in the package only when its period starts it.
+        self.whole_year = self.start[5:] == "01-01"
         self.opening, self.entries = {}, []
+        self.year_open, self.start_open, self.closing, self.flows = {}, {}, {}, {}
         for t in txns:
             if t.seq is None or t.date < self.start:
                 for account, amount in t.legs:
                     self.opening[account] = self.opening.get(account, 0) + amount
             elif self.start <= t.date <= self.end and t.seq is not None:
                 self.entries.append(t)
+            if t.date > self.end:
+                continue
+            kind = t.meta.get("kind", "")
+            for account, amount in t.legs:
+                add(self.closing, account, amount)
+                if t.date < self.start or kind == "opening":
+                    add(self.year_open, account, amount)
+                    add(self.start_open, account, amount)
+                elif kind != "closing":
+                    add(self.flows, account, amount)
         self.moved = {}
         for t in self.entries:
             for account, amount in t.legs:
@@ -282,30 +372,6 @@ class Books:
                         m.get("resolution", ""), documents, m.get("id", ""),
                     )), m.get("hash", ""),
                 ]  # fmt: skip
-
-    def trial_balance(self):
-        yield [
-            "科目代码",
-            "科目名称",
-            "期初借方",
-            "期初贷方",
-            "本期借方",
-            "本期贷方",
-            "期末借方",
-            "期末贷方",
-        ]
-        totals = [0] * 6
-        for a in self.active:
-            opening = self.opening.get(a, 0)
-            debits = sum(n for _t, n in self.moved.get(a, []) if n > 0)
-            credits = -sum(n for _t, n in self.moved.get(a, []) if n < 0)
-            closing = opening + debits - credits
-            figures = [max(opening, 0), max(-opening, 0), debits, credits]
-            figures += [max(closing, 0), max(-closing, 0)]
-            totals = [x + y for x, y in zip(totals, figures, strict=True)]
-            code, name = self.account(a)
-            yield [csv_text(code), csv_text(name), *(money(f, True) for f in figures)]
-        yield ["合计", "", *map(money, totals)]
 
     def general_ledger(self):
         yield [
@@ -362,111 +428,309 @@ class Books:
                 money(abs(balance)),
             ]
 
-    def level1(self):
-        """Level-1 account code → Chinese name, from the accounts' names."""
+    def trial_balance(self):
+        """科目余额表: each level-1 account (级次 1, the sum of its details), then its details
+        (级次 2, the accounts posted to; none when the level-1 account is the one posted to)."""
+        yield [
+            "科目代码",
+            "科目名称",
+            "期初借方",
+            "期初贷方",
+            "本期借方",
+            "本期贷方",
+            "期末借方",
+            "期末贷方",
+            "级次",
+        ]
+
+        def figures(opening, debits, credits):
+            closing = opening + debits - credits
+            return [
+                max(opening, 0),
+                max(-opening, 0),
+                debits,
+                credits,
+                *(max(closing, 0), max(-closing, 0)),
+            ]
+
+        groups, own = {}, {}
+        for a in self.active:
+            moved = self.moved.get(a, [])
+            debits = sum(n for _t, n in moved if n > 0)
+            own[a] = (self.opening.get(a, 0), debits, -sum(n for _t, n in moved if n < 0))
+            groups.setdefault(level_one(self.account(a)[0], a), []).append(a)
+        totals = [0] * 6
+        for top in sorted(groups):
+            members = groups[top]
+            zh = next((self.account(m)[1] for m in members if self.account(m)[0] == top), "")
+            if not zh:
+                part = members[0].split(":")[1] if ":" in members[0] else members[0]
+                zh = part.split("-", 1)[-1]
+            sums = figures(*(sum(own[m][i] for m in members) for i in range(3)))
+            totals = [x + y for x, y in zip(totals, sums, strict=True)]
+            yield [csv_text(top), csv_text(zh), *map(money, sums), "1"]
+            for m in members:
+                code, name = self.account(m)
+                if code == top and len(members) == 1:
+                    continue
+                cells = (money(f, True) for f in figures(*own[m]))
+                yield [csv_text(code), csv_text(name), *cells, "2"]
+        yield ["合计", "", *map(money, totals), ""]
+
+    def position(self, account):
+        """The balance sheet's 行次 of an account (its ``line-position``; else by its root)."""
+        meta = self.meta.get(account, {})
+        found = line_number(meta.get("line-position", ""))
+        if found:
+            return found
+        root = account.split(":", 1)[0]
+        if root in ("Assets", "Liabilities"):
+            return 18 if root == "Assets" else 78
+        return RESTRICTED_LINE if meta.get("restricted") == "true" else 101
+
+    def activity_line(self, account):
+        found = line_number(self.meta.get(account, {}).get("line-activity", ""))
+        if found:
+            return found
+        root = account.split(":", 1)[0]
+        return 9 if root == "Income" else 28 if root == "Expenses" else 0
+
+    def balance_lines(self, balances):
         out = {}
-        for account in self.accounts:
-            parts = account.split(":")
-            if len(parts) > 1 and "-" in parts[1]:
-                code, name = parts[1].split("-", 1)
-                out[code] = name
+        for account, amount in balances.items():
+            line = self.position(account)
+            add(out, line, amount if line <= 60 else -amount)
+        for line in sorted(BALANCE_TOTALS):
+            parts = BALANCE_TOTALS[line]
+            out[line] = sum(out.get(p, 0) if p > 0 else -out.get(-p, 0) for p in parts)
         return out
+
+    def title(self, kind, width):
+        span = f"{self.label}（{self.start} 至 {self.end}）"
+        cells = [kind, f"编制单位：{self.community}", span, "单位：元"]
+        return cells + [""] * (width - len(cells))
+
+    def balance_sheet(self):
+        """会民非01表; 年初数 only when the period starts the year (else None: not checked)."""
+        yield self.title("资产负债表（会民非01表）", 4)
+        yield ["项目", "行次", "年初数", "期末数"]
+        first = self.balance_lines(self.year_open) if self.whole_year else None
+        last = self.balance_lines(self.closing)
+        for line, label in BALANCE_LINES:
+            if not line:
+                yield [csv_text(label), "", "", ""]
+                continue
+            opening = money(first.get(line, 0)) if first is not None else None
+            yield [csv_text(label), str(line), opening, money(last.get(line, 0))]
+
+    def activity_lines(self):
+        out = {}
+        for account, amount in self.flows.items():
+            column = 1 if self.position(account) == RESTRICTED_LINE else 0
+            root = account.split(":", 1)[0]
+            if root == "Equity":
+                out.setdefault(40, [0, 0])[column] -= amount
+                continue
+            line = self.activity_line(account)
+            if not line:
+                continue
+            value = -amount if root == "Income" else amount
+            out.setdefault(line, [0, 0])[column] += value
+            if line in DETAIL_LINES:
+                out.setdefault(12, [0, 0])[column] += value
+        for column in (0, 1):
+            income = sum(out.get(n, [0, 0])[column] for n, _ in INCOME_LINES)
+            costs = sum(
+                out.get(n, [0, 0])[column] for n, _ in EXPENSE_LINES if n not in DETAIL_LINES
+            )
+            out.setdefault(11, [0, 0])[column] = income
+            out.setdefault(35, [0, 0])[column] = costs
+            out.setdefault(45, [0, 0])[column] = income - costs + out.get(40, [0, 0])[column]
+        return out
+
+    def activities(self):
+        """会民非02表; 本年累计数 only when the period starts the year (else None: not checked)."""
+        yield self.title("业务活动表（会民非02表）", 8)
+        yield ["项目", "行次", *(f"{p}·{c}" for p in ("本期数", "本年累计数") for c in PARTS)]
+        lines = self.activity_lines()
+
+        def line(label, number):
+            a, b = lines.get(number, [0, 0])
+            cells = [money(a), money(b), money(a + b)]
+            year = cells if self.whole_year else [None] * 3
+            return [csv_text(label), str(number), *cells, *year]
+
+        for heading, items, total in (
+            ("一、收入", INCOME_LINES, (11, "收入合计")),
+            ("二、费用", EXPENSE_LINES, (35, "费用合计")),
+        ):
+            yield [heading, *[""] * 7]
+            for number, label in items:
+                yield line(label, number)
+            yield line(total[1], total[0])
+        for number, label in ACTIVITY_TAIL:
+            yield line(label, number)
+
+
+def add(target, key, amount):
+    target[key] = target.get(key, 0) + amount
+
+
+def level_one(code, account):
+    """The level-1 code of an account: ``1002-01`` → ``1002`` (else its name's second part)."""
+    if code:
+        return code.split("-", 1)[0]
+    parts = account.split(":")
+    return parts[1].split("-", 1)[0] if len(parts) > 1 else account
+
+
+def line_number(text):
+    head = text.split(" ", 1)[0]
+    return int(head) if head.isdigit() else 0
 
 
 def compare(name, found, expected, problems):
+    """``found`` rows against the ledger's; a cell the ledger cannot give (None) is not compared."""
     expected = list(expected)
     if len(found) != len(expected):
         problems.append(f"{name}: {len(found)} rows, the ledger gives {len(expected)}")
     for number, (got, want) in enumerate(zip(found, expected, strict=False), 1):
-        if got != want:
-            cells = [
-                i + 1 for i in range(max(len(got), len(want))) if got[i : i + 1] != want[i : i + 1]
-            ]
+        cells = [
+            i + 1
+            for i in range(max(len(got), len(want)))
+            if i >= len(want) or i >= len(got) or (want[i] is not None and got[i] != want[i])
+        ]
+        if cells:
             problems.append(f"{name}: row {number}: column(s) {cells} differ from the ledger")
 
 
-def sums(name, rows, problems, lines, total):
-    """Lines from ``lines`` (row indices) add up to ``total`` (a row index), column by column."""
-    for column in range(2, len(rows[total])):
-        try:
-            part = sum(fen(rows[i][column]) for i in lines)
-            if part != fen(rows[total][column]):
-                problems.append(
-                    f"{name}: {rows[total][0].strip()}: column {column + 1} is not the sum "
-                    "of its lines"
-                )
-        except (ArithmeticError, ValueError, IndexError):
-            problems.append(f"{name}: row {total + 1} is not a row of figures")
-
-
-def check_sections(name, rows, books, problems):
-    """A statement of sections (a heading, lines with a level-1 code, a total row)."""
-    names = books.level1()
-    lines, totals = [], {}
-    for index, row in enumerate(rows[1:], 1):
-        label = row[0].strip() if row else ""
-        if row[1:2] and row[1]:
-            lines.append(index)
-            if names.get(row[1]) != label:
-                problems.append(f"{name}: row {index + 1}: {row[1]} is not the account {label!r}")
-        elif any(c for c in row[2:]):
-            sums(name, rows, problems, lines, index) if lines else None
-            totals[label] = index
-            lines = []
-        else:
-            lines = []
-    return totals
-
-
-def check_statements(files, books, problems):
-    done = []
-    known = {"journal.csv": books.journal, "trial_balance.csv": books.trial_balance,
-             "general_ledger.csv": books.general_ledger}  # fmt: skip
-    for name, make in known.items():
-        if name in files:
-            rows = rows_of(files, name, problems)
-            if rows is not None:
-                compare(name, rows, make(), problems)
-                done.append(name)
-    if "journal.csv" in files:
-        balance = {}
-        for row in (rows_of(files, "journal.csv", problems) or [[]])[1:]:
+def by_line(name, rows, problems):
+    """行次 → row, of a statement with a title row, a header row, then (项目, 行次, figures…)."""
+    out = {}
+    for index, row in enumerate(rows[2:], 3):
+        if len(row) > 1 and row[1]:
             try:
-                balance[row[0]] = balance.get(row[0], 0) + fen(row[8]) - fen(row[9])
-            except (ArithmeticError, ValueError, IndexError):
-                problems.append(f"journal.csv: not a row of the journal: {row!r}")
-        problems.extend(f"journal.csv: seq {s}: debits ≠ credits" for s, n in balance.items() if n)
-    tb = rows_of(files, "trial_balance.csv", problems) if "trial_balance.csv" in files else None
-    if tb and len(tb) > 1:
-        last = tb[-1]
+                out[int(row[1])] = [fen(c) for c in row[2:]]
+            except (ArithmeticError, ValueError):
+                problems.append(f"{name}: row {index}: not a line of figures")
+    return out
+
+
+def check_sums(name, lines, totals, problems):
+    """Each total line of ``totals`` (行次 → its lines, a minus: less) adds up, column by column."""
+    for total, parts in totals.items():
+        if total not in lines or any(abs(p) not in lines for p in parts):
+            problems.append(f"{name}: 行次 {total} or a line of it is missing")
+            continue
+        for column, found in enumerate(lines[total]):
+            want = sum(lines[p][column] if p > 0 else -lines[-p][column] for p in parts)
+            if found != want:
+                problems.append(
+                    f"{name}: 行次 {total}, column {column + 3}: {money(found)}, its lines give "
+                    f"{money(want)}"
+                )
+
+
+def check_trial_levels(rows, problems):
+    """The 科目余额表's level-1 rows sum their details; 合计 sums the level-1 rows."""
+    top, details, totals = None, [], [0] * 6
+
+    def settle():
+        if top is None or not details:
+            return
+        net = [
+            sum(fen(r[2]) - fen(r[3]) for r in details),
+            sum(fen(r[4]) for r in details),
+            sum(fen(r[5]) for r in details),
+            sum(fen(r[6]) - fen(r[7]) for r in details),
+        ]
+        own = [fen(top[2]) - fen(top[3]), fen(top[4]), fen(top[5]), fen(top[6]) - fen(top[7])]
+        if net != own:
+            problems.append(f"trial_balance.csv: {top[0]}: not the sum of its details")
+
+    try:
+        for row in rows[1:-1]:
+            if row[8] == "1":
+                settle()
+                top, details = row, []
+                totals = [t + fen(c) for t, c in zip(totals, row[2:8], strict=True)]
+            else:
+                details.append(row)
+        settle()
+        last = rows[-1]
+        if [fen(c) for c in last[2:8]] != totals:
+            problems.append("trial_balance.csv: 合计 is not the sum of the level-1 rows")
         for column in (2, 4, 6):
             if fen(last[column]) != fen(last[column + 1]):
                 problems.append(
                     f"trial_balance.csv: 合计: column {column + 1} ≠ column {column + 2}"
                 )
-    for name, totals_equal in (
-        ("balance_sheet.csv", ("资产合计", "负债和净资产总计")),
-        ("activities.csv", None),
-    ):
-        rows = rows_of(files, name, problems) if name in files else None
-        if not rows:
-            continue
-        totals = check_sections(name, rows, books, problems)
-        if totals_equal and all(t in totals for t in totals_equal):
-            a, b = (rows[totals[t]] for t in totals_equal)
-            if [fen(x) for x in a[2:]] != [fen(x) for x in b[2:]]:
-                problems.append(f"{name}: {totals_equal[0]} ≠ {totals_equal[1]}")
-        if name == "activities.csv":
-            for row in rows[1:]:
-                if len(row) == 5 and any(row[2:]) and fen(row[2]) + fen(row[3]) != fen(row[4]):
-                    problems.append(f"{name}: {row[0].strip()}: 合计 ≠ 非限定性 + 限定性")
-            got = {r[0].strip(): r for r in rows[1:] if r}
-            if all(k in got for k in ("收入合计", "费用合计", "三、净资产变动额")):
-                for c in (2, 3, 4):
-                    change = fen(got["收入合计"][c]) - fen(got["费用合计"][c])
-                    if change != fen(got["三、净资产变动额"][c]):
-                        problems.append(f"{name}: 净资产变动额 ≠ 收入合计 − 费用合计")
-        done.append(name)
+    except (ArithmeticError, ValueError, IndexError):
+        problems.append("trial_balance.csv: not a 科目余额表 of level-1 and level-2 rows")
+
+
+def check_activities(lines, problems):
+    name = "activities.csv"
+    check_sums(name, lines, {11: tuple(n for n, _ in INCOME_LINES)}, problems)
+    check_sums(name, lines, {35: (12, 21, 24, 28), 45: (11, -35, 40)}, problems)
+    for number, cells in lines.items():
+        for first in (0, 3):
+            if cells[first : first + 3] and (
+                len(cells) < first + 3 or cells[first] + cells[first + 1] != cells[first + 2]
+            ):
+                problems.append(f"{name}: 行次 {number}: 合计 ≠ 非限定性 + 限定性")
+
+
+def check_cash_flows(files, books, problems):
+    """The 现金流量表 adds up, and its net increase (61) is the period's change in 货币资金."""
+    name = "cash_flows.csv"
+    rows = rows_of(files, name, problems)
+    if not rows:
+        return
+    lines = by_line(name, rows, problems)
+    check_sums(name, lines, CASH_TOTALS, problems)
+
+    def cash(balances):
+        return sum(n for a, n in balances.items() if books.account(a)[0][:4] in CASH_CODES)
+
+    change = cash(books.closing) - cash(books.start_open)
+    if lines.get(61, [None])[0] != change:
+        problems.append(f"{name}: 行次 61 is not the change in 货币资金 ({money(change)})")
+
+
+def check_statements(files, books, problems):
+    done = []
+    known = {"journal.csv": books.journal, "trial_balance.csv": books.trial_balance,
+             "general_ledger.csv": books.general_ledger, "balance_sheet.csv": books.balance_sheet,
+             "activities.csv": books.activities}  # fmt: skip
+    found = {}
+    for name, make in known.items():
+        if name in files:
+            rows = rows_of(files, name, problems)
+            if rows is not None:
+                found[name] = rows
+                compare(name, rows, make(), problems)
+                done.append(name)
+    if "journal.csv" in found:
+        balance = {}
+        for row in found["journal.csv"][1:]:
+            try:
+                balance[row[0]] = balance.get(row[0], 0) + fen(row[8]) - fen(row[9])
+            except (ArithmeticError, ValueError, IndexError):
+                problems.append(f"journal.csv: not a row of the journal: {row!r}")
+        problems.extend(f"journal.csv: seq {s}: debits ≠ credits" for s, n in balance.items() if n)
+    if len(found.get("trial_balance.csv", [])) > 1:
+        check_trial_levels(found["trial_balance.csv"], problems)
+    if "balance_sheet.csv" in found:
+        lines = by_line("balance_sheet.csv", found["balance_sheet.csv"], problems)
+        check_sums("balance_sheet.csv", lines, BALANCE_TOTALS, problems)
+        if lines.get(60) != lines.get(120):
+            problems.append("balance_sheet.csv: 资产总计 (60) ≠ 负债和净资产总计 (120)")
+    if "activities.csv" in found:
+        check_activities(by_line("activities.csv", found["activities.csv"], problems), problems)
+    if "cash_flows.csv" in files:
+        check_cash_flows(files, books, problems)
+        done.append("cash_flows.csv (its sums and net increase)")
     return done
 
 

@@ -43,7 +43,7 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         assert build_demo(books=books, slug="demo")
         out = tmp_path_factory.mktemp("packages")
         paths = {}
-        for period in ("2025", "2025Q1"):
+        for period in ("2025", "2025Q1", "2025Q3"):
             paths[period] = out / f"demo-{period}.zip"
             export_file(books=books, slug="demo", period=period, path=paths[period])
         return paths
@@ -163,6 +163,13 @@ def sweep(
 def test_any_changed_cell_of_the_journal_or_a_statement_fails(
     packages: dict[str, Path], verifier: ModuleType
 ) -> None:
+    """Q1 starts the year, so every figure of the balance sheet (年初数 and 期末数) and of the
+    activities (本期数 and 本年累计数) is recomputed from ledger.beancount: each figure cell
+    and each 行次 of a line is swept, and the title row. The cash flow statement is checked by
+    its sums and its net increase only (its other lines would need the statement's
+    classification of every cash movement redone): its net increase and a line of it are
+    swept. ``distribution.csv`` and ``notes.csv`` are guarded by the manifest's SHA-256
+    alone, which a resealed package passes."""
     files = files_of(packages["2025Q1"])
     assert verifier.check(files)[0] == []
     missed = []
@@ -173,19 +180,46 @@ def test_any_changed_cell_of_the_journal_or_a_statement_fails(
             name,
             lambda t: [(r, c) for r in range(len(t)) for c in range(len(t[r]))],
         )
-    for name in SECTIONED:  # the figures and the account codes of each line and total
+    for name in SECTIONED:  # the title, the 行次 and the figures of each line and total
         missed += sweep(
             verifier,
             files,
             name,
-            lambda t: [
-                (r, c)
-                for r in range(1, len(t))
-                for c in range(1, len(t[r]))
-                if any(t[r][2:]) and (c > 1 or t[r][1])
-            ],
+            lambda t: [(0, c) for c in range(3)]
+            + [(r, c) for r in range(2, len(t)) for c in range(1, len(t[r])) if t[r][1]],
         )
+    missed += sweep(
+        verifier,
+        files,
+        "cash_flows.csv",
+        lambda t: [(r, 2) for r in range(2, len(t)) if t[r][1] in ("3", "13", "24", "61")],
+    )
     assert missed == []
+
+
+def test_a_later_quarter_checks_the_year_by_its_sums(
+    packages: dict[str, Path], verifier: ModuleType
+) -> None:
+    """The year's start is not in a package of the year's third quarter (its opening entry
+    holds the balances before the quarter), so the balance sheet's 年初数 and the activities'
+    本年累计数 are checked by the statements' sums: a changed total fails; 期末数 and 本期数
+    are still recomputed from the ledger."""
+    files = files_of(packages["2025Q3"])
+    assert verifier.check(files)[0] == []
+    sheet = rows(files, "balance_sheet.csv")
+    activities = rows(files, "activities.csv")
+    for name, table, line, column in (
+        ("balance_sheet.csv", sheet, "60", 2),
+        ("balance_sheet.csv", sheet, "1", 3),
+        ("activities.csv", activities, "45", 5),
+        ("activities.csv", activities, "11", 7),
+        ("activities.csv", activities, "3", 2),
+    ):
+        edited = [list(r) for r in table]
+        (row,) = [r for r in edited if r[1:2] == [line]]
+        row[column] = changed(row[column])
+        problems, _ = verifier.check(reseal({**files, name: csv_bytes(edited)}, name))
+        assert any(name in p for p in problems), (name, line, column)
 
 
 def test_a_broken_link_or_a_false_head_fails(
