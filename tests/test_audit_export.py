@@ -31,6 +31,9 @@ TABLES = {
     "trial_balance": "科目余额表",
     "balance_sheet": "资产负债表",
     "activities": "业务活动表",
+    "cash_flows": "现金流量表",
+    "distribution": "共有收益分配表",
+    "notes": "附注",
     "allocations": "分配明细",
     "resolutions": "决议",
     "resolution_tally": "决议表决明细",
@@ -58,6 +61,20 @@ def read_csv(package: Path, name: str) -> list[dict[str, str]]:
     raw = zipfile.ZipFile(package).read(f"{name}.csv")
     assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM, so Excel reads the Chinese"
     return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+def read_rows(package: Path, name: str) -> list[list[str]]:
+    raw = zipfile.ZipFile(package).read(f"{name}.csv").decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(raw, newline="")))
+
+
+def read_statement(raw: bytes | Path, name: str) -> dict[int, dict[str, str]]:
+    """A statutory statement's lines by 行次 (its title row first, then its header row)."""
+    data = raw if isinstance(raw, bytes) else zipfile.ZipFile(raw).read(f"{name}.csv")
+    title, *rows = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+    assert title[3] == "单位：元" and rows[0][:2] == ["项目", "行次"]
+    lines = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    return {int(r["行次"]): r for r in lines if r["行次"]}
 
 
 def money(text: str | None) -> Decimal:
@@ -118,42 +135,69 @@ def test_journal_is_the_ledger_in_sequence(books: Books, package: Path) -> None:
 def test_trial_balance_balances_and_matches_the_ledger(books: Books, package: Path) -> None:
     rows = read_csv(package, "trial_balance")
     total = rows[-1]
-    assert total["科目代码"] == "合计"
+    assert total["科目代码"] == "合计" and total["级次"] == ""
     lines = rows[:-1]
+    assert {r["级次"] for r in lines} == {"1", "2"}
+    tops = [r for r in lines if r["级次"] == "1"]
+    assert all("-" not in r["科目代码"] for r in tops)
     for left, right in (
         ("期初借方", "期初贷方"),
         ("本期借方", "本期贷方"),
         ("期末借方", "期末贷方"),
     ):
-        assert sum(money(r[left]) for r in lines) == sum(money(r[right]) for r in lines)
-        assert money(total[left]) == money(total[right]) == sum(money(r[left]) for r in lines)
+        assert sum(money(r[left]) for r in tops) == sum(money(r[right]) for r in tops)
+        assert money(total[left]) == money(total[right]) == sum(money(r[left]) for r in tops)
+    # Each level-1 row sums its details; the accounts posted to are the details, or a
+    # level-1 row without any.
+    posted: list[dict[str, str]] = []
+    for top in tops:
+        at = lines.index(top)
+        details = []
+        for row in lines[at + 1 :]:
+            if row["级次"] == "1":
+                break
+            details.append(row)
+        assert all(d["科目代码"].startswith(top["科目代码"] + "-") for d in details)
+        posted += details or [top]
+        if details:
+            for debit, credit in (("期初借方", "期初贷方"), ("期末借方", "期末贷方")):
+                net = sum(money(d[debit]) - money(d[credit]) for d in details)
+                assert money(top[debit]) - money(top[credit]) == net
+            for moved in ("本期借方", "本期贷方"):
+                assert money(top[moved]) == sum(money(d[moved]) for d in details)
     with Session(books.engine) as session:
         community = books.community(session, SLUG)
         period = parse_period("2025Q1")
         closing = books.balances(session, community.id, period.end)
         accounts = {a.code: a.name for a in books.accounts(session, community.id)}
-    for row in lines:
+    for row in posted:
         balance = money(row["期末借方"]) - money(row["期末贷方"])
         assert balance == closing.get(accounts[row["科目代码"]], Decimal("0.00"))
         opening = money(row["期初借方"]) - money(row["期初贷方"])
         assert opening + money(row["本期借方"]) - money(row["本期贷方"]) == balance
+    shown = {accounts[r["科目代码"]] for r in posted}
+    assert {a for a, n in closing.items() if n} <= shown
     bank = next(r for r in lines if r["科目代码"] == "1002-01")
-    assert (bank["期初借方"], bank["本期借方"], bank["期末借方"]) == (
+    assert (bank["期初借方"], bank["本期借方"], bank["期末借方"], bank["级次"]) == (
         "50000.00",
         "13400.00",
         "62199.50",
+        "2",
     )
+    (level1,) = [r for r in tops if r["科目代码"] == "1002"]
+    assert (level1["科目名称"], level1["期末借方"]) == ("银行存款", "62199.50")
 
 
 def test_statements_tie_to_the_trial_balance(package: Path) -> None:
-    tb = {r["科目代码"]: r for r in read_csv(package, "trial_balance")[:-1]}
+    """The 会民非01/02表's lines, read by 行次, against the 科目余额表's level-1 rows."""
+    tb = {r["科目代码"]: r for r in read_csv(package, "trial_balance")[:-1] if r["级次"] == "1"}
 
-    def closing(prefix: str) -> Decimal:
+    def closing(*prefixes: str) -> Decimal:
         return sum(
             (
                 money(r["期末借方"]) - money(r["期末贷方"])
                 for c, r in tb.items()
-                if c.startswith(prefix)
+                if c.startswith(prefixes)
             ),
             Decimal("0.00"),
         )
@@ -168,36 +212,49 @@ def test_statements_tie_to_the_trial_balance(package: Path) -> None:
             Decimal("0.00"),
         )
 
-    sheet = {r["项目"].strip(): r for r in read_csv(package, "balance_sheet")}
-    assets = money(sheet["资产合计"]["期末数"])
-    liabilities = money(sheet["负债合计"]["期末数"])
-    net = money(sheet["净资产合计"]["期末数"])
+    sheet = read_statement(package, "balance_sheet")
+    assert sheet[1]["项目"] == "货币资金" and sheet[60]["项目"] == "资产总计"
+    assets = money(sheet[60]["期末数"])
+    liabilities = money(sheet[100]["期末数"])
+    net = money(sheet[110]["期末数"])
+    assert money(sheet[1]["期末数"]) == closing("1001", "1002", "1009") == Decimal("62199.50")
     assert assets == closing("1") == Decimal("62199.50")
     assert liabilities == -closing("2") == Decimal("300.00")
     assert net == -(closing("3") + closing("4") + closing("5"))
-    assert money(sheet["负债和净资产总计"]["期末数"]) == assets == liabilities + net
-    assert money(sheet["资产合计"]["期初数"]) == money(sheet["负债和净资产总计"]["期初数"])
+    assert money(sheet[120]["期末数"]) == assets == liabilities + net
+    assert money(sheet[60]["年初数"]) == money(sheet[120]["年初数"]) == Decimal("50000.00")
 
-    activity = {r["项目"].strip(): r for r in read_csv(package, "activities")}
-    income, costs = money(activity["收入合计"]["合计"]), money(activity["费用合计"]["合计"])
+    activity = read_statement(package, "activities")
+    assert activity[11]["项目"] == "收入合计" and activity[35]["项目"] == "费用合计"
+    income, costs = money(activity[11]["本期数·合计"]), money(activity[35]["本期数·合计"])
     assert income == -moved("4") == Decimal("13400.00")
     assert costs == moved("5") == Decimal("1500.50")
-    change = money(activity["三、净资产变动额"]["合计"])
-    assert change == income - costs
-    opening_net = money(sheet["净资产合计"]["期初数"])
+    change = money(activity[45]["本期数·合计"])
+    assert change == income - costs + money(activity[40]["本期数·合计"])
+    opening_net = money(sheet[110]["年初数"])
     assert net - opening_net == change - moved("3")  # no direct net-asset postings in Q1
-    assert money(activity["共有收益"]["非限定性"]) == Decimal("13400.00")
+    assert money(activity[3]["本期数·非限定性"]) == Decimal("13400.00")  # 共有收益
+    assert money(activity[15]["本期数·合计"]) == Decimal("300.00")  # of which the dividend
+    for line in activity.values():  # Q1 starts the year: 本年累计数 = 本期数
+        assert [line[f"本年累计数·{c}"] for c in ("非限定性", "限定性", "合计")] == [
+            line[f"本期数·{c}"] for c in ("非限定性", "限定性", "合计")
+        ]
 
 
 def test_restricted_column_takes_restricted_accounts(books: Books, tmp_path: Path) -> None:
     out = io.BytesIO()
     with freeze_time(NOW):
         export(books=books, slug=SLUG, period="2025Q2", out=out)
-    raw = zipfile.ZipFile(out).read("balance_sheet.csv").decode("utf-8-sig")
-    sheet = {r["项目"].strip(): r for r in csv.DictReader(io.StringIO(raw))}
-    # The 2,000.00 top-up is owed to the (restricted) maintenance fund: a liability.
-    assert money(sheet["其他应付款"]["期末数"]) == Decimal("2300.00")
-    assert money(sheet["资产合计"]["期末数"]) == money(sheet["负债和净资产总计"]["期末数"])
+    archive = zipfile.ZipFile(out)
+    sheet = read_statement(archive.read("balance_sheet.csv"), "balance_sheet")
+    # The 2,000.00 top-up is owed to the (restricted) maintenance fund: a liability (应付款项,
+    # 2209), not restricted net assets; the activities show it as a distribution (行次 13).
+    assert money(sheet[62]["期末数"]) == Decimal("2300.00")
+    assert money(sheet[105]["期末数"]) == Decimal("0.00")
+    assert money(sheet[60]["期末数"]) == money(sheet[120]["期末数"])
+    activity = read_statement(archive.read("activities.csv"), "activities")
+    assert money(activity[13]["本期数·非限定性"]) == Decimal("2000.00")
+    assert money(activity[13]["本期数·限定性"]) == Decimal("0.00")
 
 
 def test_general_ledger_runs_balances_in_date_order(package: Path) -> None:
@@ -255,10 +312,10 @@ def test_workbook_sheets_formats_and_figures(package: Path, tmp_path: Path) -> N
     for name, title in TABLES.items():
         ws = wb[title]
         assert ws.freeze_panes == "A2"
-        rows = read_csv(package, name)
-        headers = [c.value for c in ws[1]]
-        assert headers == list(rows[0].keys()) if rows else headers
-        assert ws.max_row == len(rows) + 1
+        rows = read_rows(package, name)
+        headers = [c.value if c.value is not None else "" for c in ws[1]]
+        assert headers == rows[0]
+        assert ws.max_row == len(rows)
         for index, header in enumerate(headers, start=1):
             width = ws.column_dimensions[ws.cell(1, index).column_letter].width
             assert width >= display_width(str(header)), (title, header)
@@ -270,7 +327,8 @@ def test_workbook_sheets_formats_and_figures(package: Path, tmp_path: Path) -> N
     assert day.number_format == "yyyy-mm-dd"
     narrations = [ws.cell(r, 5).value for r in range(2, ws.max_row + 1)]
     assert "保洁 <A&B> 直接成本" in narrations  # escaped in the XML, intact in the cell
-    assert wb["资产负债表"].cell(3, 1).value == "  现金"  # leading spaces kept
+    assert wb["资产负债表"].cell(2, 2).value == "行次"  # the title row, then the header
+    assert wb["共有收益分配表"].cell(5, 1).value.startswith("  物业服务人分成")  # spaces kept
     debit = ws.cell(2, 9)
     assert debit.data_type == "n" and debit.number_format == "#,##0.00"
     assert Decimal(str(debit.value)) == Decimal("9600.00")
@@ -278,7 +336,8 @@ def test_workbook_sheets_formats_and_figures(package: Path, tmp_path: Path) -> N
     last = tb.max_row
     assert tb.cell(last, 1).value == "合计"
     assert tb.cell(last, 3).value == tb.cell(last, 4).value == 50000
-    assert round(sum(tb.cell(r, 5).value or 0 for r in range(2, last)), 2) == 14900.50
+    level1 = [r for r in range(2, last) if tb.cell(r, 9).value == 1]
+    assert round(sum(tb.cell(r, 5).value or 0 for r in level1), 2) == 14900.50
     assert wb.properties.created.isoformat().startswith("2025-07-01T02:00")
 
 

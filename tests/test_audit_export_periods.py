@@ -1,6 +1,7 @@
 """Invariants of the package for any period over the same books (hypothesis picks the date
 ranges): the trial balance balances, the general ledger ends where the trial balance does,
-the statements tie, the package verifies and its ledger loads in beancount without errors."""
+the statements tie, the package verifies (``verify-export`` and its own ``verify_package.py``)
+and its ledger loads in beancount without errors."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from audit import verify_package
 from audit.export import export
 from audit.verify_export import verify_export
 from ledger.books import Books
@@ -32,6 +34,13 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> Books:
 def table(archive: zipfile.ZipFile, name: str) -> list[dict[str, str]]:
     text = archive.read(f"{name}.csv").decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def statement(archive: zipfile.ZipFile, name: str) -> dict[int, dict[str, str]]:
+    """A statutory statement's lines by 行次 (after its title row and its header row)."""
+    text = archive.read(f"{name}.csv").decode("utf-8-sig")
+    _title, header, *rows = csv.reader(io.StringIO(text, newline=""))
+    return {int(r[1]): dict(zip(header, r, strict=True)) for r in rows if r[1]}
 
 
 def d(text: str | None) -> Decimal:
@@ -56,15 +65,27 @@ def test_any_period_ties_and_verifies(
     assert report.ok, report.problems
     archive = zipfile.ZipFile(io.BytesIO(package))
 
+    problems, _summary = verify_package.check(
+        {name: archive.read(name) for name in archive.namelist()}
+    )
+    assert problems == []
+
     tb = table(archive, "trial_balance")
     *lines, total = tb
+    tops = [r for r in lines if r["级次"] == "1"]
     for left, right in (
         ("期初借方", "期初贷方"),
         ("本期借方", "本期贷方"),
         ("期末借方", "期末贷方"),
     ):
-        assert d(total[left]) == d(total[right]) == sum((d(r[left]) for r in lines), Decimal(0))
-    closing = {r["科目代码"]: d(r["期末借方"]) - d(r["期末贷方"]) for r in lines}
+        assert d(total[left]) == d(total[right]) == sum((d(r[left]) for r in tops), Decimal(0))
+    # The accounts posted to: the details (级次 2), and each level-1 row without any.
+    posted = [
+        r
+        for i, r in enumerate(lines)
+        if r["级次"] == "2" or i + 1 == len(lines) or lines[i + 1]["级次"] == "1"
+    ]
+    closing = {r["科目代码"]: d(r["期末借方"]) - d(r["期末贷方"]) for r in posted}
     gl_end = {
         r["科目代码"]: d(r["余额"]) * (1 if r["方向"] == "借" else -1)
         for r in table(archive, "general_ledger")
@@ -72,19 +93,25 @@ def test_any_period_ties_and_verifies(
     }
     assert gl_end == closing
 
-    sheet = {r["项目"].strip(): r for r in table(archive, "balance_sheet")}
-    for column in ("期初数", "期末数"):
-        assets = d(sheet["资产合计"][column])
-        assert assets == d(sheet["负债和净资产总计"][column])
-        assert assets == d(sheet["负债合计"][column]) + d(sheet["净资产合计"][column])
-    assert d(sheet["资产合计"]["期末数"]) == sum(
+    sheet = statement(archive, "balance_sheet")
+    for column in ("年初数", "期末数"):
+        assets = d(sheet[60][column])
+        assert assets == d(sheet[120][column])
+        assert assets == d(sheet[100][column]) + d(sheet[110][column])
+    assert d(sheet[60]["期末数"]) == sum(
         (v for c, v in closing.items() if c.startswith("1")), Decimal(0)
     )
-    activity = {r["项目"].strip(): r for r in table(archive, "activities")}
-    moved_income = sum(
-        (d(r["本期贷方"]) - d(r["本期借方"]) for r in lines if r["科目代码"][0] == "4"), Decimal(0)
+    assert d(sheet[1]["期末数"]) == sum(
+        (v for c, v in closing.items() if c.startswith(("1001", "1002", "1009"))), Decimal(0)
     )
-    assert d(activity["收入合计"]["合计"]) == moved_income
+    activity = statement(archive, "activities")
+    moved_income = sum(
+        (d(r["本期贷方"]) - d(r["本期借方"]) for r in tops if r["科目代码"][0] == "4"), Decimal(0)
+    )
+    assert d(activity[11]["本期数·合计"]) == moved_income
+    for column in ("本期数·合计", "本年累计数·合计"):
+        change = d(activity[11][column]) - d(activity[35][column]) + d(activity[40][column])
+        assert d(activity[45][column]) == change
 
     directory = tmp_path_factory.mktemp("ledger")
     archive.extractall(directory)
