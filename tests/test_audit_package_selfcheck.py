@@ -185,8 +185,10 @@ def test_any_changed_cell_of_the_journal_or_a_statement_fails(
             verifier,
             files,
             name,
-            lambda t: [(0, c) for c in range(3)]
-            + [(r, c) for r in range(2, len(t)) for c in range(1, len(t[r])) if t[r][1]],
+            lambda t: (
+                [(0, c) for c in range(3)]
+                + [(r, c) for r in range(2, len(t)) for c in range(1, len(t[r])) if t[r][1]]
+            ),
         )
     missed += sweep(
         verifier,
