@@ -143,6 +143,10 @@ def _restore_ledger_name(query: bytes, ledger: Path) -> bytes:
     ).encode("latin-1")
 
 
+#: Fava's static files sit beside the ledgers' slugs: ``/fava/static/app.js``.
+STATIC = "static"
+
+
 def community_slug(ledger: object) -> str:
     """Fava's ledger slug: the community's own (the projection is ``<data>/<slug>/ledger.
     beancount``), so ``/fava/<slug>/income_statement/`` is the whole URL; Fava would take a
@@ -201,6 +205,14 @@ class FavaMount:
                 self._apps[slug] = app
             return app
 
+    async def _static(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with self._lock:
+            app = next(iter(self._apps.values()), None)
+        if app is None:
+            await plain_response(send, 404, "open a community's Fava first: /fava/{slug}/")
+            return
+        await app(scope, receive, send)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
@@ -215,6 +227,11 @@ class FavaMount:
             await plain_response(
                 send, 405, "Fava is read-only here: post through the API or the entry page"
             )
+            return
+        if slug == STATIC:
+            # Fava's own script and styles (/fava/static/...): the same for every community
+            # and holding no ledger data; served by whichever community's Fava is built.
+            await self._static(scope, receive, send)
             return
         if self.guard is not None and not await self.guard(scope, slug, send):
             return

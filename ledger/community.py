@@ -20,6 +20,8 @@ from ledger.render import genesis_hash
 from ledger.schemas import clean_text
 
 #: ``\A``/``\Z``: a trailing newline is not part of a slug (``$`` would let one through).
+#: Path segments the service uses beside the communities' slugs (Fava's static files).
+RESERVED = frozenset({"static"})
 SLUG = re.compile(r"\A[a-z0-9][a-z0-9-]{0,39}\Z")
 
 
@@ -35,6 +37,8 @@ def create(
             "a community slug is 1 to 40 lowercase letters, digits and dashes, starting with a "
             "letter or digit, e.g. 'maple-court'"
         )
+    if slug in RESERVED:
+        raise ValidationFailed(f"{slug!r} names part of the service's URLs; choose another slug")
     try:
         clean_text(name, max_length=200, min_length=1, multiline=False)
     except ValueError as exc:

@@ -3,6 +3,7 @@ and liabilities show positive (``invert-income-liabilities-equity`` in the proje
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -41,3 +42,14 @@ def test_income_shows_positive(books: Books, community: str) -> None:
     income = answer.json()["data"]["charts"][1]
     totals = [point["balance"].get("CNY", 0) for point in income["data"]]
     assert sum(totals) == 9600, income
+
+
+def test_fava_static_files_are_served_beside_the_slugs_and_static_is_no_slug(
+    books: Books,
+) -> None:
+    """Fava's pages load ``/fava/static/...``; no community may take that name."""
+    from ledger.errors import ValidationFailed
+    from rules.community import create
+
+    with pytest.raises(ValidationFailed, match="names part of the service's URLs"):
+        create(books=books, slug="static", name="静态")
