@@ -501,9 +501,11 @@ class Write:
         """Whether ``txn`` waits for a second member (:mod:`ledger.four_eyes`): its own
         spending, or with the spending to its payee in the window, stored or in this write."""
         approval = books.rules.approval(self.community.slug, txn.date)
-        earlier = four_eyes.earlier_spending(
-            session, self.community.id, txn, approval.window_days, exclude=[txn.id]
-        ) + four_eyes.in_window(txn, self.txns, approval.window_days)
+        earlier: list[four_eyes.Spent] = []
+        if four_eyes.spending(txn) > 0 and four_eyes.counted_together(txn):  # else none counts
+            earlier = four_eyes.earlier_spending(
+                session, self.community.id, txn, approval.window_days, exclude=[txn.id]
+            ) + four_eyes.in_window(txn, self.txns, approval.window_days)
         return four_eyes.decide(txn, approval, earlier)
 
     def approve(self, entry_id: str, txn: Txn) -> dict[str, Any]:
@@ -590,7 +592,7 @@ def _write(
     ``build`` add rows, commit, then project. The state is folded forward while building
     (later candidates see earlier ones); if anything fails before the commit it is dropped
     and rebuilt on next use, so it never runs ahead of the database."""
-    with write_connection(books.engine) as (connection, session):
+    with books.writing(slug), write_connection(books.engine) as (connection, session):
         community = _locked_community(connection, slug)
         state = books.state(session, community)
         with state.lock:
