@@ -1,0 +1,230 @@
+"""Storing a statement's lines: keys, duplicates and running balances.
+
+A line's key is its account, date, reference and amount: a line already imported is counted as
+a duplicate and adds nothing (refused if its balance differs). Each running balance must follow
+from the line before it, and the statement from the lines already imported just before and
+after it (a gap between statements shows). The new lines are stored all or nothing, matched
+(:mod:`rules.bank_matching`), and the rest answered as proposals (:mod:`rules.bank_proposals`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from ledger import clock, events
+from ledger.books import Books
+from ledger.db import writer
+from ledger.errors import Problem
+from ledger.models import BankLine
+from ledger.money import fmt, from_fen, to_fen
+from rules.bank_lines import ImportOut, LineIn, Read, bank_account, problem, refused
+from rules.bank_matching import match_lines
+from rules.bank_proposals import proposal_of
+
+
+def _key(account: str, line: LineIn) -> tuple[str, date, str, int]:
+    return (account, line.date, line.reference, to_fen(line.amount))
+
+
+def _check_running(reads: Sequence[Read]) -> list[Problem]:
+    problems = []
+    for before, read in itertools.pairwise(reads):
+        if read.line.date < before.line.date:
+            problems.append(
+                problem(
+                    read.where,
+                    f"dated {read.line.date}, before {before.where} ({before.line.date}): the "
+                    "lines must be in the statement's order",
+                    rule="bank-order",
+                )
+            )
+            continue
+        expected = before.line.balance + read.line.amount
+        if expected != read.line.balance:
+            problems.append(
+                problem(
+                    read.where,
+                    f"the balance {fmt(read.line.balance)} does not follow from {before.where} "
+                    f"(balance {fmt(before.line.balance)} plus {fmt(read.line.amount)} is "
+                    f"{fmt(expected)}): a line is missing, extra or altered",
+                    rule="bank-balance",
+                    expected=fmt(expected),
+                    stated=fmt(read.line.balance),
+                )
+            )
+    return problems
+
+
+def _neighbours(
+    session: Session,
+    community_id: str,
+    account: str,
+    reads: Sequence[Read],
+    keys: set[tuple[Any, ...]],
+) -> list[Problem]:
+    """The statement must also follow from the lines imported before its first line and lead
+    to those imported after its last (a gap between statements shows)."""
+    problems = []
+    first, last = reads[0], reads[-1]
+    rows = session.execute(
+        select(BankLine)
+        .where(col(BankLine.community_id) == community_id, col(BankLine.account) == account)
+        .where(col(BankLine.date) <= first.line.date)
+        .order_by(col(BankLine.date).desc(), col(BankLine.position).desc())
+        .limit(len(reads) + 1)
+    ).scalars()
+    before = next(
+        (r for r in rows if (r.account, r.date, r.reference, r.amount_fen) not in keys), None
+    )
+    if (
+        before is not None
+        and from_fen(before.balance_fen) + first.line.amount != first.line.balance
+    ):
+        problems.append(
+            problem(
+                first.where,
+                f"the balance {fmt(first.line.balance)} does not follow from the line imported "
+                f"before it ({before.date}, {before.reference or 'no reference'}, balance "
+                f"{fmt(from_fen(before.balance_fen))}): lines between the two statements are "
+                "missing",
+                rule="bank-balance",
+            )
+        )
+    rows = session.execute(
+        select(BankLine)
+        .where(col(BankLine.community_id) == community_id, col(BankLine.account) == account)
+        .where(col(BankLine.date) >= last.line.date)
+        .order_by(col(BankLine.date), col(BankLine.position))
+        .limit(len(reads) + 1)
+    ).scalars()
+    after = next(
+        (r for r in rows if (r.account, r.date, r.reference, r.amount_fen) not in keys), None
+    )
+    if after is not None and last.line.balance + from_fen(after.amount_fen) != from_fen(
+        after.balance_fen
+    ):
+        problems.append(
+            problem(
+                last.where,
+                f"the line imported after this one ({after.date}, "
+                f"{after.reference or 'no reference'}, balance "
+                f"{fmt(from_fen(after.balance_fen))}) does not follow from its balance "
+                f"{fmt(last.line.balance)}",
+                rule="bank-balance",
+            )
+        )
+    return problems
+
+
+def import_lines(
+    *,
+    books: Books,
+    slug: str,
+    account: str,
+    reads: Sequence[Read],
+    actor: str,
+    source: str = "",
+    address: str | None = None,
+) -> ImportOut:
+    """Store a statement's lines (all or nothing), skip those already imported, match the new
+    ones, and answer the proposals for the rest."""
+    problems = _check_running(reads)
+    seen: dict[tuple[Any, ...], str] = {}
+    for read in reads:
+        key = _key(account, read.line)
+        if key in seen:
+            problems.append(
+                problem(
+                    read.where,
+                    f"repeats {seen[key]}: same date, reference and amount (the key of a "
+                    "statement line)",
+                    rule="bank-duplicate",
+                )
+            )
+        seen[key] = read.where
+    if problems:
+        raise refused(problems)
+    now = clock.now()
+    with writer(books.engine) as session:
+        community = books.community(session, slug, for_update=True)
+        bank_account(session, community.id, account)
+        keys = set(seen)
+        stored = {
+            (r.account, r.date, r.reference, r.amount_fen): r
+            for r in session.execute(
+                select(BankLine)
+                .where(col(BankLine.community_id) == community.id)
+                .where(col(BankLine.account) == account)
+                .where(col(BankLine.date) >= reads[0].line.date)
+                .where(col(BankLine.date) <= reads[-1].line.date)
+            ).scalars()
+        }
+        conflicts = [
+            problem(
+                read.where,
+                f"already imported with the balance {fmt(from_fen(stored[k].balance_fen))}, "
+                f"this statement says {fmt(read.line.balance)}",
+                rule="bank-duplicate",
+            )
+            for read in reads
+            if (k := _key(account, read.line)) in stored
+            and stored[k].balance_fen != to_fen(read.line.balance)
+        ]
+        problems = conflicts + _neighbours(session, community.id, account, reads, keys)
+        if problems:
+            raise refused(problems)
+        new: list[BankLine] = []
+        positions: dict[date, int] = {}
+        for read in reads:
+            line = read.line
+            position = positions.get(line.date, 0)
+            positions[line.date] = position + 1
+            if _key(account, line) in stored:
+                continue
+            row = BankLine(
+                community_id=community.id,
+                account=account,
+                date=line.date,
+                position=position,
+                amount_fen=to_fen(line.amount),
+                balance_fen=to_fen(line.balance),
+                counterparty=line.counterparty,
+                reference=line.reference,
+                memo=line.memo,
+                source=source[:200],
+                imported_by=actor,
+                imported_at=now,
+            )
+            session.add(row)
+            new.append(row)
+        session.flush()
+        matched = match_lines(session, community.id, account, new)
+        if new:
+            events.record(
+                session,
+                community_id=community.id,
+                actor=actor,
+                action="bank-import",
+                object_type="bank-account",
+                object_id=account,
+                address=address,
+                details={
+                    "source": source,
+                    "imported": len(new),
+                    "duplicates": len(reads) - len(new),
+                    "matched": matched,
+                    "from": str(reads[0].line.date),
+                    "to": str(reads[-1].line.date),
+                },
+            )
+        open_rows = [r for r in new if r.status == "open"]
+        proposals = [proposal_of(session, community.id, r) for r in open_rows]
+    return ImportOut(
+        imported=len(new), duplicates=len(reads) - len(new), matched=matched, proposals=proposals
+    )
