@@ -150,12 +150,24 @@ class UnitReceipt:
 
 
 @dataclass(frozen=True)
+class UnitDividend:
+    """One dividend (a resolution's) to one unit: allocated, paid out (posted payouts in
+    closed periods) and still owed (allocated less paid)."""
+
+    resolution: str | None
+    allocated: Decimal
+    paid: Decimal
+    owed: Decimal
+
+
+@dataclass(frozen=True)
 class UnitReceipts:
     slug: str
     community: str
     unit: str
     area: Decimal
     receipts: tuple[UnitReceipt, ...]
+    dividends: tuple[UnitDividend, ...] = field(default=())
 
     @property
     def total(self) -> Decimal:

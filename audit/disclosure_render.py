@@ -105,6 +105,10 @@ LABELS: dict[str, dict[str, str]] = {
         "kind": "类型",
         "resolution": "决议",
         "nothing": "已结账期间内没有记录。",
+        "dividends_paid": "分红：已付与尚欠（截至最近结账）",
+        "allocated": "应分",
+        "paid": "已付",
+        "owed": "尚欠",
         "lang_other": "English",
     },
     "en": {
@@ -182,6 +186,10 @@ LABELS: dict[str, dict[str, str]] = {
         "kind": "Kind",
         "resolution": "Resolution",
         "nothing": "Nothing in closed periods.",
+        "dividends_paid": "Dividends: paid and still owed (as at the last close)",
+        "allocated": "Allocated",
+        "paid": "Paid",
+        "owed": "Still owed",
         "lang_other": "中文",
     },
 }

@@ -2,14 +2,20 @@
 
 An allocation counts once its entry is inside a closed period and within the chain head that
 close recorded; one reversed within that head does not count. No owner is ever named.
+
+Per dividend (resolution), what the unit was allocated, paid and is still owed: a payout
+(``rules.payout``) counts by the same rule, so a pending payout is not paid, and what the page
+shows is as at the last close.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from audit.disclosure_model import SCHEDULE_KINDS, UnitReceipt, UnitReceipts
+from audit.disclosure_model import SCHEDULE_KINDS, ZERO, UnitDividend, UnitReceipt, UnitReceipts
 from ledger.books import Books
 from ledger.errors import NotFound, Problem
 from ledger.models import AllocationLine, Entry, PeriodClose, Unit
@@ -55,6 +61,7 @@ def unit_receipts(*, books: Books, slug: str, unit: str) -> UnitReceipts:
             )
         }
         receipts: list[UnitReceipt] = []
+        paid: dict[str | None, int] = {}
         for entry, fen in lines:
             close = next(
                 (
@@ -64,10 +71,13 @@ def unit_receipts(*, books: Books, slug: str, unit: str) -> UnitReceipts:
                 ),
                 None,
             )
-            if close is None or entry.kind not in SCHEDULE_KINDS:
+            if close is None or entry.kind not in (*SCHEDULE_KINDS, "payout"):
                 continue
             undone = reversal_seq.get(entry.id)
             if undone is not None and undone <= close.head_seq:
+                continue
+            if entry.kind == "payout":
+                paid[entry.resolution] = paid.get(entry.resolution, 0) + fen
                 continue
             receipts.append(
                 UnitReceipt(close.period, entry.kind, entry.date, entry.resolution, from_fen(fen))
@@ -78,4 +88,24 @@ def unit_receipts(*, books: Books, slug: str, unit: str) -> UnitReceipts:
             unit=row.code,
             area=from_fen(row.area_centi),
             receipts=tuple(receipts),
+            dividends=_dividends(receipts, paid),
         )
+
+
+def _dividends(
+    receipts: list[UnitReceipt], paid_fen: dict[str | None, int]
+) -> tuple[UnitDividend, ...]:
+    """Per resolution, in order of its first dividend: allocated, paid and still owed."""
+    allocated: dict[str | None, Decimal] = {}
+    for r in receipts:
+        if r.kind == "dividend":
+            allocated[r.resolution] = allocated.get(r.resolution, ZERO) + r.amount
+    return tuple(
+        UnitDividend(
+            resolution=number,
+            allocated=amount,
+            paid=from_fen(paid_fen.get(number, 0)),
+            owed=amount - from_fen(paid_fen.get(number, 0)),
+        )
+        for number, amount in allocated.items()
+    )

@@ -425,7 +425,10 @@ def export(
         when = now.astimezone(UTC).replace(tzinfo=None)
         with tempfile.TemporaryDirectory(prefix="commons-export-") as tmp:
             # The CSVs come before the workbook in name order; each spools its sheet's rows.
-            book = WorkbookWriter(all_tables, Path(tmp), when=when)
+            span = f"{snap.period.label}（{snap.period.start} 至 {snap.period.end}）"
+            book = WorkbookWriter(
+                all_tables, Path(tmp), when=when, heading=(snap.community.name, span)
+            )
             members: dict[str, Callable[[IO[bytes]], Any]] = {
                 f"{t.name}.csv": partial(book.write_csv, t) for t in all_tables
             }

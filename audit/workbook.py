@@ -42,6 +42,7 @@ from ledger.money import FEN, fmt
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 MAX_WIDTH = 60
+A4 = 9  # the paper size's code in a sheet's page setup
 ZipTime = tuple[int, int, int, int, int, int]
 
 
@@ -139,12 +140,18 @@ def _cell(ref: str, value: Value, style: int) -> tuple[str, str]:
 
 
 def write_table(
-    table: Table, out: IO[bytes], sheet: IO[bytes] | None = None, styles: list[int] | None = None
+    table: Table,
+    out: IO[bytes],
+    sheet: IO[bytes] | None = None,
+    styles: list[int] | None = None,
+    *,
+    first_row: int = 2,
+    counted: list[int] | None = None,
 ) -> list[int]:
     """Write ``table`` as UTF-8 CSV with a BOM to ``out`` and, with ``sheet``, its rows as the
-    ``<row>`` elements of a worksheet from row 2 on (numbers, date serials and inline strings,
-    as openpyxl writes them in write-only mode, at a tenth of the cost) to ``sheet``; return
-    each column's widest display width.
+    ``<row>`` elements of a worksheet from ``first_row`` on (numbers, date serials and inline
+    strings, as openpyxl writes them in write-only mode, at a tenth of the cost) to ``sheet``;
+    return each column's widest display width (and append the number of rows to ``counted``).
 
     One pass over the rows: each value is formatted once for both files (an amount's text is
     the CSV cell and the sheet's ``<v>``), the common types dispatched on their exact type."""
@@ -160,7 +167,8 @@ def write_table(
     columns = list(zip(range(count), letters, attrs, strict=True))
     xml: list[str] = []
     out.write("\ufeff".encode())
-    for number, row in enumerate(table.rows(), start=2):
+    number = first_row - 1
+    for number, row in enumerate(table.rows(), start=first_row):
         cells: list[str] = []
         parts: list[str] = []
         for index, letter, s in columns:
@@ -214,7 +222,16 @@ def write_table(
     out.write(text.getvalue().encode("utf-8"))
     if sheet is not None:
         sheet.write("".join(xml).encode("utf-8"))
+    if counted is not None:
+        counted.append(number - first_row + 1)
     return widths
+
+
+#: Tables whose first row is a title already (the statutory statements: name, 编制单位, period,
+#: 单位; the notes: 会计报表附注): their sheets get no title row of their own.
+TITLED = frozenset({"balance_sheet", "activities", "cash_flows", "distribution", "notes"})
+#: Rows repeated at the top of every printed page: a statement's title and its header.
+STATEMENT_HEAD = frozenset({"balance_sheet", "activities", "cash_flows", "distribution"})
 
 
 class WorkbookWriter:
@@ -227,12 +244,26 @@ class WorkbookWriter:
     styled header row and the column widths the CSVs measured) and splices each sheet's rows
     into its ``<sheetData>`` (openpyxl spends ~20 µs a cell; a year's journal and ledger are
     millions of cells). ``when`` (naive UTC) stamps the workbook.
+
+    With ``heading`` (the community's name and the period as printed), a sheet whose table
+    has no title row of its own gets one above its header (编制单位, the sheet's name, the
+    period, 单位：元), in the sheet only: the CSV keeps its layout. Every sheet prints on A4
+    landscape, one page wide, its table as the print area and its title and header rows
+    repeated on each page.
     """
 
-    def __init__(self, tables: Sequence[Table], directory: Path, *, when: datetime) -> None:
+    def __init__(
+        self,
+        tables: Sequence[Table],
+        directory: Path,
+        *,
+        when: datetime,
+        heading: tuple[str, str] | None = None,
+    ) -> None:
         self.tables = list(tables)
         self.directory = directory
         self.widths: dict[str, list[int]] = {}
+        self.counts: dict[str, int] = {}
         wb = Workbook(write_only=True)
         wb.properties.creator = "commons-ledger"
         wb.properties.lastModifiedBy = "commons-ledger"
@@ -243,10 +274,19 @@ class WorkbookWriter:
         centre = Alignment(horizontal="center", vertical="center")
         self.workbook = wb
         self.sheets: list[tuple[Any, list[WriteOnlyCell]]] = []
+        self.titles: dict[str, WriteOnlyCell] = {}
         self.styles: dict[str, list[int]] = {}
         for table in self.tables:
             ws = wb.create_sheet(title=table.title)
-            ws.freeze_panes = "A2"
+            if heading is not None and table.name not in TITLED:
+                community, period = heading
+                title = WriteOnlyCell(
+                    ws, value=f"编制单位：{community}    {table.title}    {period}    单位：元"
+                )
+                title.font = bold
+                title.style_id  # noqa: B018 - registered before the header's, as written
+                self.titles[table.name] = title
+            ws.freeze_panes = f"A{self._first_row(table)}"
             header = []
             for column in table.columns:
                 cell = WriteOnlyCell(ws, value=column.header)
@@ -256,22 +296,56 @@ class WorkbookWriter:
             self.sheets.append((ws, header))
             self.styles[table.name] = _style_ids(ws, table)
 
+    def _first_row(self, table: Table) -> int:
+        """The sheet row of the table's first data row (below its title and header rows)."""
+        return 3 if table.name in self.titles else 2
+
     def _spool(self, table: Table) -> Path:
         return self.directory / f"{table.name}.rows.xml"
 
+    def _write(self, table: Table, out: IO[bytes]) -> list[int]:
+        counted: list[int] = []
+        with open(self._spool(table), "wb") as sheet:
+            widths = write_table(
+                table,
+                out,
+                sheet,
+                self.styles[table.name],
+                first_row=self._first_row(table),
+                counted=counted,
+            )
+        self.counts[table.name] = counted[0]
+        return widths
+
     def write_csv(self, table: Table, out: IO[bytes]) -> None:
         """The table as CSV to ``out``; its sheet's rows to the spool."""
-        with open(self._spool(table), "wb") as sheet:
-            self.widths[table.name] = write_table(table, out, sheet, self.styles[table.name])
+        self.widths[table.name] = self._write(table, out)
+
+    def _print_settings(self, ws: Any, table: Table) -> None:
+        """A4 landscape, one page wide and as many long as it takes; the table (title,
+        header, rows) as the print area; the title and header rows on every page."""
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        first = self._first_row(table)
+        last = first - 1 + self.counts[table.name]
+        ws.print_area = f"A1:{get_column_letter(len(table.columns))}{last}"
+        # A statement's first row is its title, its first data row the header.
+        head = 2 if table.name in STATEMENT_HEAD else first - 1
+        ws.print_title_rows = f"1:{min(head, last)}"
 
     def save(self, path: Path, *, zip_time: ZipTime) -> None:
         for table, (ws, header) in zip(self.tables, self.sheets, strict=True):
             widths = self.widths.get(table.name)
             if widths is None:  # not written as CSV: measure it now
-                with open(self._spool(table), "wb") as sheet:
-                    widths = write_table(table, io.BytesIO(), sheet, self.styles[table.name])
+                widths = self._write(table, io.BytesIO())
             for index, width in enumerate(widths, start=1):
                 ws.column_dimensions[get_column_letter(index)].width = min(width + 2, MAX_WIDTH)
+            self._print_settings(ws, table)
+            if table.name in self.titles:
+                ws.append([self.titles[table.name]])
             ws.append(header)
         skeleton = path.with_suffix(".skeleton.xlsx")
         ExcelWriter(self.workbook, FixedTimeZip(skeleton, zip_time)).save()

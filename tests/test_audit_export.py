@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from sqlmodel import Session
 
 from audit.export import FILES_PER_EXPORT, expected_entries, export, export_file
-from audit.workbook import display_width
+from audit.workbook import TITLED, display_width
 from ledger import journal
 from ledger.books import Books
 from ledger.errors import ValidationFailed
@@ -25,6 +26,7 @@ from ledger.period import parse_period
 from tests.export_fixtures import SLUG, TALLY, make_books
 
 NOW = "2025-07-01 02:00:00"
+SPAN = "2025Q1（2025-01-01 至 2025-03-31）"
 TABLES = {
     "journal": "序时账",
     "general_ledger": "明细账",
@@ -311,34 +313,61 @@ def test_workbook_sheets_formats_and_figures(package: Path, tmp_path: Path) -> N
     assert wb.sheetnames == list(TABLES.values())
     for name, title in TABLES.items():
         ws = wb[title]
-        assert ws.freeze_panes == "A2"
+        # A sheet whose table has no title row of its own gets one (in the sheet only).
+        top = 0 if name in TITLED else 1
+        assert ws.freeze_panes == f"A{2 + top}"
         rows = read_rows(package, name)
-        headers = [c.value if c.value is not None else "" for c in ws[1]]
+        if top:
+            heading = ws.cell(1, 1).value
+            assert heading == f"编制单位：枫林苑业委会    {title}    {SPAN}    单位：元", heading
+            assert all(c.value is None for c in ws[1][1:])
+        headers = [c.value if c.value is not None else "" for c in ws[1 + top]]
         assert headers == rows[0]
-        assert ws.max_row == len(rows)
+        assert ws.max_row == len(rows) + top
         for index, header in enumerate(headers, start=1):
             width = ws.column_dimensions[ws.cell(1, index).column_letter].width
             assert width >= display_width(str(header)), (title, header)
     ws = wb["序时账"]
-    codes = [ws.cell(r, 7) for r in range(2, ws.max_row + 1)]
+    codes = [ws.cell(r, 7) for r in range(3, ws.max_row + 1)]
     assert all(c.data_type == "s" and c.number_format == "@" for c in codes)
-    day = ws.cell(2, 2)
+    day = ws.cell(3, 2)
     assert day.is_date and day.value.date().isoformat() == "2025-01-15"
     assert day.number_format == "yyyy-mm-dd"
-    narrations = [ws.cell(r, 5).value for r in range(2, ws.max_row + 1)]
+    narrations = [ws.cell(r, 5).value for r in range(3, ws.max_row + 1)]
     assert "保洁 <A&B> 直接成本" in narrations  # escaped in the XML, intact in the cell
     assert wb["资产负债表"].cell(2, 2).value == "行次"  # the title row, then the header
     assert wb["共有收益分配表"].cell(5, 1).value.startswith("  物业服务人分成")  # spaces kept
-    debit = ws.cell(2, 9)
+    debit = ws.cell(3, 9)
     assert debit.data_type == "n" and debit.number_format == "#,##0.00"
     assert Decimal(str(debit.value)) == Decimal("9600.00")
     tb = wb["科目余额表"]
     last = tb.max_row
     assert tb.cell(last, 1).value == "合计"
     assert tb.cell(last, 3).value == tb.cell(last, 4).value == 50000
-    level1 = [r for r in range(2, last) if tb.cell(r, 9).value == 1]
+    level1 = [r for r in range(3, last) if tb.cell(r, 9).value == 1]
     assert round(sum(tb.cell(r, 5).value or 0 for r in level1), 2) == 14900.50
     assert wb.properties.created.isoformat().startswith("2025-07-01T02:00")
+
+
+def test_every_sheet_prints_a4_landscape_one_page_wide_with_its_headings(
+    package: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "workbook.xlsx"
+    path.write_bytes(zipfile.ZipFile(package).read("workbook.xlsx"))
+    wb = load_workbook(path)
+    for name, title in TABLES.items():
+        ws = wb[title]
+        setup = ws.page_setup
+        assert (setup.orientation, str(setup.paperSize)) == ("landscape", "9"), title
+        assert (str(setup.fitToWidth), str(setup.fitToHeight)) == ("1", "0"), title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, title
+        rows = read_rows(package, name)
+        top = 0 if name in TITLED else 1
+        last_column = get_column_letter(len(rows[0]))
+        assert ws.print_area == f"'{title}'!$A$1:${last_column}${len(rows) + top}", title
+        # The title and the header on every page: a statement's header is its second row.
+        assert ws.print_title_rows == ("$1:$1" if name == "notes" else "$1:$2"), title
+        assert ws.max_row == len(rows) + top and ws.max_column == len(rows[0])
 
 
 def test_manifest_describes_the_package(package: Path) -> None:
