@@ -5,7 +5,7 @@ the journal **up to the chain head recorded when the period closed** (``PeriodCl
 so it is the same statement tomorrow and in ten years, whatever is posted later, and its figures
 are the ones an auditor re-computes from the audit package that carries that chain head.
 
-What the statement shows (DOMAIN.md, "A public disclosure statement"):
+What the statement shows (docs/domain.md, "What a public notice (公示) contains"):
 
 - opening and closing balances of cash (cash, bank, other monetary funds) and of the two funds:
   *unrestricted* net assets (``-(Equity not restricted + Income + Expenses)``) and *restricted*
