@@ -265,3 +265,8 @@ def require_role(*roles: Role) -> Callable[..., Member]:
 
 
 AnyMemberDep = Annotated[Member, Depends(require_role())]
+
+
+def entry_status(status: str) -> int:
+    """The HTTP status of an answer carrying an entry: 201 posted, 202 waiting for approval."""
+    return {"posted": 201, "pending": 202}.get(status, 200)

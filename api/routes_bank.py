@@ -17,7 +17,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from api.deps import BooksDep, Member, Role, require_role
+from api.deps import BooksDep, Member, Role, entry_status, require_role
 from api.errors import ERRORS
 from ledger import clock
 from rules import bank
@@ -101,7 +101,7 @@ def confirm_line(
         actor=member.username,
         address=member.address,
     )
-    response.status_code = {"posted": 201, "pending": 202}.get(out.entry.status, 200)
+    response.status_code = entry_status(out.entry.status)
     if not created:
         response.status_code = 200
     return out

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from api.deps import BooksDep, Member, Role, require_role
+from api.deps import BooksDep, Member, Role, entry_status, require_role
 from api.errors import ERRORS
 from ledger.errors import Problem, ValidationFailed
 from ledger.money import fmt
@@ -167,7 +167,7 @@ def create_allocation(
         actor=member.username,
         address=member.address,
     )
-    response.status_code = {"posted": 201, "pending": 202}.get(out.entry.status, 200)
+    response.status_code = entry_status(out.entry.status)
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
     return out
@@ -277,7 +277,7 @@ def create_payout(
         actor=member.username,
         address=member.address,
     )
-    response.status_code = {"posted": 201, "pending": 202}.get(out.entry.status, 200)
+    response.status_code = entry_status(out.entry.status)
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
     return out

@@ -20,7 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from sqlmodel import Session
 
-from api.deps import BooksDep, Member, Role, require_role
+from api.deps import BooksDep, Member, Role, entry_status, require_role
 from api.errors import ERRORS
 from ledger import clock, journal, reading
 from ledger.errors import LedgerError, Problem, ValidationFailed
@@ -145,10 +145,6 @@ IdempotencyHeader = Annotated[
 ]
 
 
-def _status_of(entry: TransactionOut) -> int:
-    return {"posted": 201, "pending": 202}.get(entry.status, 200)
-
-
 def _with_key(body: TransactionIn, header: str | None) -> TransactionIn:
     """The body's key wins; the header fills in a missing one; two different keys are a 422."""
     if header is None:
@@ -202,7 +198,7 @@ def post_transaction(
         actor=member.username,
         address=member.address,
     )
-    response.status_code = _status_of(result.entry)
+    response.status_code = entry_status(result.entry.status)
     if not result.created:
         response.headers["Idempotent-Replayed"] = "true"
     return result.entry
@@ -376,7 +372,7 @@ def reverse_transaction(
         on=body.date,
         address=member.address,
     )
-    response.status_code = _status_of(result.entry)
+    response.status_code = entry_status(result.entry.status)
     return result.entry
 
 
