@@ -29,6 +29,10 @@ from ledger.period import parse_period
 from ledger.schemas import PostingIn, TransactionIn
 
 YEAR = 2026
+#: The demo's last day: its books run to here whatever the date, so the demo is the same on
+#: every machine from then on (2026Q4 stays open, and the README's examples, dated in it,
+#: run as written).
+LAST_DAY = date(YEAR, 11, 30)
 VOTED = date(YEAR - 1, 12, 20)
 
 CONTRACTS: tuple[dict[str, Any], ...] = (
@@ -288,6 +292,11 @@ def _close(books: Books, slug: str, quarter: int) -> None:
     close(books=books, slug=slug, period=label, actor=APPROVER)
 
 
+def demo_today() -> date:
+    """Today, or the demo's last day once it has passed."""
+    return min(clock.today(), LAST_DAY)
+
+
 def build_contracts(*, books: Books, slug: str) -> None:
     """The 2026 resolutions, contracts, budget and entries dated up to today; the quarters
     that have ended, closed. Nothing before the year has started."""
@@ -296,7 +305,7 @@ def build_contracts(*, books: Books, slug: str) -> None:
     from rules.contracts import ContractIn, add
     from rules.resolution_register import ResolutionIn, create
 
-    today = clock.today()
+    today = demo_today()
     if today < date(YEAR, 1, 5):
         return
     units = demo_units()
