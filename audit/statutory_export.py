@@ -18,8 +18,10 @@ from audit.statutory_notes import (
     notes_table,
 )
 from audit.tables import Snapshot, Table
-from ledger.models import Membership, Resolution, User
+from ledger.models import Membership, PeriodClose, Resolution, User
 from ledger.money import from_fen
+from rules import rules_store
+from rules.config import RuleSettings
 
 #: The statement files a package holds (its manifest says so with ``"statements": 2``).
 STATEMENT_FILES = ("balance_sheet", "activities", "cash_flows", "distribution", "notes")
@@ -65,6 +67,16 @@ def related_parties(session: Session, snap: Snapshot, fold: Fold) -> list[Party]
     return parties
 
 
+def settings_at_end(session: Session, snap: Snapshot) -> RuleSettings:
+    """The rules in force on the period's last day, as set when the period closed."""
+    closed_at = session.execute(
+        select(col(PeriodClose.closed_at))
+        .where(col(PeriodClose.community_id) == snap.community.id)
+        .where(col(PeriodClose.period) == snap.period.label)
+    ).scalar()
+    return rules_store.settings_on(session, snap.community.id, snap.period.end, until=closed_at)
+
+
 def statutory_tables(session: Session, snap: Snapshot) -> list[Table]:
     fold = snap.fold
     assert fold is not None, "read_snapshot folds the statements' figures"
@@ -75,6 +87,7 @@ def statutory_tables(session: Session, snap: Snapshot) -> list[Table]:
             name,
             resolutions_in_force(session, snap, fold),
             related_parties(session, snap, fold),
+            settings_at_end(session, snap),
         )
     )
     return [

@@ -17,6 +17,10 @@ from decimal import Decimal
 from audit.statutory import Acct, Fold, title
 from audit.tables import Column, Table, Value
 from ledger.money import fmt, from_fen
+from rules.config import RuleSettings
+
+#: How the notes name the restricted fund's basis (``restricted_basis`` in the rules).
+BASES = {"regulation": "法律法规规定", "resolution": "业主大会决议（资源提供者的限制）"}
 
 COMMON_INCOME = ("4301", "4901-01")
 COSTS = (("5101-01", "物业服务人分成（管理人合理报酬）"), ("5101-02", "直接成本"))
@@ -118,6 +122,7 @@ def notes_lines(
     community: str,
     resolutions: list[ResolutionNote],
     parties: list[Party],
+    settings: RuleSettings,
 ) -> Iterator[str]:
     """The notes as Markdown lines."""
     p = fold.period
@@ -155,9 +160,11 @@ def notes_lines(
             f"{_yuan(sign * (last - first))} | {_yuan(sign * last)} |"
         )
     yield ""
+    basis = BASES[settings.restricted_basis]
+    yield f"限定性净资产的限制依据：{basis}，{settings.restricted_source}。"
     yield (
-        "限定性资金的限制来自资源提供者（业主大会决议）或法律法规（专项维修资金，"
-        "《住宅专项维修资金管理办法》）；业委会自行指定用途的储备不构成限制，仍列为非限定性净资产。"
+        "限定性资金的限制只能来自资源提供者（业主大会决议）或法律法规；"
+        "业委会自行指定用途的储备不构成限制，仍列为非限定性净资产。"
     )
     yield ""
     yield "## 三、有效决议及其执行"

@@ -80,11 +80,17 @@ SOURCES: dict[str, str] = {
     "money); 会计档案管理办法 (bank statements and reconciliations are kept)",
     "require_document_for_approval": "the committee's rules of procedure (an invoice or receipt "
     "behind every large payment)",
+    "restricted_basis": "民间非营利组织会计制度 art. 16 (a restriction comes from the resources' "
+    "providers or from a law or regulation; a self-designated reserve stays unrestricted)",
+    "restricted_source": "民间非营利组织会计制度 art. 16; disclosed in the notes (附注)",
 }
 
 Comparison = Literal["more_than", "at_least"]
 Condition = Literal["always", "fund_below"]
 Period = Literal["quarter", "year"]
+#: Where the restriction on the restricted fund (3102) comes from: a law or regulation, or
+#: the owners (the resources' providers) by a resolution.
+Basis = Literal["regulation", "resolution"]
 COMPARISONS: tuple[str, ...] = get_args(Comparison)
 CONDITIONS: tuple[str, ...] = get_args(Condition)
 PERIODS: tuple[str, ...] = get_args(Period)
@@ -138,6 +144,16 @@ def _flag(value: object) -> bool:
     return value
 
 
+def _text(value: object) -> str:
+    """One line of text for people (a source, a basis): 1 to 200 characters, no control
+    characters."""
+    if not isinstance(value, str) or not value.strip():
+        raise _refuse(f"must be a non-empty string, got {_shown(value)}")
+    if len(value) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise _refuse("must be one line of at most 200 characters")
+    return value.strip()
+
+
 def _days(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise _refuse(f"must be a whole number of days, got {_shown(value)}")
@@ -162,6 +178,15 @@ Amount = Annotated[Decimal, PlainValidator(_amount)]
 Share = Annotated[Decimal, PlainValidator(_share)]
 Flag = Annotated[bool, PlainValidator(_flag)]
 Days = Annotated[int, PlainValidator(_days)]
+Text = Annotated[str, PlainValidator(_text)]
+
+
+#: The usual basis of the restricted fund: the maintenance fund's regulation and the local rule
+#: that sends common income to it.
+DEFAULT_RESTRICTED_SOURCE = (
+    "《住宅专项维修资金管理办法》（建设部、财政部令第165号）；"
+    "《上海市住宅物业管理规定》第五十一条（共有收益主要用于补充专项维修资金）"
+)
 
 
 @settings_dataclass(frozen=True, config=ConfigDict(extra="forbid", validate_default=True))
@@ -205,6 +230,10 @@ class RuleSettings:
     reconcile_before_close: Flag = True
     #: An entry at or over the approval threshold is approved only with an uploaded document.
     require_document_for_approval: Flag = False
+    #: The basis of the restricted fund (3102): ``"regulation"`` (a law or a local rule) or
+    #: ``"resolution"`` (the owners'), and which one; the notes (附注) disclose both.
+    restricted_basis: Annotated[Basis, _one_of(Basis)] = "regulation"
+    restricted_source: Text = DEFAULT_RESTRICTED_SOURCE
 
     def describe(self) -> dict[str, str]:
         return {f.name: str(getattr(self, f.name)) for f in fields(self)}
@@ -321,6 +350,13 @@ reconcile_before_close = {reconcile_before_close}
 # An entry at or over the approval threshold is approved only once a document (invoice,
 # receipt, contract) is uploaded and linked to it. Source: the rules of procedure.
 require_document_for_approval = {require_document_for_approval}
+
+# The basis of the restricted fund (3102 限定性净资产): "regulation" (a law or a local rule,
+# named in restricted_source) or "resolution" (the owners', its number in restricted_source).
+# A reserve the committee designates itself is not a restriction: it stays unrestricted.
+# Source: 民间非营利组织会计制度 art. 16; the notes (附注) disclose it.
+restricted_basis = {restricted_basis}
+restricted_source = {restricted_source}
 """
 
 DEFAULT_TEXT = _DEFAULT_TEMPLATE.format_map(

@@ -105,6 +105,17 @@ def history(
     return found
 
 
+def settings_on(
+    session: Session, community_id: str, day: date, *, until: datetime | None = None
+) -> rules_config.RuleSettings:
+    """The settings in force on ``day`` by the text set at or before ``until`` (the latest
+    text without it); the defaults for books that have none yet."""
+    texts = history(session, community_id, until=until) or history(session, community_id)[:1]
+    if not texts:
+        return rules_config.DEFAULTS
+    return rules_config.parse(texts[-1].text).at(day)
+
+
 def in_force(*, books: Books, slug: str) -> RulesOut:
     """The text in force (imported first when the community has none yet)."""
     with reader(books.engine) as session:

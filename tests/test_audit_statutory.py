@@ -219,3 +219,38 @@ def test_public_annual_notice_html_and_json(books: Books) -> None:
         "cash_flows",
     ]
     assert client.get("/public/demo/disclosures/2024").status_code == 404
+
+
+def notes_text(package: Path) -> str:
+    return zipfile.ZipFile(package).read("notes.csv").decode("utf-8-sig")
+
+
+def test_the_notes_disclose_the_restricted_funds_basis_from_the_rules(
+    books: Books, package: Path, tmp_path: Path
+) -> None:
+    """M2/funds: the rules file names the restriction's basis, the 附注 discloses it; a new
+    version of the rules changes the notes of the periods it governs, not those closed before."""
+    from rules import rules_store
+    from rules.config import DEFAULT_RESTRICTED_SOURCE
+
+    assert f"限定性净资产的限制依据：法律法规规定，{DEFAULT_RESTRICTED_SOURCE}。" in notes_text(
+        package
+    )
+    text = rules_store.in_force(books=books, slug="demo").text
+    rules_store.set_rules(
+        books=books,
+        slug="demo",
+        actor="admin",
+        text=text
+        + "\n[[version]]\neffective_from = 2026-12-01\n"
+        + 'restricted_basis = "resolution"\nrestricted_source = "业主大会决议 2026-09（维修资金专项）"\n',
+    )
+    later = tmp_path / "demo-2026Q4.zip"
+    export_file(books=books, slug="demo", period="2026Q4", path=later)
+    assert (
+        "限定性净资产的限制依据：业主大会决议（资源提供者的限制），业主大会决议 2026-09（维修资金专项）。"
+        in (notes_text(later))
+    )
+    again = tmp_path / "demo-2025.zip"
+    export_file(books=books, slug="demo", period="2025", path=again)
+    assert "法律法规规定" in notes_text(again)

@@ -77,6 +77,21 @@ BASE = "[[version]]\neffective_from = 2000-01-01\n"
             "\"year\", got 'week'",
         ),
         (
+            'restricted_basis = "committee"',
+            "rules.toml [[version]] #1 (effective 2000-01-01) restricted_basis: must be "
+            '"regulation" or "resolution", got \'committee\'',
+        ),
+        (
+            'restricted_source = ""',
+            "rules.toml [[version]] #1 (effective 2000-01-01) restricted_source: must be a "
+            "non-empty string, got ''",
+        ),
+        (
+            'restricted_source = "line one\\nrestricted_basis"',
+            "rules.toml [[version]] #1 (effective 2000-01-01) restricted_source: must be one "
+            "line of at most 200 characters",
+        ),
+        (
             'reserve_share = "0.5"',
             "rules.toml [[version]] #1 (effective 2000-01-01): unknown setting(s) "
             "['reserve_share']",
