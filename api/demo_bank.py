@@ -28,6 +28,7 @@ from __future__ import annotations
 import calendar
 import csv
 import io
+import os
 import random
 import zipfile
 from dataclasses import dataclass
@@ -252,9 +253,16 @@ class Routine:
         return self._keep(Path(file_name(month)), write(month, lines, today))
 
     def _keep(self, relative: Path, body: bytes) -> Path:
-        path = self.books.data_dir / STATEMENTS / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(body)
+        """Write a statement under the data directory, private like the rest of it (0600 in
+        0700 folders: it shows the community's bank account)."""
+        folder = self.books.data_dir / STATEMENTS
+        folder.mkdir(mode=0o700, exist_ok=True)
+        path = folder / relative
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(body)
         return path
 
 

@@ -20,7 +20,7 @@ from ledger import journal
 from ledger.books import Books
 from ledger.money import fmt
 from ledger.schemas import TransactionIn, TransactionOut
-from rules import documents
+from rules import documents, ruleset
 
 #: What the document behind an entry of each kind is called.
 TITLES = {
@@ -114,7 +114,7 @@ def attach_to_entry(books: Books, slug: str, entry: TransactionOut, actor: str) 
 
 def needs_document(books: Books, slug: str, entry: TransactionOut) -> bool:
     """Whether ``entry`` is at or over the approval threshold in force on its date."""
-    threshold = books.rules.approval(slug, entry.date).threshold
+    threshold = ruleset.of(books).approval(slug, entry.date).threshold
     return sum((p.amount for p in entry.postings if p.amount > 0), Decimal("0.00")) >= threshold
 
 
