@@ -96,8 +96,9 @@ def from_the_bank(draft: TransactionIn) -> bool:
 
 
 class Routine:
-    """The bank side of the demo's books: the bank's own items waiting for their statement,
-    and the months settled so far."""
+    """The bank side of the demo's books: the interest credits the demo's plan leaves to the
+    statements, each month's statement, its import and its reconciliation. Which months are
+    settled is read from the statement lines already imported."""
 
     def __init__(self, books: Books, slug: str, seed: int) -> None:
         self.books = books
@@ -111,11 +112,14 @@ class Routine:
         self.held.append((draft.date, amount))
 
     def _interest(self, month: date) -> list[tuple[date, Decimal]]:
+        """The month's interest credits: those the demo's plan held back (2025's), else, in a
+        quarter's last month of a year with none planned, one drawn from the seed."""
         held = [(d, a) for d, a in self.held if (d.year, d.month) == (month.year, month.month)]
         if held or month.month % 3 or any(d.year == month.year for d, _ in self.held):
             return held
         rng = random.Random(self.seed + month.year * 100 + month.month)
-        return [(month.replace(day=INTEREST_DAY), Decimal(rng.randint(12000, 18000)) / 100)]
+        amount = (Decimal(rng.randint(12000, 18000)) / 100).quantize(Decimal("0.01"))
+        return [(month.replace(day=INTEREST_DAY), amount)]
 
     def statement(self, month: date, upto: date) -> list[Line]:
         """The bank's lines of ``month`` dated up to ``upto``, oldest first: the entries on the
