@@ -86,6 +86,21 @@ def demo(ctx: Ctx, slug: str) -> None:
     with refusals():
         created = build_demo(books=ctx.books, slug=slug)
     click.echo(f"demo community {slug}: {'created' if created else 'already there'}")
+    if created:
+        _print_demo_statement(ctx.books, slug)
+
+
+def _print_demo_statement(books: Books, slug: str) -> None:
+    """Where the demo's open month's bank statement waits, and the command that imports it."""
+    from api.demo_bank import ACCOUNT, open_statement
+
+    path = open_statement(books)
+    if path is not None:
+        click.echo(
+            f"the open month's bank statement, for the treasurer to import: {path}\n"
+            f"  try: commons --data {books.data_dir} bank import {slug} {path} "
+            f"--account '{ACCOUNT}' --as treasurer"
+        )
 
 
 def _load_drafts(file: Path) -> list[TransactionIn]:
@@ -383,6 +398,7 @@ def _print_demo_logins(books: Books, base: str) -> None:
     click.echo(f"demo logins at {base}/login (demo passwords; never use them for real books):")
     for username, role, password in rows:
         click.echo(f"  {role:<10} {username:<10} password {password:<16} then {pages[role]}")
+    _print_demo_statement(books, "demo")
 
 
 def list_slugs(books: Books) -> list[str]:

@@ -39,16 +39,22 @@ def import_statement(
 ) -> None:
     """Import a statement FILE (CSV or XLSX as the bank exports it): lines already imported
     add nothing; new lines are matched to entries; the rest are listed as proposals."""
-    from rules.bank import import_lines, read_file
+    from rules.bank import import_file
 
     with refusals():
-        reads = read_file(file.read_bytes(), file.name, account, layout)
-        out = import_lines(
-            books=ctx.books, slug=slug, account=account, reads=reads, actor=actor, source=file.name
+        chosen, out = import_file(
+            books=ctx.books,
+            slug=slug,
+            account=account,
+            body=file.read_bytes(),
+            filename=file.name,
+            layout_name=layout,
+            actor=actor,
         )
     click.echo(
         f"imported {out.imported} line(s) of {account} ({out.duplicates} already imported), "
-        f"matched {out.matched}; {len(out.proposals)} to confirm or dismiss"
+        f"matched {out.matched}; {len(out.proposals)} to confirm or dismiss "
+        f"(read as {chosen})"
     )
     for proposal in out.proposals:
         line = proposal.line

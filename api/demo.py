@@ -6,25 +6,35 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from ledger import chart, clock, journal
+from api.demo_bank import Routine, from_the_bank
+from api.demo_documents import post
+from ledger import chart, clock
 from ledger.books import Books
 from ledger.models import Community
 from ledger.money import quantize
 from ledger.schemas import PostingIn, TransactionIn
 from rules.community import create
+from rules.config import DEFAULT_TEXT
 from rules.periods import close
+from rules.rules_store import set_rules
 
 YEAR = 2025
 TREASURER = "treasurer"
 APPROVER = "chair"
 SEED = 20250101
+
+#: The demo's rules: the defaults, but a payment at or over the approval threshold is approved
+#: only with its invoice or receipt uploaded (api.demo_documents uploads one).
+DEMO_RULES = DEFAULT_TEXT.replace(
+    "require_document_for_approval = false", "require_document_for_approval = true"
+)
 
 #: The demo's logins (username, role, password), printed by ``commons serve``. Demo only.
 DEMO_USERS: tuple[tuple[str, str, str], ...] = (
@@ -342,6 +352,7 @@ def demo_ballots(units: list[DemoUnit], yes_share: float, seed: int) -> list[dic
 
 
 def _resolutions(books: Books, slug: str, units: list[DemoUnit]) -> None:
+    from api.demo_documents import attach_to_resolution
     from rules.resolution_register import ResolutionIn, create
 
     for index, row in enumerate(DEMO_RESOLUTIONS):
@@ -360,19 +371,20 @@ def _resolutions(books: Books, slug: str, units: list[DemoUnit]) -> None:
             }
         )
         create(books=books, slug=slug, body=body, actor=APPROVER)
+        attach_to_resolution(books, slug, number, title, str(voted))
 
 
 def _allocate(
     books: Books, slug: str, number: str, day: date, kind: str, total: str | None
 ) -> None:
+    from api.demo_documents import settle
     from rules.allocate import AllocationIn, allocate
 
     body = AllocationIn.model_validate(
         {"date": day, "kind": kind, "total": total, "idempotency_key": f"demo-{number}-{kind}"}
     )
     out, _ = allocate(books=books, slug=slug, number=number, body=body, actor=TREASURER)
-    if out.entry.status == "pending":
-        journal.approve(books=books, slug=slug, entry_id=out.entry.id, actor=APPROVER)
+    settle(books, slug, out.entry, out.entry.status == "pending")
 
 
 def build_demo(*, books: Books, slug: str = "demo") -> bool:
@@ -395,6 +407,7 @@ def build_demo(*, books: Books, slug: str = "demo") -> bool:
         actor="demo",
         start=date(YEAR, 1, 1),
     )
+    set_rules(books=books, slug=slug, text=DEMO_RULES, actor=APPROVER)
     units = demo_units()
     import_units(
         books=books,
@@ -404,19 +417,25 @@ def build_demo(*, books: Books, slug: str = "demo") -> bool:
         source="demo",
     )
     _resolutions(books, slug, units)
+    today = clock.today()
+    routine = Routine(books, slug, SEED)
     allocations = sorted(DEMO_ALLOCATIONS, key=lambda a: a[1])
     for draft in demo_year():
         while allocations and allocations[0][1] <= draft.date:
             _allocate(books, slug, *allocations.pop(0))
-        result = journal.post(books=books, slug=slug, draft=draft, actor=TREASURER)
-        if result.pending:
-            journal.approve(books=books, slug=slug, entry_id=result.entry.id, actor=APPROVER)
+        routine.settle_through(draft.date - timedelta(days=draft.date.day), today)
+        if from_the_bank(draft):
+            routine.hold(draft)  # the bank credits it first: it comes in on the statement
+        else:
+            post(books, slug, draft)
     for allocation in allocations:
         _allocate(books, slug, *allocation)
-    if clock.today() > date(YEAR, 12, 31):
+    routine.settle_through(date(YEAR, 12, 31), today)
+    if today > date(YEAR, 12, 31):
         # The year's four quarters closed, so the owners' disclosures are published.
         close(books=books, slug=slug, period=str(YEAR), actor=APPROVER)
     __import__("api.demo_contracts").demo_contracts.build_contracts(books=books, slug=slug)
+    books.rebuild_projection(slug)  # the documents uploaded above join the projection's header
     add_demo_users(books=books, slug=slug)
     return True
 

@@ -22,7 +22,7 @@ from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from ledger import chart, clock, journal
+from ledger import chart, clock
 from ledger.books import Books
 from ledger.errors import RuleViolations
 from ledger.period import parse_period
@@ -97,6 +97,8 @@ def _budget_lines() -> list[dict[str, str]]:
         chart.COST_MANAGER_SHARE: "7200.00",
         chart.USE_COMMITTEE: "1500.00",
         chart.USE_MAINTENANCE: "25000.00",
+        chart.INCOME_INTEREST: "150.00",
+        chart.USE_BANK_FEES: "30.00",
     }
     for account, amount in per_quarter.items():
         for quarter in range(1, 5):
@@ -247,11 +249,9 @@ def year_drafts() -> list[TransactionIn]:
 
 
 def _post(books: Books, slug: str, draft: TransactionIn) -> None:
-    from api.demo import APPROVER, TREASURER
+    from api.demo_documents import post
 
-    result = journal.post(books=books, slug=slug, draft=draft, actor=TREASURER)
-    if result.pending:
-        journal.approve(books=books, slug=slug, entry_id=result.entry.id, actor=APPROVER)
+    post(books, slug, draft)
 
 
 def _close(books: Books, slug: str, quarter: int) -> None:
@@ -301,6 +301,8 @@ def build_contracts(*, books: Books, slug: str) -> None:
     """The 2026 resolutions, contracts, budget and entries dated up to today; the quarters
     that have ended, closed. Nothing before the year has started."""
     from api.demo import APPROVER, SEED, TREASURER, demo_ballots, demo_units
+    from api.demo_bank import Routine
+    from api.demo_documents import attach_to_resolution
     from rules.budget import BudgetIn, set_budget
     from rules.contracts import ContractIn, add
     from rules.resolution_register import ResolutionIn, create
@@ -333,6 +335,7 @@ def build_contracts(*, books: Books, slug: str) -> None:
             }
         )
         create(books=books, slug=slug, body=body, actor=APPROVER)
+        attach_to_resolution(books, slug, number, title, str(VOTED))
     for item in CONTRACTS:
         contract = ContractIn.model_validate(
             {"start": f"{YEAR}-01-01", "end": f"{YEAR}-12-31", **item}
@@ -347,9 +350,13 @@ def build_contracts(*, books: Books, slug: str) -> None:
         actor=APPROVER,
     )
     drafts = [d for d in year_drafts() if d.date <= today]
+    bank = Routine(books, slug, SEED)
     for quarter in range(1, 5):
         for draft in [d for d in drafts if d.date.month <= quarter * 3]:
             _post(books, slug, draft)
             drafts.remove(draft)
-        if today > parse_period(f"{YEAR}Q{quarter}").end:
+        end = parse_period(f"{YEAR}Q{quarter}").end
+        bank.settle_through(end, today)  # each month's statement, before the quarter closes
+        if today > end:
             _close(books, slug, quarter)
+    bank.write_open(today)

@@ -35,7 +35,14 @@ shared by the others), :mod:`rules.bank_format` (layouts, reading cells), :mod:`
 :mod:`rules.bank_proposals` (confirm, dismiss) and :mod:`rules.bank_reconcile`.
 """
 
-from rules.bank_files import MAX_FILE_BYTES, StatementImporter, lines_of_json, read_file, read_rows
+from rules.bank_files import (
+    MAX_FILE_BYTES,
+    StatementImporter,
+    choose_layout,
+    lines_of_json,
+    read_file,
+    read_rows,
+)
 from rules.bank_format import LAYOUTS, Columns, Layout, layout_named, parse_layout, presets
 from rules.bank_lines import (
     MAX_LINES,
@@ -59,7 +66,7 @@ from rules.bank_proposals import (
     proposals,
 )
 from rules.bank_reconcile import ItemOut, ReconciliationOut, reconcile, unreconciled
-from rules.bank_statements import import_lines
+from rules.bank_statements import import_file, import_lines
 
 __all__ = [
     "LAYOUTS",
@@ -83,8 +90,10 @@ __all__ = [
     "ReconciliationOut",
     "StatementImporter",
     "StatementIn",
+    "choose_layout",
     "confirm",
     "dismiss",
+    "import_file",
     "import_lines",
     "layout_named",
     "lines",

@@ -4,8 +4,9 @@
 line, when a line is malformed (no date, a date in the future, no amount, two amounts), when a
 column is missing, or when the total row does not agree with the lines. The reader is a
 ``beangulp.Importer`` (:class:`StatementImporter`), so a layout also works in a beangulp import
-script. :func:`read_file` picks the layout (named, else the one preset that fits);
-:func:`lines_of_json` checks lines sent as JSON. Storing them is :mod:`rules.bank_statements`.
+script. :func:`choose_layout` picks the layout (named, else the one preset that fits) and
+:func:`read_file` reads a file in it; :func:`lines_of_json` checks lines sent as JSON. Storing
+them is :mod:`rules.bank_statements`.
 """
 
 from __future__ import annotations
@@ -277,8 +278,9 @@ class StatementImporter(beangulp.Importer):  # type: ignore[misc]
         return entries
 
 
-def read_file(body: bytes, filename: str, account: str, layout_name: str | None) -> list[Read]:
-    """The lines of a statement file in the layout named (else the one preset that fits)."""
+def choose_layout(body: bytes, filename: str, account: str, layout_name: str | None) -> Layout:
+    """The layout a statement file is read in: the one named, else the one preset that fits
+    it (refused when none or several fit)."""
     if not body:
         raise refused([problem("file", "the file is empty", rule="bank-format")])
     if len(body) > MAX_FILE_BYTES:
@@ -286,7 +288,7 @@ def read_file(body: bytes, filename: str, account: str, layout_name: str | None)
             [problem("file", f"the file is over {MAX_FILE_BYTES} bytes", rule="bank-format")]
         )
     if layout_name is not None:
-        return StatementImporter(layout_named(layout_name), account).lines_of(body)
+        return layout_named(layout_name)
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="commons-bank-") as tmp:
@@ -310,7 +312,13 @@ def read_file(body: bytes, filename: str, account: str, layout_name: str | None)
                 )
             ]
         )
-    return StatementImporter(fitting[0], account).lines_of(body)
+    return fitting[0]
+
+
+def read_file(body: bytes, filename: str, account: str, layout_name: str | None) -> list[Read]:
+    """The lines of a statement file in the layout named (else the one preset that fits)."""
+    layout = choose_layout(body, filename, account, layout_name)
+    return StatementImporter(layout, account).lines_of(body)
 
 
 def lines_of_json(statement: StatementIn, *, today: date) -> list[Read]:

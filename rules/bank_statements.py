@@ -23,6 +23,7 @@ from ledger.db import writer
 from ledger.errors import Problem
 from ledger.models import BankLine
 from ledger.money import fmt, from_fen, to_fen
+from rules.bank_files import StatementImporter, choose_layout
 from rules.bank_lines import ImportOut, LineIn, Read, bank_account, problem, refused
 from rules.bank_matching import match_lines
 from rules.bank_proposals import proposal_of
@@ -130,10 +131,12 @@ def import_lines(
     reads: Sequence[Read],
     actor: str,
     source: str = "",
+    layout: str = "",
     address: str | None = None,
 ) -> ImportOut:
     """Store a statement's lines (all or nothing), skip those already imported, match the new
-    ones, and answer the proposals for the rest."""
+    ones, and answer the proposals for the rest. ``source`` (the file's name) and ``layout``
+    (the layout it was read in) go on the import's event."""
     problems = _check_running(reads)
     seen: dict[tuple[Any, ...], str] = {}
     for read in reads:
@@ -216,6 +219,7 @@ def import_lines(
                 address=address,
                 details={
                     "source": source,
+                    **({"layout": layout} if layout else {}),
                     "imported": len(new),
                     "duplicates": len(reads) - len(new),
                     "matched": matched,
@@ -228,3 +232,32 @@ def import_lines(
     return ImportOut(
         imported=len(new), duplicates=len(reads) - len(new), matched=matched, proposals=proposals
     )
+
+
+def import_file(
+    *,
+    books: Books,
+    slug: str,
+    account: str,
+    body: bytes,
+    filename: str,
+    layout_name: str | None,
+    actor: str,
+    address: str | None = None,
+) -> tuple[str, ImportOut]:
+    """Import a statement file as the bank exports it (``commons bank import``): read it in
+    the layout named (else the one preset that fits) and store its lines. Returns the layout's
+    name (recorded on the import's event) and the import's answer."""
+    chosen = choose_layout(body, filename, account, layout_name)
+    reads = StatementImporter(chosen, account).lines_of(body)
+    out = import_lines(
+        books=books,
+        slug=slug,
+        account=account,
+        reads=reads,
+        actor=actor,
+        source=filename,
+        layout=chosen.name,
+        address=address,
+    )
+    return chosen.name, out

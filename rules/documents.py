@@ -216,13 +216,18 @@ def add(
     entry: str | None = None,
     resolution: str | None = None,
     address: str | None = None,
+    project: bool = True,
 ) -> tuple[DocumentOut, bool]:
     """Store a document (once per SHA-256) and link it to ``entry`` and/or ``resolution``.
-    Returns it and whether its bytes were new. Nothing is written when anything is refused."""
+    Returns it and whether its bytes were new. Nothing is written when anything is refused.
+
+    A link to a posted entry rewrites the projection; ``project=False`` leaves that to the
+    caller's own :meth:`~ledger.books.Books.rebuild_projection` after a batch of uploads (the
+    demo's build), since the appends in between do not read the header."""
     kind = sniff(body, name)
     digest = hashlib.sha256(body).hexdigest()
     now = clock.now()
-    project = False
+    rewrite = False
     with writer(books.engine) as session:
         community = books.community(session, slug, for_update=True)
         linked_entry = _entry(session, community.id, entry) if entry else None
@@ -275,9 +280,9 @@ def add(
                     address=address,
                     details={"entry": target_entry, "resolution": target_resolution},
                 )
-                project = project or bool(linked_entry and linked_entry.status == "posted")
+                rewrite = rewrite or bool(linked_entry and linked_entry.status == "posted")
         out = DocumentOut(sha256=digest, name=row.name, bytes=row.size, type=row.type)
-    if project:
+    if rewrite and project:
         books.rebuild_projection(slug)
     return out, created
 

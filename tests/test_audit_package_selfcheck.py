@@ -116,7 +116,8 @@ def test_the_package_verifies_itself_with_a_bare_python(
         archive.extractall(tmp_path / "unpacked")
     done = run("verify_package.py", "demo-2025.zip", cwd=tmp_path)
     assert (done.returncode, done.stderr) == (0, ""), done.stdout
-    assert done.stdout.startswith("OK: ") and "#44" in done.stdout
+    closed = json.loads(files_of(packages["2025"])[MANIFEST])["closed"]["head_seq"]
+    assert done.stdout.startswith("OK: ") and f"close head #{closed} " in done.stdout
     assert "journal.csv, trial_balance.csv, general_ledger.csv" in done.stdout
     inside = run("verify_package.py", cwd=tmp_path / "unpacked")
     assert inside.returncode == 0, inside.stdout
@@ -236,21 +237,22 @@ def test_a_broken_link_or_a_false_head_fails(
     manifest = json.loads(files[MANIFEST])
     manifest["closed"]["head_hash"] = "f" * 64
     problems, _ = verifier.check({**files, MANIFEST: manifest_bytes(manifest)})
-    assert any("closed head #43" in p for p in problems), problems
+    assert any(f"closed head #{manifest['closed']['head_seq']}" in p for p in problems), problems
 
 
 def test_a_quarter_carries_its_close_head_and_every_link_to_it(
     packages: dict[str, Path],
 ) -> None:
-    """M5: Q1's close recorded head #43 (the notices print it); the Q1 package used to end at
-    #11 and could not show it."""
+    """M5: Q1's close recorded head #55 (the notices print it: the demo closes 2025 at once,
+    after its last entry before the closing one); the Q1 package used to end at #14, its last
+    entry (the March interest, confirmed from the bank statement), and could not show it."""
     files = files_of(packages["2025Q1"])
     manifest = json.loads(files[MANIFEST])
-    assert manifest["chain"]["head_seq"] == 11
-    assert manifest["closed"]["head_seq"] == 43 == manifest["chain"]["links_upto"]
+    assert manifest["chain"]["head_seq"] == 14
+    assert manifest["closed"]["head_seq"] == 55 == manifest["chain"]["links_upto"]
     links = {int(r[0]): (r[1], r[2]) for r in rows(files, "chain.csv")[1:]}
-    assert sorted(links) == [1, *range(12, 44)]
-    assert links[43][1] == manifest["closed"]["head_hash"]
+    assert sorted(links) == [1, *range(15, 56)]
+    assert links[55][1] == manifest["closed"]["head_hash"]
 
 
 def test_the_audit_trail_is_what_the_period_concerns(packages: dict[str, Path]) -> None:

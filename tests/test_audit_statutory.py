@@ -174,18 +174,21 @@ def test_verify_export_recomputes_the_statements(package: Path, tmp_path: Path) 
     """H1: the bank line of the balance sheet and an audit fee in the trial balance edited,
     the manifest rebuilt: verify-export --bean-check names both cells."""
     assert verify_export(package, bean_check=True).ok
+    _title, sheet = statement(package, "balance_sheet")
+    cash = sheet["1"]["期末数"]
+    more = f"{money(cash) + 10000:.2f}"
     edited = tmp_path / "edited.zip"
     _edit(
         package,
         edited,
         {
-            "balance_sheet.csv": ("货币资金,1,50000.00,85573.39", "货币资金,1,50000.00,95573.39"),
+            "balance_sheet.csv": (f"货币资金,1,50000.00,{cash}", f"货币资金,1,50000.00,{more}"),
             "trial_balance.csv": ("5201-02,审计费,,,6000.00", "5201-02,审计费,,,16000.00"),
         },
     )
     report = verify_export(edited, bean_check=True)
     assert not report.ok
-    assert "balance_sheet.csv row 1 (货币资金) 期末数: 95573.39 ≠ 85573.39" in report.problems
+    assert f"balance_sheet.csv row 1 (货币资金) 期末数: {more} ≠ {cash}" in report.problems
     assert any(
         p.startswith("trial_balance.csv row 5201-02 (审计费) 本期借方: 16000.00 ≠ 6000.00")
         for p in report.problems

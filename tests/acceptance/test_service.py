@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from api.demo import DEMO_USERS
+from api.demo_documents import pdf
 from ledger import chart, clock
 from tests.acceptance.live_server import Server
 
@@ -56,6 +58,8 @@ def test_serve_prints_the_pages_and_demo_logins(demo_server: Server) -> None:
     assert f"{demo_server.base_url}/entry/demo" in printed
     for username, _role, password in DEMO_USERS:
         assert re.search(rf"{username}\s+password {password}", printed), username
+    statement = re.search(r"bank statement, for the treasurer to import: (\S+)", printed)
+    assert statement and Path(statement.group(1)).is_file(), printed
 
 
 def test_treasurer_posts_and_the_supervisor_sees_it_in_fava(
@@ -141,6 +145,16 @@ def test_approval_over_http(demo_server: Server, clients: list[httpx.Client]) ->
     entry = pending.json()["id"]
     own = treasurer.post(f"/api/v1/communities/demo/transactions/{entry}/approve")
     assert own.status_code == 403
+    # The demo's rules approve 5,000.00 or more only with the invoice behind it.
+    early = chair.post(f"/api/v1/communities/demo/transactions/{entry}/approve")
+    assert early.status_code == 422 and "document-required" in early.text, early.text
+    invoice = pdf(["发票", "会计师事务所", "审计费 6,000.00"])
+    uploaded = treasurer.post(
+        "/api/v1/communities/demo/documents",
+        files={"file": ("发票.pdf", invoice, "application/pdf")},
+        data={"entry": entry},
+    )
+    assert uploaded.status_code in (200, 201), uploaded.text
     approved = chair.post(f"/api/v1/communities/demo/transactions/{entry}/approve")
     assert approved.status_code == 200, approved.text
     assert approved.json()["approved_by"] == "chair"
