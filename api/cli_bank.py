@@ -76,13 +76,19 @@ def layouts() -> None:
 @bank.command("proposals")
 @click.argument("slug")
 @click.option("--account", default=None)
+@click.option("--ids", is_flag=True, help="print only the lines' numbers, one per line")
 @click.pass_obj
-def list_proposals(ctx: Ctx, slug: str, account: str | None) -> None:
-    """The statement lines still to confirm or dismiss, each with its draft entry (JSON)."""
+def list_proposals(ctx: Ctx, slug: str, account: str | None, ids: bool) -> None:
+    """The statement lines still to confirm or dismiss, each with its draft entry (JSON), or
+    with ``--ids`` their line numbers (for ``confirm`` and ``dismiss`` in a script)."""
     from rules.bank import proposals
 
     with refusals():
         found = proposals(books=ctx.books, slug=slug, account=account)
+    if ids:
+        for proposal in found:
+            click.echo(proposal.line.id)
+        return
     click.echo(dump([p.model_dump(mode="json") for p in found]))
 
 

@@ -373,6 +373,8 @@ def _monthly_routine(tmp_path: Path) -> None:
     )
     assert code == 1 and "6 line(s) to confirm or dismiss" in output  # not yet reconciled
     proposals = json.loads(_commons(data, "bank", "proposals", "maple")[1])
+    ids = _commons(data, "bank", "proposals", "maple", "--ids")[1].split()
+    assert ids == [str(p["line"]["id"]) for p in proposals] and len(ids) == 6
     for proposal in proposals:
         line = str(proposal["line"]["id"])
         code, output = _commons(data, "bank", "confirm", "maple", line, "--as", "treasurer")
