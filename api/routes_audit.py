@@ -11,7 +11,7 @@ import os
 import tempfile
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
@@ -28,16 +28,28 @@ AuditorDep = Annotated[Member, Depends(require_role(Role.AUDITOR, Role.SUPERVISO
     response_class=FileResponse,
     responses={200: {"content": {"application/zip": {}}, "description": "the audit package"}},
 )
-def get_export(slug: str, period: str, books: BooksDep, member: AuditorDep) -> FileResponse:
+def get_export(
+    slug: str,
+    period: str,
+    books: BooksDep,
+    member: AuditorDep,
+    with_documents: Annotated[
+        bool,
+        Query(description="also put the files of documents.csv in the zip (documents/)"),
+    ] = False,
+) -> FileResponse:
     """The audit package of ``period`` (``2025``, ``2025Q1`` or ``2025-01-01..2025-06-30``):
-    journal, general ledger, trial balance, statements, registers, events, the beancount
-    stretch with its rules file, the workbook and the manifest (see ``commons verify-export``)."""
+    journal, general ledger, trial balance, statements, registers, schedules, events, the
+    beancount stretch with its rules file, the workbook and the manifest (see ``commons
+    verify-export``); with ``with_documents=true``, the documents' files too."""
     from audit.export import export, record_export  # openpyxl: imported on first export
 
     parsed = parse_period(period)
     with tempfile.NamedTemporaryFile(prefix="commons-export-", suffix=".zip", delete=False) as tmp:
         try:
-            manifest = export(books=books, slug=slug, period=parsed, out=tmp)
+            manifest = export(
+                books=books, slug=slug, period=parsed, out=tmp, with_documents=with_documents
+            )
         except BaseException:
             os.unlink(tmp.name)
             raise
