@@ -15,16 +15,26 @@ It checks, and prints every problem it finds (exit 1), or OK (exit 0):
 3. the audit trail's events (``events.csv``): each event's hash recomputed from its canonical
    JSON text, linked to the event before it when that one is in the package too (the first
    to ``sha256("commons-ledger events " + community id)``);
-4. the statements it can recompute from the ledger: ``journal.csv`` cell by cell (each entry
+4. the statements, recomputed from the ledger: ``journal.csv`` cell by cell (each entry
    balancing), ``trial_balance.csv`` (every row: its level-1 rows the sums of their details,
    合计 theirs, debits = credits), ``general_ledger.csv`` (every row), ``balance_sheet.csv``
-   (会民非01表) and ``activities.csv`` (会民非02表) cell by cell from the accounts'
-   ``line-position`` and ``line-activity`` metadata, and their totals by 行次 (资产总计 60 =
-   负债和净资产总计 120; 45 净资产变动额 = 11 收入合计 − 35 费用合计 + 40; 合计 = 非限定性 +
-   限定性); of ``cash_flows.csv`` (会民非03表) its sums and its net increase (61) against the
-   change in 货币资金. The year's start is in the package only when its period starts on
-   1 January: for a period starting later, 年初数 and 本年累计数 are checked by the sums
-   alone. ``distribution.csv`` and ``notes.csv`` are checked by their SHA-256 only.
+   (会民非01表), ``activities.csv`` (会民非02表), ``cash_flows.csv`` (会民非03表: the cash each
+   entry moves credited to its other accounts, by their ``cash-flow`` class and code) and
+   ``distribution.csv`` (共有收益分配表, by account code) cell by cell from the accounts'
+   ``open`` metadata, and their totals (资产总计 60 = 负债和净资产总计 120; 45 净资产变动额 =
+   11 收入合计 − 35 费用合计 + 40; 合计 = 非限定性 + 限定性; the cash flows' sums and their net
+   increase 61 = the change in 货币资金; the distribution's subtotals). The year's start is in
+   the package only when its period starts on 1 January: for a period starting later, 年初数
+   and 本年累计数 are checked by the sums alone. ``notes.csv`` is checked by its SHA-256 only;
+5. the schedules: ``receivables.csv`` (overdue and paid ahead from due and received, the ageing
+   adding up to what is overdue), ``budget.csv`` (variance = actual − budget; for a period
+   starting the year, each actual from the ledger), ``bank_reconciliation.csv`` (each book
+   balance the ledger's, each adjusted balance its balance plus its items, the difference
+   theirs), ``documents.csv`` (each file in ``documents/`` has the SHA-256 and size listed; a
+   listed file may be absent only when the manifest's ``documents.included`` is false) and
+   ``objections.csv`` (overdue = still open after its due day, at the export's day).
+
+Each difference names the file, the row and the column, with both values.
 
 The rules are in docs/chain.md of commons-ledger. A package proves it is the books only
 against a chain head kept elsewhere (a period notice, a checkpoint): compare the manifest's

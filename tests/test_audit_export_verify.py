@@ -179,7 +179,7 @@ def test_cli_export_verify_and_audit_trail(books: Books, tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     assert "5 entries of 2025Q1" in result.output
     result = runner.invoke(main, ["verify-export", "--bean-check", str(out)])
-    assert result.exit_code == 0 and "OK, 21 files" in result.output
+    assert result.exit_code == 0 and "OK, 26 files" in result.output
     with Session(books.engine) as session:
         event = (
             session.execute(
