@@ -272,9 +272,7 @@ def test_budget_is_the_year_to_the_period_end(world: Any) -> None:
     assert Decimal(q1[8]) == direct - Decimal(q1[6])
     year = lines[chart.INCOME_PILOTIS, "2025"]
     # The rent received in January and the two months the close accrued, as credits.
-    rent = sum(
-        Decimal(r[9] or 0) - Decimal(r[8] or 0) for r in journal_rows if r[6] == year[1]
-    )
+    rent = sum(Decimal(r[9] or 0) - Decimal(r[8] or 0) for r in journal_rows if r[6] == year[1])
     assert year[4:6] == ["2025-01-01", "2025-03-31"] and Decimal(year[7]) == rent
     assert rent == Decimal("3000.00")
     rows = sheet(world["plain"], "预算执行情况表")
