@@ -1115,7 +1115,8 @@ def check_documents(files: dict[str, bytes], manifest: dict, problems: list[str]
     rows = _table(files, name, problems)
     if rows is None:
         return 0
-    said = manifest.get("documents") or {}
+    said = manifest.get("documents")
+    said = said if isinstance(said, dict) else {}
     included = said.get("included")
     if not isinstance(included, bool):
         problems.append(f"{MANIFEST}: documents.included does not say whether the files came")
@@ -1218,7 +1219,7 @@ def check(files):
         events = check_events(files, manifest, problems)
         done = check_statements(files, Books(txns, accounts, manifest), problems)
         ledger = Postings([(t.date, t.meta.get("kind", ""), t.legs) for t in txns])
-        done += check_schedules(files, manifest, ledger, problems)
+        checked = check_schedules(files, manifest, ledger, problems)
     except (KeyError, ValueError, IndexError, UnicodeDecodeError) as exc:
         problems.append(f"the package cannot be read as a whole ({exc!r})")
         return problems, ""
@@ -1227,6 +1228,7 @@ def check(files):
     summary = (
         f"OK: {len(listed)} files match the manifest; {links} chain links from the genesis to "
         f"#{upto} ({head}); {events} events recompute; recomputed: {', '.join(done)}"
+        + (f"; checked: {', '.join(checked)}" if checked else "")
     )
     return problems, summary
 
