@@ -207,13 +207,9 @@ def opening_txn(snap: Snapshot) -> Txn | None:
     )
 
 
-def tables(
-    session: Session, snap: Snapshot, documents: list[PackageDocument] | None = None
-) -> list[Table]:
+def tables(session: Session, snap: Snapshot, documents: list[PackageDocument]) -> list[Table]:
     """Every table of the package, in the workbook's order of sheets; ``documents`` those
-    :func:`audit.schedules.package_documents` found (read again when not given)."""
-    if documents is None:
-        documents = package_documents(session, snap)
+    :func:`audit.schedules.package_documents` found (the manifest counts them too)."""
     return [
         journal_table(snap),
         general_ledger_table(snap),
