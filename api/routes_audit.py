@@ -1,5 +1,6 @@
 """The audit package over HTTP: ``GET /api/v1/communities/{slug}/exports/{period}`` (auditor,
-supervisor) answers the same zip as ``commons export``, and puts the export in the audit trail.
+supervisor) answers the same zip as ``commons export``, and puts the export in the audit trail;
+``?with_documents=true`` is ``--with-documents`` (the documents' files in ``documents/``).
 
 The zip is written to a temporary file (never held whole in memory) and streamed from it; the
 file is removed once the response is sent.
