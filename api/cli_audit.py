@@ -22,25 +22,43 @@ from api.users import Role
     type=click.Path(dir_okay=False, path_type=Path),
     help="the zip to write",
 )
+@click.option(
+    "--with-documents",
+    is_flag=True,
+    help="also put the files of documents.csv in the zip (documents/<sha256>.<ext>)",
+)
 @member_option(Role.AUDITOR, Role.SUPERVISOR)
 @click.pass_obj
-def export_command(ctx: Ctx, slug: str, period: str, out: Path, actor: str) -> None:
-    """The audit package of PERIOD (2025, 2025Q1 or 2025-01-01..2025-06-30)."""
+def export_command(
+    ctx: Ctx, slug: str, period: str, out: Path, with_documents: bool, actor: str
+) -> None:
+    """The audit package of PERIOD (2025, 2025Q1 or 2025-01-01..2025-06-30); with
+    --with-documents, the documents behind its entries and resolutions too."""
     from audit.export import FILES_PER_EXPORT, expected_entries, export_file, record_export
     from ledger.period import parse_period
 
     with refusals():
         parsed = parse_period(period)
-        total = expected_entries(ctx.books, slug) + FILES_PER_EXPORT
+        total = expected_entries(ctx.books, slug) + FILES_PER_EXPORT + int(with_documents)
         with click.progressbar(length=total, label=f"exporting {slug} {parsed.label}") as bar:
             manifest = export_file(
-                books=ctx.books, slug=slug, period=parsed, path=out, progress=bar.update
+                books=ctx.books,
+                slug=slug,
+                period=parsed,
+                path=out,
+                progress=bar.update,
+                with_documents=with_documents,
             )
         record_export(ctx.books, slug, manifest, actor=actor)
     chain = manifest["chain"]
     click.echo(
         f"wrote {out}: {manifest['entries']} entries of {parsed.label}, "
         f"chain head seq {chain['head_seq']} {chain['head_hash'] or '(no entries)'}"
+    )
+    documents = manifest["documents"]
+    click.echo(
+        f"{documents['count']} document(s) listed in documents.csv, "
+        + ("their files in documents/" if documents["included"] else "without their files")
     )
 
 

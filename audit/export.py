@@ -3,10 +3,18 @@ with, and the proof that they are the books.
 
 Contents (entries in name order, ``manifest.json`` last)::
 
-    activities.csv  allocations.csv  balance_sheet.csv  cash_flows.csv  distribution.csv
-    events.csv  general_ledger.csv  journal.csv  notes.csv  resolution_tally.csv
-    resolutions.csv  rules_history.csv  trial_balance.csv
-    ledger.beancount  rules.toml  workbook.xlsx  manifest.json
+    activities.csv  allocations.csv  balance_sheet.csv  ballots.csv  bank_reconciliation.csv
+    budget.csv  cash_flows.csv  chain.csv  distribution.csv  dividends_unpaid.csv
+    documents.csv  [documents/<sha256>.<ext> ...]  events.csv  general_ledger.csv
+    journal.csv  notes.csv  objections.csv  receivables.csv  resolution_tally.csv
+    resolutions.csv  rules_history.csv  trial_balance.csv  units.csv
+    ledger.beancount  rules.toml  verify_package.py  workbook.xlsx  manifest.json
+
+The schedules (:mod:`audit.schedules`: 应收账款, 预算执行情况表, 银行存款余额调节表, 单据, 异议)
+are read as at the period's end. ``documents.csv`` lists the documents behind the period's
+entries and the package's resolutions; with ``with_documents`` their files come too, under
+``documents/`` named by their SHA-256, and the manifest's ``documents`` says which it is
+(``{"included": true|false, "count": n}``): without them a listed file is absent by design.
 
 The statutory statements (:mod:`audit.statutory_export`: 会民非01/02/03表, 共有收益分配表,
 附注) open with a title row (statement and form, community, period, 单位：元), then their
@@ -56,6 +64,13 @@ from audit.records import (
     units_table,
     unpaid_dividends_table,
 )
+from audit.schedules import (
+    DOCUMENTS,
+    PackageDocument,
+    document_body,
+    package_documents,
+    schedule_tables,
+)
 from audit.statutory_export import STATEMENTS_VERSION, statutory_tables
 from audit.tables import (
     Column,
@@ -85,9 +100,10 @@ RULES_HISTORY = "rules_history.csv"
 WORKBOOK = "workbook.xlsx"
 FORMAT = "commons-ledger audit export"
 SELF_HASH = "manifest_sha256"
-#: Files in a package (twelve tables, the ledger, the rules and their history, the workbook,
-#: the manifest); with the entries read, the units of work ``progress`` is told about.
-FILES_PER_EXPORT = 22
+#: Files in a package without its documents (twenty tables, the chain's links, the ledger, the
+#: rules and their history, the verifier, the workbook, the manifest); with the entries read
+#: (and one unit for the documents, when they come), the units of work ``progress`` is told of.
+FILES_PER_EXPORT = 27
 
 
 def software_version() -> str:
@@ -145,9 +161,11 @@ class _Package:
     files: dict[str, dict[str, Any]]
     tick: Callable[[int], None]
 
-    def member(self, name: str, fill: Callable[[IO[bytes]], Any]) -> Any:
-        # The workbook is a zip itself: deflating it again costs a second a year for 15%.
-        with self.zip.open(self.zip.info(name, stored=name == WORKBOOK), "w") as raw:
+    def member(self, name: str, fill: Callable[[IO[bytes]], Any], *, ticks: int = 1) -> Any:
+        # The workbook is a zip itself: deflating it again costs a second a year for 15%; the
+        # documents are PDFs and images, compressed already.
+        stored = name == WORKBOOK or name.startswith(f"{DOCUMENTS}/")
+        with self.zip.open(self.zip.info(name, stored=stored), "w") as raw:
             sink = _Hashing(raw)
             try:
                 buffered = io.BufferedWriter(sink, 1 << 20)
@@ -157,7 +175,7 @@ class _Package:
             finally:
                 sink.finish()
         self.files[name] = {"bytes": sink.size, "sha256": sink.sha.hexdigest()}
-        self.tick(1)
+        self.tick(ticks)
         return result
 
 
@@ -189,7 +207,9 @@ def opening_txn(snap: Snapshot) -> Txn | None:
     )
 
 
-def tables(session: Session, snap: Snapshot) -> list[Table]:
+def tables(session: Session, snap: Snapshot, documents: list[PackageDocument]) -> list[Table]:
+    """Every table of the package, in the workbook's order of sheets; ``documents`` those
+    :func:`audit.schedules.package_documents` found (the manifest counts them too)."""
     return [
         journal_table(snap),
         general_ledger_table(snap),
@@ -203,6 +223,8 @@ def tables(session: Session, snap: Snapshot) -> list[Table]:
         units_table(session, snap),
         ballots_table(session, snap),
         unpaid_dividends_table(session, snap),
+        # --- the schedules: receivables, budget, bank reconciliation, documents, objections ---
+        *schedule_tables(session, snap, documents),
     ]
 
 
@@ -401,9 +423,11 @@ def export(
     period: Period | str,
     out: IO[bytes],
     progress: Callable[[int], None] | None = None,
+    with_documents: bool = False,
 ) -> dict[str, Any]:
     """Write the audit package of ``period`` to ``out``; return its manifest. ``progress``
-    is called with a count of work done (one per entry read, one per file written)."""
+    is called with a count of work done (one per entry read, one per file written, one for
+    all the documents). ``with_documents`` puts the files of ``documents.csv`` in the zip."""
     if isinstance(period, str):
         period = parse_period(period)
     tick = progress or (lambda _n: None)
@@ -421,7 +445,9 @@ def export(
         rules_settings = rules_in_force(session, snap)
         rules_text = rules_settings[-1].text.encode("utf-8") if rules_settings else b""
         package = _Package(FixedTimeZip(out, zip_time(now)), manifest["files"], tick)
-        all_tables = tables(session, snap)
+        documents = package_documents(session, snap)
+        manifest["documents"] = {"included": with_documents, "count": len(documents)}
+        all_tables = tables(session, snap, documents)
         when = now.astimezone(UTC).replace(tzinfo=None)
         with tempfile.TemporaryDirectory(prefix="commons-export-") as tmp:
             # The CSVs come before the workbook in name order; each spools its sheet's rows.
@@ -448,12 +474,22 @@ def export(
                         stream.write(chunk)
 
             members[WORKBOOK] = workbook
+            if with_documents:
+                for document in documents:
+                    members[document.path] = partial(_write_document, session, document)
             for name in sorted(members):
-                package.member(name, members[name])
+                ticks = 0 if name.startswith(f"{DOCUMENTS}/") else 1
+                package.member(name, members[name], ticks=ticks)
+            if with_documents:
+                tick(1)
     package.zip.writestr(MANIFEST, manifest_bytes(manifest))
     package.zip.close()
     tick(1)
     return manifest
+
+
+def _write_document(session: Session, document: PackageDocument, stream: IO[bytes]) -> None:
+    stream.write(document_body(session, document.id))
 
 
 def _write_text(stream: IO[bytes], chunks: Iterable[str]) -> None:
@@ -468,12 +504,20 @@ def export_file(
     period: Period | str,
     path: Path,
     progress: Callable[[int], None] | None = None,
+    with_documents: bool = False,
 ) -> dict[str, Any]:
     """Export to ``path`` atomically (a temporary file beside it, renamed when complete)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".export-", delete=False) as tmp:
         try:
-            manifest = export(books=books, slug=slug, period=period, out=tmp, progress=progress)
+            manifest = export(
+                books=books,
+                slug=slug,
+                period=period,
+                out=tmp,
+                progress=progress,
+                with_documents=with_documents,
+            )
         except BaseException:
             Path(tmp.name).unlink(missing_ok=True)
             raise

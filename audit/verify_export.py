@@ -16,7 +16,15 @@ For the auditor, with nothing but the zip and this package installed:
    setting's text has the SHA-256 it records (packages from before the history have none);
 6. the statements (``trial_balance.csv`` and, in packages that carry them, the statutory
    statements) are what the ledger gives, cell by cell (:mod:`audit.verify_statements`);
-7. with ``--bean-check``, beancount loads ``ledger.beancount`` without errors (the rules plugin
+7. the schedules (in packages that carry them) are consistent with the ledger and in
+   themselves (:func:`audit.verify_package.check_schedules`, the very checks the package's own
+   verifier makes): each contract's overdue and ageing add up; budget variances are actual -
+   budget, and for a period starting the year the actuals are the ledger's; each bank
+   reconciliation's book balance is the ledger's and its adjusted balances and difference add
+   up; each document's file, when in the package, has the SHA-256 and size ``documents.csv``
+   records (and is absent only when the manifest says the package was made without them);
+   the objections' overdue flag follows from their due day and the export's day;
+8. with ``--bean-check``, beancount loads ``ledger.beancount`` without errors (the rules plugin
    re-checks the chain and the rules, with ``rules.toml`` from the package).
 
 Problems name the file they are about. The chain head proves the package is the books only
@@ -41,8 +49,10 @@ from typing import IO, Any, assert_never
 from beancount import loader
 
 from audit.export import LEDGER, MANIFEST, RULES, RULES_HISTORY, SELF_HASH, manifest_bytes
+from audit.schedules import DOCUMENTS, SCHEDULES
 from audit.tables import csv_original
-from audit.verify_statements import check_statements
+from audit.verify_package import Postings, check_schedules
+from audit.verify_statements import check_statements, ledger_books
 from ledger.chain import ChainedEntry, ChainProblem, ChainStart, Fault, chained_entries, check_chain
 from ledger.money import to_fen
 from ledger.period import Period
@@ -144,6 +154,29 @@ def _statements(
         return  # _check_journal says the period is not valid
     community = str((manifest.get("community") or {}).get("name", ""))
     report.problems += check_statements(archive, entries, drawn, community)
+
+
+def _schedules(
+    archive: zipfile.ZipFile, entries: list[Any], manifest: dict[str, Any], report: ExportReport
+) -> None:
+    """The schedules checked against the ledger (packages from before them hold none)."""
+    names = set(archive.namelist())
+    wanted = [f"{n}.csv" for n in SCHEDULES] + [n for n in names if n.startswith(f"{DOCUMENTS}/")]
+    try:
+        files = {name: archive.read(name) for name in wanted if name in names}
+    except (zipfile.BadZipFile, OSError) as exc:
+        report.problems.append(f"{report.path}: the schedules cannot be read ({exc})")
+        return
+    if not files:
+        return
+    _accounts, txns = ledger_books(entries)
+    ledger = Postings(
+        [
+            (t.date.isoformat(), t.kind, [(leg.account, to_fen(leg.amount)) for leg in t.legs])
+            for t in txns
+        ]
+    )
+    check_schedules(files, manifest, ledger, report.problems)
 
 
 def chain_message(problem: ChainProblem) -> str:
@@ -299,6 +332,7 @@ def verify_export(source: str | Path | IO[bytes], *, bean_check: bool = False) -
         _check_journal(archive, chain, manifest, report)
         _check_rules(archive, report)
         _statements(archive, entries, manifest, report)
+        _schedules(archive, entries, manifest, report)
         if bean_check:
             _bean_check(archive, report)
     return report

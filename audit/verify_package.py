@@ -15,16 +15,26 @@ It checks, and prints every problem it finds (exit 1), or OK (exit 0):
 3. the audit trail's events (``events.csv``): each event's hash recomputed from its canonical
    JSON text, linked to the event before it when that one is in the package too (the first
    to ``sha256("commons-ledger events " + community id)``);
-4. the statements it can recompute from the ledger: ``journal.csv`` cell by cell (each entry
+4. the statements, recomputed from the ledger: ``journal.csv`` cell by cell (each entry
    balancing), ``trial_balance.csv`` (every row: its level-1 rows the sums of their details,
    合计 theirs, debits = credits), ``general_ledger.csv`` (every row), ``balance_sheet.csv``
-   (会民非01表) and ``activities.csv`` (会民非02表) cell by cell from the accounts'
-   ``line-position`` and ``line-activity`` metadata, and their totals by 行次 (资产总计 60 =
-   负债和净资产总计 120; 45 净资产变动额 = 11 收入合计 − 35 费用合计 + 40; 合计 = 非限定性 +
-   限定性); of ``cash_flows.csv`` (会民非03表) its sums and its net increase (61) against the
-   change in 货币资金. The year's start is in the package only when its period starts on
-   1 January: for a period starting later, 年初数 and 本年累计数 are checked by the sums
-   alone. ``distribution.csv`` and ``notes.csv`` are checked by their SHA-256 only.
+   (会民非01表), ``activities.csv`` (会民非02表), ``cash_flows.csv`` (会民非03表: the cash each
+   entry moves credited to its other accounts, by their ``cash-flow`` class and code) and
+   ``distribution.csv`` (共有收益分配表, by account code) cell by cell from the accounts'
+   ``open`` metadata, and their totals (资产总计 60 = 负债和净资产总计 120; 45 净资产变动额 =
+   11 收入合计 − 35 费用合计 + 40; 合计 = 非限定性 + 限定性; the cash flows' sums and their net
+   increase 61 = the change in 货币资金; the distribution's subtotals). The year's start is in
+   the package only when its period starts on 1 January: for a period starting later, 年初数
+   and 本年累计数 are checked by the sums alone. ``notes.csv`` is checked by its SHA-256 only;
+5. the schedules: ``receivables.csv`` (overdue and paid ahead from due and received, the ageing
+   adding up to what is overdue), ``budget.csv`` (variance = actual − budget; for a period
+   starting the year, each actual from the ledger), ``bank_reconciliation.csv`` (each book
+   balance the ledger's, each adjusted balance its balance plus its items, the difference
+   theirs), ``documents.csv`` (each file in ``documents/`` has the SHA-256 and size listed; a
+   listed file may be absent only when the manifest's ``documents.included`` is false) and
+   ``objections.csv`` (overdue = still open after its due day, at the export's day).
+
+Each difference names the file, the row and the column, with both values.
 
 The rules are in docs/chain.md of commons-ledger. A package proves it is the books only
 against a chain head kept elsewhere (a period notice, a checkpoint): compare the manifest's
@@ -38,6 +48,7 @@ import json
 import re
 import sys
 import zipfile
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -129,6 +140,51 @@ CASH_TOTALS = {
     61: (24, 44, 59, 60),
 }
 CASH_CODES = ("1001", "1002", "1009")
+#: 会民非03表's sections: (class, heading, inflow lines, subtotal, outflow lines, subtotal, net).
+CASH_SECTIONS = (
+    ("业务活动", "一、业务活动产生的现金流量：",
+     ((1, "接受捐赠收到的现金"), (2, "收取会费收到的现金"), (3, "提供服务收到的现金"),
+      (4, "销售商品收到的现金"), (5, "政府补助收到的现金"), (8, "收到的其他与业务活动有关的现金")),
+     13,
+     ((14, "提供捐赠或者资助支付的现金"), (15, "支付给员工以及为员工支付的现金"),
+      (16, "购买商品、接受服务支付的现金"), (19, "支付的其他与业务活动有关的现金")),
+     23, 24),
+    ("投资活动", "二、投资活动产生的现金流量：",
+     ((25, "收回投资所收到的现金"), (26, "取得投资收益所收到的现金"),
+      (27, "处置固定资产和无形资产所收回的现金"), (30, "收到的其他与投资活动有关的现金")),
+     34,
+     ((35, "购建固定资产和无形资产所支付的现金"), (36, "对外投资所支付的现金"),
+      (39, "支付的其他与投资活动有关的现金")),
+     43, 44),
+    ("筹资活动", "三、筹资活动产生的现金流量：",
+     ((45, "借款所收到的现金"), (48, "收到的其他与筹资活动有关的现金")),
+     50,
+     ((51, "偿还借款所支付的现金"), (52, "偿付利息所支付的现金"),
+      (55, "支付的其他与筹资活动有关的现金")),
+     58, 59),
+)  # fmt: skip
+#: 共有收益分配表: the common income, the reasonable costs, the allocations (by code prefix).
+COMMON_INCOME = ("4301", "4901-01")
+COSTS = (("5101-01", "物业服务人分成（管理人合理报酬）"), ("5101-02", "直接成本"))
+ALLOCATIONS = (
+    ("5101-03", "补充专项维修资金"), ("5101-04", "补贴物业费"), ("5101-05", "共有部分改造维修"),
+    ("5101-06", "业主分红"), ("5201-01", "业委会工作经费"),
+)  # fmt: skip
+DISTRIBUTION_ROWS = (
+    ("一、共有部分经营收入（4301 共有收益、4901-01 其他共有收益）", "common"),
+    ("减：合理成本", None),
+    *((f"  {label}（{code}）", code) for code, label in COSTS),
+    ("  税费", "taxes"),
+    ("  合理成本小计", "costs"),
+    ("二、共有收益净额（民法典第二百八十二条）", "net_common"),
+    ("加：其他收入（利息等）", "other_income"),
+    ("减：其他费用（审计费、银行手续费等）", "other_expenses"),
+    ("三、可供分配的收益", "distributable"),
+    ("四、分配", None),
+    *((f"  {label}（{code}）", code) for code, label in ALLOCATIONS),
+    ("  分配合计", "allocated"),
+    ("五、未分配（留存）收益（= 业务活动表 收入合计 - 费用合计）", "retained"),
+)
 
 
 def sha(text):
@@ -325,6 +381,7 @@ class Books:
         self.whole_year = self.start[5:] == "01-01"
         self.opening, self.entries = {}, []
         self.year_open, self.start_open, self.closing, self.flows = {}, {}, {}, {}
+        self.cash = {}  # counter-account -> the cash it brought in (+) or took out (-)
         for t in txns:
             if t.seq is None or t.date < self.start:
                 for account, amount in t.legs:
@@ -341,6 +398,11 @@ class Books:
                     add(self.start_open, account, amount)
                 elif kind != "closing":
                     add(self.flows, account, amount)
+            cash = any(self.is_cash(account) for account, _n in t.legs)
+            if cash and self.start <= t.date and kind != "opening":
+                for account, amount in t.legs:
+                    if not self.is_cash(account):
+                        add(self.cash, account, -amount)
         self.moved = {}
         for t in self.entries:
             for account, amount in t.legs:
@@ -352,6 +414,9 @@ class Books:
 
     def account(self, name):
         return self.accounts.get(name, ("", name))
+
+    def is_cash(self, name):
+        return self.meta.get(name, {}).get("code", "")[:4] in CASH_CODES
 
     def journal(self):
         yield [
@@ -571,6 +636,98 @@ class Books:
         for number, label in ACTIVITY_TAIL:
             yield line(label, number)
 
+    def cash_line(self, account, amount):
+        """The 现金流量表's 行次 of cash ``amount`` (in: +) moved against ``account``: by the
+        account's ``cash-flow`` class and its code."""
+        meta = self.meta.get(account, {})
+        code, kind = meta.get("code", ""), meta.get("cash-flow", "")
+        if kind == "投资活动":
+            if code.startswith("1501"):
+                return 27 if amount > 0 else 35
+            return 26 if amount > 0 else 39
+        if kind == "筹资活动":
+            return 48 if amount > 0 else 55
+        if amount > 0:
+            return 3 if code.startswith(("4301", "1121", "2203")) else 8
+        if code.startswith(("5101-03", "5101-04", "5101-06")):
+            return 19
+        return 16 if code.startswith(("5101", "2202", "1141")) else 19
+
+    def cash_lines(self):
+        out = {}
+        for account, amount in self.cash.items():
+            if amount:
+                add(out, self.cash_line(account, amount), abs(amount))
+        for _kind, _heading, ins, in_total, outs, out_total, net in CASH_SECTIONS:
+            out[in_total] = sum(out.get(n, 0) for n, _ in ins)
+            out[out_total] = sum(out.get(n, 0) for n, _ in outs)
+            out[net] = out[in_total] - out[out_total]
+        out[60] = 0
+        out[61] = out[24] + out[44] + out[59]
+        return out
+
+    def span(self):
+        return f"{self.label}（{self.start} 至 {self.end}）"
+
+    def cash_flows(self):
+        """会民非03表, every line: the period's cash moved against each account, by class."""
+        yield [
+            "现金流量表（会民非03表）",
+            f"编制单位：{self.community}\u3000{self.span()}",
+            "单位：元",
+        ]
+        yield ["项目", "行次", "金额"]
+        lines = self.cash_lines()
+        for kind, heading, ins, in_total, outs, out_total, net in CASH_SECTIONS:
+            yield [heading, "", ""]
+            for number, label in ins:
+                yield [label, str(number), money(lines.get(number, 0))]
+            yield ["现金流入小计", str(in_total), money(lines[in_total])]
+            for number, label in outs:
+                yield [label, str(number), money(lines.get(number, 0))]
+            yield ["现金流出小计", str(out_total), money(lines[out_total])]
+            yield [f"{kind}产生的现金流量净额", str(net), money(lines[net])]
+        yield ["四、汇率变动对现金的影响额", "60", money(0)]
+        yield ["五、现金及现金等价物净增加额", "61", money(lines[61])]
+
+    def distribution_lines(self, flows):
+        out = dict.fromkeys(("common", "taxes", "other_income", "other_expenses"), 0)
+        for code, _ in (*COSTS, *ALLOCATIONS):
+            out[code] = 0
+        for account, amount in flows.items():
+            code, name = self.account(account)
+            root = account.split(":", 1)[0]
+            if root == "Income":
+                out["common" if code.startswith(COMMON_INCOME) else "other_income"] -= amount
+            elif root == "Expenses":
+                key = next((c for c, _ in (*COSTS, *ALLOCATIONS) if code.startswith(c)), None)
+                if key is None:
+                    key = "taxes" if account in self.meta and "税" in name else "other_expenses"
+                out[key] += amount
+        out["costs"] = sum(out[c] for c, _ in COSTS) + out["taxes"]
+        out["net_common"] = out["common"] - out["costs"]
+        out["distributable"] = out["net_common"] + out["other_income"] - out["other_expenses"]
+        out["allocated"] = sum(out[c] for c, _ in ALLOCATIONS)
+        out["retained"] = out["distributable"] - out["allocated"]
+        return out
+
+    def distribution(self):
+        """共有收益分配表, every line; 本年累计数 only when the period starts the year (else None:
+        checked by its sums, :func:`check_distribution_sums`)."""
+        yield [
+            "共有收益分配表（补充报表）",
+            f"编制单位：{self.community}\u3000{self.span()}",
+            "单位：元",
+        ]
+        yield ["项目", "本期数", "本年累计数"]
+        lines = self.distribution_lines(self.flows)
+        for label, key in DISTRIBUTION_ROWS:
+            if key is None:
+                yield [label, "", ""]
+            else:
+                year = money(lines[key]) if self.whole_year else None
+                yield [label, money(lines[key]), year]
+
 
 def add(target, key, amount):
     target[key] = target.get(key, 0) + amount
@@ -589,19 +746,26 @@ def line_number(text):
     return int(head) if head.isdigit() else 0
 
 
-def compare(name, found, expected, problems):
-    """``found`` rows against the ledger's; a cell the ledger cannot give (None) is not compared."""
+def compare(name, found, expected, problems, header=0):
+    """``found`` rows against the ledger's, cell by cell; each difference names the row (its
+    number in the file and its first cell), the column (its header, row ``header`` of the
+    ledger's rows) and both values. A cell the ledger cannot give (None) is not compared."""
     expected = list(expected)
     if len(found) != len(expected):
         problems.append(f"{name}: {len(found)} rows, the ledger gives {len(expected)}")
+    headers = expected[header] if len(expected) > header else []
     for number, (got, want) in enumerate(zip(found, expected, strict=False), 1):
-        cells = [
-            i + 1
-            for i in range(max(len(got), len(want)))
-            if i >= len(want) or i >= len(got) or (want[i] is not None and got[i] != want[i])
-        ]
-        if cells:
-            problems.append(f"{name}: row {number}: column(s) {cells} differ from the ledger")
+        label = (want[0] if want else "").strip()
+        for i in range(max(len(got), len(want))):
+            have = got[i] if i < len(got) else "(none)"
+            should = want[i] if i < len(want) else "(none)"
+            if should is None or have == should:
+                continue
+            column = headers[i] if number > header + 1 and i < len(headers) else i + 1
+            problems.append(
+                f"{name}: row {number} ({label}), column {column}: {have or '(blank)'}, "
+                f"the ledger gives {should or '(blank)'}"
+            )
 
 
 def by_line(name, rows, problems):
@@ -681,13 +845,9 @@ def check_activities(lines, problems):
                 problems.append(f"{name}: 行次 {number}: 合计 ≠ 非限定性 + 限定性")
 
 
-def check_cash_flows(files, books, problems):
+def check_cash_flows(lines, books, problems):
     """The 现金流量表 adds up, and its net increase (61) is the period's change in 货币资金."""
     name = "cash_flows.csv"
-    rows = rows_of(files, name, problems)
-    if not rows:
-        return
-    lines = by_line(name, rows, problems)
     check_sums(name, lines, CASH_TOTALS, problems)
 
     def cash(balances):
@@ -698,18 +858,52 @@ def check_cash_flows(files, books, problems):
         problems.append(f"{name}: 行次 61 is not the change in 货币资金 ({money(change)})")
 
 
+def check_distribution_sums(rows, problems):
+    """The 共有收益分配表's subtotals add up, in both columns (its 本年累计数 is all that is
+    checked of a period that does not start the year)."""
+    name = "distribution.csv"
+    keyed = {}
+    try:
+        for (_label, key), row in zip(DISTRIBUTION_ROWS, rows[2:], strict=True):
+            if key is not None:
+                keyed[key] = [fen(row[1]), fen(row[2])]
+    except (ValueError, IndexError, ArithmeticError):
+        problems.append(f"{name}: not the lines of a 共有收益分配表")
+        return
+    sums = {
+        "costs": (*(c for c, _ in COSTS), "taxes"),
+        "net_common": ("common", "-costs"),
+        "distributable": ("net_common", "other_income", "-other_expenses"),
+        "allocated": tuple(c for c, _ in ALLOCATIONS),
+        "retained": ("distributable", "-allocated"),
+    }
+    for total, parts in sums.items():
+        for column in (0, 1):
+            want = sum(
+                -keyed[p[1:]][column] if p.startswith("-") else keyed[p][column] for p in parts
+            )
+            if keyed[total][column] != want:
+                label = next(label for label, key in DISTRIBUTION_ROWS if key == total).strip()
+                problems.append(
+                    f"{name}: {label}, column {column + 2}: {money(keyed[total][column])}, "
+                    f"its lines give {money(want)}"
+                )
+
+
 def check_statements(files, books, problems):
     done = []
-    known = {"journal.csv": books.journal, "trial_balance.csv": books.trial_balance,
-             "general_ledger.csv": books.general_ledger, "balance_sheet.csv": books.balance_sheet,
-             "activities.csv": books.activities}  # fmt: skip
+    known = {"journal.csv": (books.journal, 0), "trial_balance.csv": (books.trial_balance, 0),
+             "general_ledger.csv": (books.general_ledger, 0),
+             "balance_sheet.csv": (books.balance_sheet, 1), "activities.csv": (books.activities, 1),
+             "cash_flows.csv": (books.cash_flows, 1),
+             "distribution.csv": (books.distribution, 1)}  # fmt: skip
     found = {}
-    for name, make in known.items():
+    for name, (make, header) in known.items():
         if name in files:
             rows = rows_of(files, name, problems)
             if rows is not None:
                 found[name] = rows
-                compare(name, rows, make(), problems)
+                compare(name, rows, make(), problems, header)
                 done.append(name)
     if "journal.csv" in found:
         balance = {}
@@ -728,9 +922,275 @@ def check_statements(files, books, problems):
             problems.append("balance_sheet.csv: 资产总计 (60) ≠ 负债和净资产总计 (120)")
     if "activities.csv" in found:
         check_activities(by_line("activities.csv", found["activities.csv"], problems), problems)
-    if "cash_flows.csv" in files:
-        check_cash_flows(files, books, problems)
-        done.append("cash_flows.csv (its sums and net increase)")
+    if "cash_flows.csv" in found:
+        lines = by_line("cash_flows.csv", found["cash_flows.csv"], problems)
+        check_cash_flows(lines, books, problems)
+    if "distribution.csv" in found:
+        check_distribution_sums(found["distribution.csv"], problems)
+    return done
+
+
+# --- the schedules (verify-export runs these checks too) ----------------------------------
+
+SCHEDULE_HEADERS = {
+    "receivables.csv": [
+        "合同编号", "对方单位", "截至日期", "累计应收", "累计已收", "逾期未收", "预收",
+        "账龄0-30天", "账龄31-90天", "账龄91-180天", "账龄180天以上", "合规",
+    ],
+    "budget.csv": [
+        "科目", "科目代码", "科目名称", "预算期间", "起始日期", "统计截止日期", "预算数", "实际数",
+        "差异(实际-预算)",
+    ],
+    "bank_reconciliation.csv": [
+        "调节日", "账户", "科目代码", "科目名称", "项目", "日期", "摘要", "说明", "金额",
+    ],
+    "documents.csv": ["SHA-256", "文件名", "字节数", "类型", "关联", "包内文件"],
+    "objections.csv": [
+        "编号", "公示期间", "楼栋", "涉及事项", "异议内容", "状态", "答复", "答复日期", "答复期限",
+        "逾期",
+    ],
+}  # fmt: skip
+DOCUMENT_TYPES = {
+    "application/pdf": "pdf",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+}
+SHA256 = re.compile(r"\A[0-9a-f]{64}\Z")
+#: 银行存款余额调节表: the items of each side, between its balance and its adjusted balance.
+BOOK_SIDE = ("企业账面余额", ("银行已收、企业未记", "银行已付、企业未记"), "调节后企业账面余额")
+BANK_SIDE = ("银行对账单余额", ("企业已收、银行未记", "企业已付、银行未记"), "调节后银行对账单余额")
+
+
+class Postings:
+    """The package's ledger as (date, kind, legs) in fen, for the schedules' checks."""
+
+    def __init__(self, entries: list[tuple[str, str, list[tuple[str, int]]]]) -> None:
+        self.entries = entries
+
+    def balance(self, account: str, day: str) -> int:
+        """The balance of ``account`` (not its sub-accounts) at the end of ``day``."""
+        return sum(n for d, _k, legs in self.entries if d <= day for a, n in legs if a == account)
+
+    def net(self, account: str, start: str, end: str) -> int:
+        """What ``start``..``end`` posted to ``account`` and its sub-accounts, the year's
+        closing entry aside (income as credits, positive)."""
+        total = sum(
+            n
+            for d, kind, legs in self.entries
+            if start <= d <= end and kind != "closing"
+            for a, n in legs
+            if a == account or a.startswith(account + ":")
+        )
+        return -total if account.startswith("Income:") else total
+
+
+def _table(files: dict[str, bytes], name: str, problems: list[str]) -> list[list[str]] | None:
+    if name not in files:
+        return None
+    rows = rows_of(files, name, problems)
+    if rows is None:
+        return None
+    if not rows or rows[0] != SCHEDULE_HEADERS[name]:
+        problems.append(f"{name}: its header row is not {', '.join(SCHEDULE_HEADERS[name])}")
+        return None
+    return rows
+
+
+def _cells(
+    name: str, number: int, row: list[str], problems: list[str], *columns: int
+) -> list[int] | None:
+    try:
+        return [fen(row[c]) for c in columns]
+    except (ValueError, IndexError, ArithmeticError):
+        problems.append(f"{name}: row {number}: not a row of figures")
+        return None
+
+
+def check_receivables(files: dict[str, bytes], end: str, problems: list[str]) -> None:
+    """Each contract: overdue = due - received (or 0), ahead = received - due (or 0), the
+    ageing buckets add up to what is overdue, as at the period's end."""
+    name = "receivables.csv"
+    rows = _table(files, name, problems)
+    for number, row in enumerate((rows or [])[1:], 2):
+        figures = _cells(name, number, row, problems, 3, 4, 5, 6, 7, 8, 9, 10)
+        if figures is None:
+            continue
+        due, got, overdue, ahead, *ageing = figures
+        where = f"{name}: row {number} ({csv_original(row[0])})"
+        if row[2] != end:
+            problems.append(f"{where}, 截至日期: {row[2]}, the period ends {end}")
+        if overdue != max(due - got, 0):
+            problems.append(f"{where}, 逾期未收: {money(overdue)} ≠ 累计应收 - 累计已收")
+        if ahead != max(got - due, 0):
+            problems.append(f"{where}, 预收: {money(ahead)} ≠ 累计已收 - 累计应收")
+        if sum(ageing) != overdue:
+            problems.append(f"{where}: the ageing adds up to {money(sum(ageing))}, not 逾期未收")
+        if row[11] not in ("是", "否"):
+            problems.append(f"{where}, 合规: {row[11]!r} is neither 是 nor 否")
+
+
+def check_budget(
+    files: dict[str, bytes], ledger: Postings, start: str, end: str, problems: list[str]
+) -> None:
+    """Each line: 差异 = 实际数 - 预算数, counted up to the period's end at the latest; and when
+    the package holds the whole year to its end (a period starting on 1 January), 实际数 is
+    what the ledger posted to the account and its sub-accounts in the line's dates."""
+    name = "budget.csv"
+    rows = _table(files, name, problems)
+    whole_year = start[5:] == "01-01"
+    for number, row in enumerate((rows or [])[1:], 2):
+        figures = _cells(name, number, row, problems, 6, 7, 8)
+        if figures is None:
+            continue
+        budget, actual, variance = figures
+        where = f"{name}: row {number} ({csv_original(row[0])} {row[3]})"
+        if variance != actual - budget:
+            problems.append(f"{where}, 差异: {money(variance)} ≠ 实际数 - 预算数")
+        if not row[4] <= row[5] <= end:
+            problems.append(f"{where}: counted {row[4]} to {row[5]}, past the period's end")
+        elif whole_year and actual != ledger.net(csv_original(row[0]), row[4], row[5]):
+            want = money(ledger.net(csv_original(row[0]), row[4], row[5]))
+            problems.append(f"{where}, 实际数: {money(actual)}, the ledger gives {want}")
+
+
+def check_bank_reconciliation(
+    files: dict[str, bytes], ledger: Postings, start: str, end: str, problems: list[str]
+) -> None:
+    """Each account on each day: the book balance is the ledger's; each adjusted balance is
+    its balance plus the items under it; 差额 = the adjusted book balance - the adjusted bank
+    balance."""
+    name = "bank_reconciliation.csv"
+    rows = _table(files, name, problems)
+    groups: dict[tuple[str, str], list[tuple[int, list[str]]]] = {}
+    for number, row in enumerate((rows or [])[1:], 2):
+        if len(row) != 9:
+            problems.append(f"{name}: row {number}: not a row of the reconciliation")
+            continue
+        groups.setdefault((row[0], csv_original(row[1])), []).append((number, row))
+    for (day, account), items in groups.items():
+        where = f"{name}: {day} {account}"
+        if not start <= day <= end:
+            problems.append(f"{where}: the day is outside the period")
+        try:
+            labels = [row[4] for _n, row in items]
+            amounts = [fen(row[8]) for _n, row in items]
+        except (ValueError, ArithmeticError):
+            problems.append(f"{where}: not a reconciliation of figures")
+            continue
+        sides = []
+        for first, kinds, adjusted in (BOOK_SIDE, BANK_SIDE):
+            if first not in labels or adjusted not in labels:
+                problems.append(f"{where}: no {first} or {adjusted}")
+                break
+            at, to = labels.index(first), labels.index(adjusted)
+            inside = labels[at + 1 : to]
+            if any(label not in kinds for label in inside):
+                problems.append(f"{where}: a row between {first} and {adjusted} is not an item")
+            want = amounts[at] + sum(amounts[at + 1 : to])
+            if amounts[to] != want:
+                problems.append(
+                    f"{where}, {adjusted}: {money(amounts[to])}, its items give {money(want)}"
+                )
+            sides.append((amounts[at], amounts[to]))
+        if len(sides) != 2:
+            continue
+        book = ledger.balance(account, day)
+        if sides[0][0] != book:
+            problems.append(
+                f"{where}, 企业账面余额: {money(sides[0][0])}, the ledger gives {money(book)}"
+            )
+        difference = sides[0][1] - sides[1][1]
+        if "差额" not in labels or amounts[labels.index("差额")] != difference:
+            problems.append(
+                f"{where}, 差额: not the adjusted balances' difference ({money(difference)})"
+            )
+
+
+def check_documents(files: dict[str, bytes], manifest: dict, problems: list[str]) -> int:
+    """Each listed document: its file name is its SHA-256 and type; its file, when in the
+    package, has that SHA-256 and size; absent only from a package the manifest says was made
+    without its documents; no file in documents/ that the table does not list."""
+    name = "documents.csv"
+    rows = _table(files, name, problems)
+    if rows is None:
+        return 0
+    said = manifest.get("documents")
+    said = said if isinstance(said, dict) else {}
+    included = said.get("included")
+    if not isinstance(included, bool):
+        problems.append(f"{MANIFEST}: documents.included does not say whether the files came")
+    if said.get("count") != len(rows) - 1:
+        problems.append(f"{MANIFEST}: documents.count is not the {len(rows) - 1} rows of {name}")
+    listed, checked = set(), 0
+    for number, row in enumerate(rows[1:], 2):
+        try:
+            digest, size, kind, path = row[0], int(row[2]), row[3], row[5]
+        except (ValueError, IndexError):
+            problems.append(f"{name}: row {number}: not a document")
+            continue
+        where = f"{name}: row {number} ({digest[:16]})"
+        if not SHA256.match(digest) or path != f"documents/{digest}.{DOCUMENT_TYPES.get(kind)}":
+            problems.append(f"{where}: 包内文件 {path} is not documents/<SHA-256>.<its type>")
+        listed.add(path)
+        if path not in files:
+            if included is not False:
+                problems.append(
+                    f"{path}: listed in {name}, missing from a package made with its documents"
+                )
+            continue
+        body = files[path]
+        if hashlib.sha256(body).hexdigest() != digest:
+            problems.append(f"{path}: its SHA-256 is not {digest[:16]}… (the document changed)")
+        elif len(body) != size:
+            problems.append(f"{path}: {len(body)} bytes, {name} says {size}")
+        else:
+            checked += 1
+    for path in sorted(n for n in files if n.startswith("documents/") and n not in listed):
+        problems.append(f"{path}: in the package but not in {name}")
+    return checked
+
+
+def check_objections(files: dict[str, bytes], manifest: dict, problems: list[str]) -> None:
+    """Overdue = still to be answered after the day the answer was due, as at the export's day
+    (China Standard Time); an answered objection has its answer's day. The header is exactly
+    the public columns: no unit, no contact."""
+    name = "objections.csv"
+    rows = _table(files, name, problems)
+    generated = str(manifest.get("generated_at", ""))
+    try:
+        moment = datetime.fromisoformat(generated)
+        today = moment.astimezone(timezone(timedelta(hours=8))).date().isoformat()
+    except ValueError:
+        if rows and len(rows) > 1:
+            problems.append(f"{MANIFEST}: generated_at {generated!r} is not a time")
+        return
+    for number, row in enumerate((rows or [])[1:], 2):
+        if len(row) != 10:
+            problems.append(f"{name}: row {number}: not an objection")
+            continue
+        where = f"{name}: row {number} (#{row[0]})"
+        overdue = row[5] == "待答复" and today > row[8]
+        if row[9] != ("是" if overdue else "否"):
+            problems.append(f"{where}, 逾期: {row[9]}, but due {row[8]}, {row[5]} on {today}")
+        if row[5] == "已答复" and not row[7]:
+            problems.append(f"{where}: answered without the day of its answer")
+
+
+def check_schedules(
+    files: dict[str, bytes], manifest: dict, ledger: Postings, problems: list[str]
+) -> list[str]:
+    """Every check of the schedules; the names of those checked (with the documents' count)."""
+    period = manifest.get("period") or {}
+    start, end = str(period.get("start", "")), str(period.get("end", ""))
+    check_receivables(files, end, problems)
+    check_budget(files, ledger, start, end, problems)
+    check_bank_reconciliation(files, ledger, start, end, problems)
+    documents = check_documents(files, manifest, problems)
+    check_objections(files, manifest, problems)
+    done = [n for n in SCHEDULE_HEADERS if n in files]
+    if documents:
+        done.append(f"{documents} document file(s)")
     return done
 
 
@@ -758,6 +1218,8 @@ def check(files):
         txns, accounts, links, upto = check_entries(files, manifest, problems)
         events = check_events(files, manifest, problems)
         done = check_statements(files, Books(txns, accounts, manifest), problems)
+        ledger = Postings([(t.date, t.meta.get("kind", ""), t.legs) for t in txns])
+        checked = check_schedules(files, manifest, ledger, problems)
     except (KeyError, ValueError, IndexError, UnicodeDecodeError) as exc:
         problems.append(f"the package cannot be read as a whole ({exc!r})")
         return problems, ""
@@ -766,6 +1228,7 @@ def check(files):
     summary = (
         f"OK: {len(listed)} files match the manifest; {links} chain links from the genesis to "
         f"#{upto} ({head}); {events} events recompute; recomputed: {', '.join(done)}"
+        + (f"; checked: {', '.join(checked)}" if checked else "")
     )
     return problems, summary
 

@@ -153,6 +153,14 @@ def reconcile(*, books: Books, slug: str, account: str, day: date) -> Reconcilia
         return _reconcile(session, community.id, account, day)
 
 
+def reconciliation(
+    session: Session, community_id: str, account: str, day: date
+) -> ReconciliationOut:
+    """:func:`reconcile` read in ``session`` (the audit package's one transaction); NotFound
+    when the account has no statement line on or before ``day``."""
+    return _reconcile(session, community_id, account, day)
+
+
 def unreconciled(
     session: Session, community_id: str, start: date, end: date, period: str = ""
 ) -> list[Problem]:

@@ -306,24 +306,50 @@ def actuals(*, books: Books, slug: str, year: int) -> ActualOut:
     credits), without the year's closing entry."""
     with Session(books.engine) as session:
         community = books.community(session, slug)
-        lines = in_force(session, community.id).get(year, [])
-        rows = [
-            (name, day, int(fen))
-            for name, day, fen in session.execute(
-                select(col(Account.name), col(Entry.date), col(Posting.amount_fen))
-                .join(Posting, col(Posting.account_id) == col(Account.id))
-                .join(Entry, col(Entry.id) == col(Posting.entry_id))
-                .where(col(Entry.community_id) == community.id)
-                .where(col(Entry.status) == "posted")
-                .where(col(Entry.kind) != "closing")
-                .where(col(Entry.date) >= date(year, 1, 1))
-                .where(col(Entry.date) <= date(year, 12, 31))
-            )
-        ]
+        found = actual_lines(session, community.id, year)
+    return ActualOut(
+        year=year, lines=[_line(a.account, a.period, a.budget, a.actual) for a in found]
+    )
+
+
+@dataclass(frozen=True)
+class Actual:
+    """A line of budget against actual: ``start``..``until`` is what the actual counts."""
+
+    account: str
+    period: str
+    start: date
+    until: date
+    budget: Decimal
+    actual: Decimal
+
+
+def actual_lines(
+    session: Session, community_id: str, year: int, until: date | None = None
+) -> list[Actual]:
+    """:func:`actuals`' lines read in ``session``; with ``until``, as at that day (the audit
+    package of a period): the lines whose period has begun by then, each actual counted up to
+    it."""
+    last = min(until or date(year, 12, 31), date(year, 12, 31))
+    lines = [f for f in in_force(session, community_id).get(year, []) if f.start <= last]
+    rows = [
+        (name, day, int(fen))
+        for name, day, fen in session.execute(
+            select(col(Account.name), col(Entry.date), col(Posting.amount_fen))
+            .join(Posting, col(Posting.account_id) == col(Account.id))
+            .join(Entry, col(Entry.id) == col(Posting.entry_id))
+            .where(col(Entry.community_id) == community_id)
+            .where(col(Entry.status) == "posted")
+            .where(col(Entry.kind) != "closing")
+            .where(col(Entry.date) >= date(year, 1, 1))
+            .where(col(Entry.date) <= last)
+        )
+    ]
     out = []
     for fact in lines:
-        actual = _actual(rows, fact.account, fact.start, fact.end)
-        out.append(_line(fact.account, fact.period, fact.amount, actual))
+        end = min(fact.end, last)
+        actual = _actual(rows, fact.account, fact.start, end)
+        out.append(Actual(fact.account, fact.period, fact.start, end, fact.amount, actual))
     covered = {f.account for f in lines}
     spent = sorted(
         {
@@ -333,10 +359,10 @@ def actuals(*, books: Books, slug: str, year: int) -> ActualOut:
         }
     )
     for name in spent:
-        actual = _actual(rows, name, date(year, 1, 1), date(year, 12, 31))
+        actual = _actual(rows, name, date(year, 1, 1), last)
         if actual:
-            out.append(_line(name, str(year), ZERO, actual))
-    return ActualOut(year=year, lines=out)
+            out.append(Actual(name, str(year), date(year, 1, 1), last, ZERO, actual))
+    return out
 
 
 def _line(account: str, period: str, budget: Decimal, actual: Decimal) -> dict[str, str]:

@@ -442,30 +442,33 @@ def receivables(*, books: Books, slug: str, on: date | None = None) -> dict[str,
     day = on or clock.today()
     with Session(books.engine) as session:
         community = books.community(session, slug)
-        facts = contract_facts(session, community.id)
-        resolutions = {fact.number: fact for fact in books.facts(session, community.id)[0]}
-        rows = session.execute(
-            select(col(Entry.contract), col(Account.name), col(Posting.amount_fen))
-            .join(Posting, col(Posting.entry_id) == col(Entry.id))
-            .join(Account, col(Account.id) == col(Posting.account_id))
-            .where(col(Entry.community_id) == community.id)
-            .where(col(Entry.status) == "posted")
-            .where(col(Entry.contract).is_not(None))
-            .where(col(Entry.kind) != "accrual")
-            .where(col(Entry.date) <= day)
-        ).all()
+        found = arrears_on(session, community.id, day)
+    return {"date": day.isoformat(), "contracts": [item.as_dict() for item in found]}
+
+
+def arrears_on(session: Session, community_id: str, day: date) -> list[Arrears]:
+    """Each contract's arrears at ``day`` (in number order), read in ``session``: the audit
+    package reads them in the one transaction it reads the books in."""
+    facts = contract_facts(session, community_id)
+    resolutions = {fact.number: fact for fact in Books.facts(session, community_id)[0]}
+    rows = session.execute(
+        select(col(Entry.contract), col(Account.name), col(Posting.amount_fen))
+        .join(Posting, col(Posting.entry_id) == col(Entry.id))
+        .join(Account, col(Account.id) == col(Posting.account_id))
+        .where(col(Entry.community_id) == community_id)
+        .where(col(Entry.status) == "posted")
+        .where(col(Entry.contract).is_not(None))
+        .where(col(Entry.kind) != "accrual")
+        .where(col(Entry.date) <= day)
+    ).all()
     paid: dict[str, Decimal] = {}
     for number, account, fen in rows:
         fact = facts.get(number)
         if fact is not None and account == fact.income_account:
             paid[number] = paid.get(number, ZERO) - from_fen(fen)
-    return {
-        "date": day.isoformat(),
-        "contracts": [
-            arrears(fact, paid.get(number, ZERO), day, resolutions).as_dict()
-            for number, fact in facts.items()
-        ],
-    }
+    return [
+        arrears(fact, paid.get(number, ZERO), day, resolutions) for number, fact in facts.items()
+    ]
 
 
 # --- the register ----------------------------------------------------------------------------

@@ -43,6 +43,11 @@ TABLES = {
     "units": "业主专有部分登记",
     "ballots": "表决票",
     "dividends_unpaid": "未付分红",
+    "receivables": "应收账款",
+    "budget": "预算执行情况表",
+    "bank_reconciliation": "银行存款余额调节表",
+    "documents": "单据",
+    "objections": "异议",
 }
 
 

@@ -3,6 +3,7 @@ auditors and supervisors only, recorded in the audit trail."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 
@@ -16,6 +17,7 @@ from audit.verify_export import verify_export
 from ledger import journal
 from ledger.books import Books
 from ledger.models import Event
+from rules import documents
 from tests.api_helpers import SLUG, Login, api
 from tests.export_fixtures import BEFORE
 
@@ -73,3 +75,34 @@ def test_bad_period_is_a_422(client: TestClient, members: dict[str, Login]) -> N
     assert response.status_code == 422
     (problem,) = response.json()["detail"]
     assert problem["rule"] == "period-format" and "2025Q7" in problem["message"]
+
+
+def test_with_documents_puts_their_files_in_the_zip(
+    client: TestClient, api_books: Books, members: dict[str, Login]
+) -> None:
+    """``?with_documents=true``: the files of ``documents.csv`` come in ``documents/``, and
+    the manifest says so; without it they are listed only."""
+    ids = []
+    for item in BEFORE:
+        with freeze_time(f"{item.date} 04:00:00"):
+            ids.append(journal.post(books=api_books, slug=SLUG, draft=item, actor="treasurer").id)
+    body = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    with freeze_time("2025-02-01 02:00:00"):
+        documents.add(
+            books=api_books, slug=SLUG, body=body, name="收据.pdf", actor="treasurer", entry=ids[1]
+        )
+    url = f"{api()}/exports/2025Q1"
+    plain = client.get(url, headers=members["auditor"].bearer)
+    full = client.get(f"{url}?with_documents=true", headers=members["auditor"].bearer)
+    assert (plain.status_code, full.status_code) == (200, 200), full.text
+    digest = hashlib.sha256(body).hexdigest()
+    with zipfile.ZipFile(io.BytesIO(full.content)) as archive:
+        assert archive.read(f"documents/{digest}.pdf") == body
+        assert b'"included": true' in archive.read("manifest.json")
+    with zipfile.ZipFile(io.BytesIO(plain.content)) as archive:
+        assert f"documents/{digest}.pdf" not in archive.namelist()
+        assert digest in archive.read("documents.csv").decode("utf-8-sig")
+        assert b'"included": false' in archive.read("manifest.json")
+    for package in (plain.content, full.content):
+        report = verify_export(io.BytesIO(package))
+        assert report.ok, report.problems

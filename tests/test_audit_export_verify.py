@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 
 from api.cli import main
 from api.users import Role, add_member, roles_in
-from audit.export import export, manifest_bytes
+from audit.export import FILES_PER_EXPORT, export, manifest_bytes
 from audit.verify_export import verify_export
 from ledger.books import Books
 from ledger.models import Event
@@ -76,7 +76,7 @@ def test_same_books_same_clock_same_bytes(books: Books, package: bytes) -> None:
 def test_clean_package_verifies(package: bytes) -> None:
     report = verify_export(io.BytesIO(package))
     assert report.ok, report.problems
-    assert (report.files, report.entries) == (21, 6)
+    assert (report.files, report.entries) == (FILES_PER_EXPORT - 1, 6)  # all but the manifest
 
 
 @pytest.mark.parametrize(
@@ -85,11 +85,16 @@ def test_clean_package_verifies(package: bytes) -> None:
         "activities.csv",
         "allocations.csv",
         "balance_sheet.csv",
+        "bank_reconciliation.csv",
+        "budget.csv",
+        "documents.csv",
         "events.csv",
         "general_ledger.csv",
         "journal.csv",
         "ledger.beancount",
         "manifest.json",
+        "objections.csv",
+        "receivables.csv",
         "resolution_tally.csv",
         "resolutions.csv",
         "rules.toml",
@@ -179,7 +184,7 @@ def test_cli_export_verify_and_audit_trail(books: Books, tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     assert "5 entries of 2025Q1" in result.output
     result = runner.invoke(main, ["verify-export", "--bean-check", str(out)])
-    assert result.exit_code == 0 and "OK, 21 files" in result.output
+    assert result.exit_code == 0 and f"OK, {FILES_PER_EXPORT - 1} files" in result.output
     with Session(books.engine) as session:
         event = (
             session.execute(

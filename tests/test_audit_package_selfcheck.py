@@ -119,6 +119,7 @@ def test_the_package_verifies_itself_with_a_bare_python(
     closed = json.loads(files_of(packages["2025"])[MANIFEST])["closed"]["head_seq"]
     assert done.stdout.startswith("OK: ") and f"close head #{closed} " in done.stdout
     assert "journal.csv, trial_balance.csv, general_ledger.csv" in done.stdout
+    assert "cash_flows.csv, distribution.csv" in done.stdout
     inside = run("verify_package.py", cwd=tmp_path / "unpacked")
     assert inside.returncode == 0, inside.stdout
     # The verifier shipped is the repo's, and imports nothing but the standard library.
@@ -164,13 +165,11 @@ def sweep(
 def test_any_changed_cell_of_the_journal_or_a_statement_fails(
     packages: dict[str, Path], verifier: ModuleType
 ) -> None:
-    """Q1 starts the year, so every figure of the balance sheet (年初数 and 期末数) and of the
-    activities (本期数 and 本年累计数) is recomputed from ledger.beancount: each figure cell
-    and each 行次 of a line is swept, and the title row. The cash flow statement is checked by
-    its sums and its net increase only (its other lines would need the statement's
-    classification of every cash movement redone): its net increase and a line of it are
-    swept. ``distribution.csv`` and ``notes.csv`` are guarded by the manifest's SHA-256
-    alone, which a resealed package passes."""
+    """Q1 starts the year, so every figure of the balance sheet (年初数 and 期末数), of the
+    activities (本期数 and 本年累计数), of the cash flow statement and of the distribution
+    statement is recomputed from ledger.beancount: each figure cell and each 行次 of a line is
+    swept, and the title row. ``notes.csv`` is guarded by the manifest's SHA-256 alone, which
+    a resealed package passes."""
     files = files_of(packages["2025Q1"])
     assert verifier.check(files)[0] == []
     missed = []
@@ -195,18 +194,51 @@ def test_any_changed_cell_of_the_journal_or_a_statement_fails(
         verifier,
         files,
         "cash_flows.csv",
-        lambda t: [(r, 2) for r in range(2, len(t)) if t[r][1] in ("3", "13", "24", "61")],
+        lambda t: [(0, c) for c in range(3)] + [(r, c) for r in range(2, len(t)) for c in (1, 2)],
+    )
+    missed += sweep(
+        verifier,
+        files,
+        "distribution.csv",
+        lambda t: [(r, c) for r in range(len(t)) for c in range(len(t[r]))],
     )
     assert missed == []
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [("cash_flows.csv", "现金流入小计"), ("distribution.csv", "三、可供分配的收益")],
+)
+def test_a_changed_cash_flow_or_distribution_cell_is_named_under_a_bare_python(
+    packages: dict[str, Path], tmp_path: Path, name: str, line: str
+) -> None:
+    """One cell of the 现金流量表 or the 共有收益分配表 changed and the manifest resealed: the
+    verifier exits 1 naming the file, the row and the column, with both figures."""
+    files = files_of(packages["2025"])
+    table = rows(files, name)
+    number = next(i for i, r in enumerate(table) if r[0] == line)
+    was = table[number][-1 if name == "cash_flows.csv" else 1]
+    table[number][-1 if name == "cash_flows.csv" else 1] = changed(was)
+    edited = reseal({**files, name: csv_bytes(table)}, name)
+    path = write_zip(edited, tmp_path / "edited.zip")
+    shutil.copy(SOURCE, tmp_path / "verify_package.py")
+    done = run("verify_package.py", path.name, cwd=tmp_path)
+    assert done.returncode == 1, done.stdout
+    header = "金额" if name == "cash_flows.csv" else "本期数"
+    expected = (
+        f"{name}: row {number + 1} ({line}), column {header}: {changed(was)}, the ledger gives "
+        f"{was}"
+    )
+    assert expected in done.stdout, done.stdout
 
 
 def test_a_later_quarter_checks_the_year_by_its_sums(
     packages: dict[str, Path], verifier: ModuleType
 ) -> None:
     """The year's start is not in a package of the year's third quarter (its opening entry
-    holds the balances before the quarter), so the balance sheet's 年初数 and the activities'
-    本年累计数 are checked by the statements' sums: a changed total fails; 期末数 and 本期数
-    are still recomputed from the ledger."""
+    holds the balances before the quarter), so the balance sheet's 年初数, the activities' and
+    the distribution's 本年累计数 are checked by the statements' sums: a changed total fails;
+    期末数 and 本期数 are still recomputed from the ledger."""
     files = files_of(packages["2025Q3"])
     assert verifier.check(files)[0] == []
     sheet = rows(files, "balance_sheet.csv")
@@ -223,6 +255,14 @@ def test_a_later_quarter_checks_the_year_by_its_sums(
         row[column] = changed(row[column])
         problems, _ = verifier.check(reseal({**files, name: csv_bytes(edited)}, name))
         assert any(name in p for p in problems), (name, line, column)
+    distribution = rows(files, "distribution.csv")
+    for label in ("二、共有收益净额（民法典第二百八十二条）", "  分配合计"):
+        edited = [list(r) for r in distribution]
+        (row,) = [r for r in edited if r[0] == label]
+        row[2] = changed(row[2])
+        name = "distribution.csv"
+        problems, _ = verifier.check(reseal({**files, name: csv_bytes(edited)}, name))
+        assert any(p.startswith(f"{name}: {label.strip()}, column 3") for p in problems), problems
 
 
 def test_a_broken_link_or_a_false_head_fails(
