@@ -25,7 +25,9 @@ The figures (all ``Decimal``, yuan; income, liabilities and net assets positive)
   for 3102), and the maintenance fund's payable (2209-03);
 - **arrears**: the receivables (1121, 1122) by the contract the entries cite;
 - **budget against actual** (of one year): each line of the budget in force (``custom
-  "budget"``) and the postings to its account and sub-accounts in its period.
+  "budget"``) and the postings to its account and sub-accounts in its period; then each
+  expense account spent on in the year without a line (budget 0.00), as
+  :func:`rules.budget.actuals` lists them.
 """
 
 from __future__ import annotations
@@ -321,6 +323,20 @@ def budget_against_actual(
                 over=not income and actual > fact.amount,
             )
         )
+    covered = [row.account for row in rows]
+    unbudgeted: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for txn in txns:
+        if txn.date.year != year:
+            continue
+        for posting in txn.postings:
+            name = posting.account
+            if name.startswith("Expenses:") and not any(_under(name, a) for a in covered):
+                unbudgeted[name] += _amount(posting)
+    rows += [
+        BudgetRow(name, names.label(name), str(year), "", ZERO, spent, spent, Decimal(100), True)
+        for name, spent in sorted(unbudgeted.items())
+        if spent
+    ]
     return rows
 
 
