@@ -346,7 +346,7 @@ def dashboard(entries: Sequence[Any], year: int | None = None) -> Dashboard:
     every = [e for e in entries if hasattr(e, "postings") and e.postings]
     txns = _txns(entries)
     years = tuple(sorted({t.date.year for t in txns})) or (clock.today().year,)
-    chosen = year if year in years else years[-1]
+    chosen = year if year is not None and year in years else years[-1]
     names = Chart(entries)
     problems: list[str] = []
     try:
@@ -369,7 +369,7 @@ def dashboard(entries: Sequence[Any], year: int | None = None) -> Dashboard:
     )
 
 
-class CommitteeDashboard(FavaExtensionBase):
+class CommitteeDashboard(FavaExtensionBase):  # type: ignore[misc]  # Fava is not type-checked
     """The page in Fava's sidebar (its template: ``templates/CommitteeDashboard.html``)."""
 
     report_title = "监委会看板"
