@@ -345,7 +345,10 @@ def dashboard(entries: Sequence[Any], year: int | None = None) -> Dashboard:
     for the income and the budget (default: the latest year with a transaction)."""
     every = [e for e in entries if hasattr(e, "postings") and e.postings]
     txns = _txns(entries)
-    years = tuple(sorted({t.date.year for t in txns})) or (clock.today().year,)
+    # the opening balances are dated the day before the books start: not a year of their own
+    years = tuple(
+        sorted({t.date.year for t in txns if (t.meta or {}).get("kind") != "opening"})
+    ) or (clock.today().year,)
     chosen = year if year is not None and year in years else years[-1]
     names = Chart(entries)
     problems: list[str] = []
