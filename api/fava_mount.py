@@ -2,8 +2,9 @@
 ``/fava/{slug}/`` inside the FastAPI app through a2wsgi. Only GET and HEAD reach Fava; every
 other method is refused here, before Fava sees it.
 
-Ledger text is inert: Fava's templates are loaded with ours first (``api/fava_templates``: its
-journal table with autoescaping back on), and the pages carry the app's Content-Security-Policy
+The editor and the import page answer 404 here (``api.fava_readonly``). Ledger text is inert:
+Fava's templates are loaded with ours first (``api/fava_templates``: its journal table with
+autoescaping back on; its layout hiding the controls for writing), and the pages carry the app's Content-Security-Policy
 (``api.middleware``). Fava's answers never show where the data lives: every text or JSON answer
 has the community's directory (and the data directory) taken out, so the ledger is
 ``ledger.beancount``, in any encoding the path could take in HTML, JSON or a URL."""

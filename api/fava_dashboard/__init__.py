@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from beancount.core import data
 from fava.ext import FavaExtensionBase
 
 from ledger import chart, clock
@@ -174,7 +175,7 @@ class Chart:
         self.names: dict[str, str] = {}
         self.restricted: set[str] = set()
         for entry in entries:
-            if type(entry).__name__ != "Open":
+            if not isinstance(entry, data.Open):
                 continue
             meta = entry.meta or {}
             self.names[entry.account] = str(meta.get("name-zh") or entry.account)
