@@ -4,10 +4,11 @@ other method is refused here, before Fava sees it.
 
 The editor and the import page answer 404 here (``api.fava_readonly``). Ledger text is inert:
 Fava's templates are loaded with ours first (``api/fava_templates``: its journal table with
-autoescaping back on; its layout hiding the controls for writing), and the pages carry the app's Content-Security-Policy
-(``api.middleware``). Fava's answers never show where the data lives: every text or JSON answer
-has the community's directory (and the data directory) taken out, so the ledger is
-``ledger.beancount``, in any encoding the path could take in HTML, JSON or a URL."""
+autoescaping back on; its layout hiding the controls for writing), and the pages carry the
+app's Content-Security-Policy (``api.middleware``). Fava's answers never show where the data
+lives: every text or JSON answer has the community's directory (and the data directory) taken
+out, so the ledger is ``ledger.beancount``, in any encoding the path could take in HTML, JSON or
+a URL."""
 
 from __future__ import annotations
 
