@@ -9,6 +9,10 @@ from ledger.books import Books
 from ledger.db import make_engine, migrate
 from rules.ruleset import CommunityRules
 
+#: The Fava extensions every projection names: the supervisory committee's dashboard. (A name,
+#: not an import: Fava imports it when it loads a ledger.)
+FAVA_EXTENSIONS = ("api.fava_dashboard",)
+
 
 def open_books(settings: Settings) -> Books:
     """The books of ``settings``: the data directory made private (0700) if new, the schema
@@ -20,4 +24,6 @@ def open_books(settings: Settings) -> Books:
     migrate(engine)
     data = settings.data.resolve()
     warn_loose(data, settings.db_url())
-    return Books(engine=engine, data_dir=data, rules=CommunityRules(data))
+    return Books(
+        engine=engine, data_dir=data, rules=CommunityRules(data), fava_extensions=FAVA_EXTENSIONS
+    )

@@ -2,11 +2,13 @@
 ``/fava/{slug}/`` inside the FastAPI app through a2wsgi. Only GET and HEAD reach Fava; every
 other method is refused here, before Fava sees it.
 
-Ledger text is inert: Fava's templates are loaded with ours first (``api/fava_templates``: its
-journal table with autoescaping back on), and the pages carry the app's Content-Security-Policy
-(``api.middleware``). Fava's answers never show where the data lives: every text or JSON answer
-has the community's directory (and the data directory) taken out, so the ledger is
-``ledger.beancount``, in any encoding the path could take in HTML, JSON or a URL."""
+The editor and the import page answer 404 here (``api.fava_readonly``). Ledger text is inert:
+Fava's templates are loaded with ours first (``api/fava_templates``: its journal table with
+autoescaping back on; its layout hiding the controls for writing), and the pages carry the
+app's Content-Security-Policy (``api.middleware``). Fava's answers never show where the data
+lives: every text or JSON answer has the community's directory (and the data directory) taken
+out, so the ledger is ``ledger.beancount``, in any encoding the path could take in HTML, JSON or
+a URL."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive
 from starlette.types import Scope as Scope
 from starlette.types import Send as Send
 
+from api.fava_readonly import blocked
 from ledger.books import Books
 
 if TYPE_CHECKING:
@@ -34,9 +37,10 @@ Guard = Callable[[Scope, str, Send], Awaitable[bool]]
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 
-#: Our versions of Fava templates that print ledger text (see the folder's files).
+#: Our versions of Fava templates: the journal table (it prints ledger text) and the layout
+#: (it hides the controls for writing; see the folder's files).
 FAVA_TEMPLATES = Path(__file__).with_name("fava_templates")
-OVERRIDDEN = ("_journal_table.html",)
+OVERRIDDEN = ("_journal_table.html", "_layout.html")
 #: Answers read whole and cleaned of server paths: every text and JSON answer. (Binary
 #: downloads, e.g. a query as a spreadsheet, are refused instead: see ``FavaMount``.)
 SCRUBBED_TYPES = ("text/", "application/json", "application/xml", "image/svg+xml")
@@ -227,6 +231,9 @@ class FavaMount:
             await plain_response(
                 send, 405, "Fava is read-only here: post through the API or the entry page"
             )
+            return
+        if blocked(rest):  # the editor and the import page (api.fava_readonly)
+            await plain_response(send, 404, "Fava is read-only here: no editor, no import")
             return
         if slug == STATIC:
             # Fava's own script and styles (/fava/static/...): the same for every community

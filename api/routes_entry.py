@@ -1,7 +1,9 @@
 """The treasurer's entry page ``/entry/{slug}``: a plain server-rendered form with presets for
 the common kinds, account pickers from the community's chart and unsigned amounts (the debit
 account gains, the credit account gives); the refusals are shown next to the form in words.
-Approvers see the entries pending approval with approve and reject buttons.
+Approvers see the entries pending approval with approve and reject buttons, each entry with what
+the decision needs (``api.pending_view``: lines in Chinese with 借/贷, the cited resolution's
+budget, the documents, who entered it and when).
 
 Every post follows post/redirect/get, so reloading the page never posts twice; the form also
 carries an idempotency key generated when it was rendered, so a double click posts once. The
@@ -27,6 +29,7 @@ from sqlmodel import Session
 
 from api.deps import BooksDep, Member, Role
 from api.pages import bound_csrf, browser_member, csrf_token, form_refusal, render
+from api.pending_view import describe
 from ledger import chart, clock, journal, reading
 from ledger.errors import LedgerError, Problem, ValidationFailed
 from ledger.models import Community, Entry
@@ -125,7 +128,7 @@ def _page(
         form=form,
         problems=problems or [],
         flash=notice,
-        pending=pending,
+        pending=describe(books, member.slug, pending),
         tokens={
             e.id: {
                 "approve": bound_csrf(request, "approve", member.slug, e.id),

@@ -45,11 +45,21 @@ BATCH = 2000
 
 
 class Books:
-    def __init__(self, *, engine: Engine, data_dir: Path, rules: RuleSet) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        data_dir: Path,
+        rules: RuleSet,
+        fava_extensions: tuple[str, ...] = (),
+    ) -> None:
         self.engine = engine
         self.data_dir = data_dir
         #: The checks every post passes, handed in by the caller (``ledger.checks``).
         self.rules = rules
+        #: Modules of Fava extensions the projection names (the caller's: the committee's
+        #: dashboard), so the Fava reading it offers them.
+        self.fava_extensions = fava_extensions
         self._states: dict[str, BookState] = {}
         self._lock = threading.Lock()
         self._writers: dict[str, threading.Lock] = {}
@@ -222,7 +232,9 @@ class Books:
     def header(self, session: Session, community: Community, *, documents: bool = False) -> Header:
         """Options, the opens, and the facts: resolutions, closes and the budget in force; with
         ``documents``, the ``document`` directives of the documents behind posted entries too,
-        their files written beside the ledger first (:mod:`ledger.documents`)."""
+        their files written beside the ledger first (:mod:`ledger.documents`). The Fava
+        extensions are named in every header, as the plugin is: the file loads the same in any
+        Fava beside this package."""
         accounts = self.accounts(session, community.id)
         first = min((a.open_date for a in accounts), default=date(2000, 1, 1))
         opens = header_opens(
@@ -240,7 +252,13 @@ class Books:
                 session, community.id, self.community_dir(community.slug)
             )
         return Header(
-            community.id, community.name, community.slug, first.isoformat(), opens, directives
+            community.id,
+            community.name,
+            community.slug,
+            first.isoformat(),
+            opens,
+            directives,
+            fava_extensions=self.fava_extensions,
         )
 
     def rebuild_projection(self, slug: str) -> Finding:

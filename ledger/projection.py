@@ -77,6 +77,8 @@ class Header:
     directives: tuple[str, ...] = ()
     #: More ``key=value`` settings for the plugin (an audit export adds ``chain-from``).
     plugin_options: tuple[str, ...] = ()
+    #: Modules Fava loads as extensions (``custom "fava-extension"``): the projection's.
+    fava_extensions: tuple[str, ...] = ()
 
     def render(self) -> str:
         lines = [
@@ -93,6 +95,10 @@ class Header:
             f'{self.first_date} custom "fava-option" "locale" "zh_CN"',
             # for the supervisory committee: income and liabilities shown positive
             f'{self.first_date} custom "fava-option" "invert-income-liabilities-equity" "true"',
+            *(
+                f'{self.first_date} custom "fava-extension" {quote(m)}'
+                for m in self.fava_extensions
+            ),
             "",
         ]
         text = "\n".join(lines) + "\n".join(self.opens) + "\n" + "".join(self.directives)

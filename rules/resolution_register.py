@@ -11,7 +11,10 @@ plugin sees the same fact.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from functools import partial
 from typing import Annotated, Any, Literal, Self
 
@@ -21,15 +24,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
 from ledger import clock, events
-from ledger.books import Books
+from ledger.books import Books, txn_of
 from ledger.chart import USE_DIVIDEND, USE_SUBSIDY
 from ledger.db import writer
 from ledger.errors import Conflict, NotFound, Problem, ValidationFailed
-from ledger.models import Ballot, Community, Resolution, Unit
+from ledger.journal import legs_of
+from ledger.models import Ballot, Community, Entry, Resolution, Unit
 from ledger.money import from_fen, to_fen
 from ledger.schemas import IsoDate, Money, UnitCode, clean_text
 from ledger.txn import KINDS
+from rules.engine import RuleState
 from rules.prorata import AllocationSetting
+from rules.resolution_required import NAME as RESOLUTION_RULE
+from rules.resolution_required import ResolutionRequired, counted
 from rules.vote import SOURCE, BallotProblem, Voter, check_ballots, tally
 
 #: What a resolution may allow, by kind: not the entries the service generates (a payout is
@@ -404,3 +411,61 @@ __all__ = [
     "list_all",
     "setting_of",
 ]
+
+
+@dataclass(frozen=True)
+class BudgetUse:
+    """What a resolution's budget looks like to an entry citing it, as the rule
+    (:class:`rules.resolution_required.ResolutionRequired`) will count it when the entry is
+    approved: the budget, what the posted entries citing it used, and what this one adds."""
+
+    number: str
+    title: str
+    passed: bool
+    budget: Decimal
+    spent: Decimal
+    this: Decimal
+
+    @property
+    def left(self) -> Decimal:
+        """The budget left before this entry."""
+        return self.budget - self.spent
+
+    @property
+    def after(self) -> Decimal:
+        """The budget left once this entry is posted (negative: approving it is refused)."""
+        return self.left - self.this
+
+
+def budget_use(*, books: Books, slug: str, entry_ids: Sequence[str]) -> dict[str, BudgetUse]:
+    """For each of ``entry_ids`` (pending entries) that cites a resolution the community has,
+    the resolution's :class:`BudgetUse`; read from the rules' state of the posted books, so the
+    approver sees the figures the approval will be checked against."""
+    with Session(books.engine) as session:
+        community = books.community(session, slug)
+        entries = [
+            entry
+            for entry in (session.get(Entry, entry_id) for entry_id in entry_ids)
+            if entry is not None and entry.community_id == community.id and entry.resolution
+        ]
+        txns = [txn_of(entry, tuple(legs_of(session, entry.id))) for entry in entries]
+        state = books.state(session, community)
+    out: dict[str, BudgetUse] = {}
+    with state.lock:
+        checks = state.checks
+        if not isinstance(checks, RuleState):
+            return out
+        rule = next((r for r in checks.rules if getattr(r, "name", "") == RESOLUTION_RULE), None)
+        for txn in txns:
+            fact = checks.context.resolutions.get(txn.resolution or "")
+            if fact is None or not isinstance(rule, ResolutionRequired):
+                continue
+            out[txn.id] = BudgetUse(
+                number=fact.number,
+                title=fact.title,
+                passed=fact.passed,
+                budget=fact.budget,
+                spent=rule.spent.get(fact.number, Decimal("0.00")),
+                this=counted(checks.context, txn),
+            )
+    return out

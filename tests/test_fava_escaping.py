@@ -20,10 +20,12 @@ from tests.api_helpers import SLUG, Login, api, spend, txn
 
 ROOT = Path(__file__).resolve().parent.parent
 FAVA_VERSION = "1.30.16"
-#: sha256 of Fava 1.30.16's ``templates/_journal_table.html``, the file our override copies.
-#: When Fava changes it, this test fails: compare the new file, redo the override, update both.
+#: sha256 of Fava 1.30.16's templates our overrides copy (``_layout.html``: see
+#: tests/test_fava_readonly.py). When Fava changes one, this test fails: compare the new file,
+#: redo the override, update both.
 ORIGINALS = {
-    "_journal_table.html": "c12f24f57eca8575f307c2f364eb31ea1b4acacd6bc2e60a7c0c705e8a324657"
+    "_journal_table.html": "c12f24f57eca8575f307c2f364eb31ea1b4acacd6bc2e60a7c0c705e8a324657",
+    "_layout.html": "1f9cd23a8e68b148ad0ff9592a1888c415147db2b2623b00ed11ace377af8f75",
 }
 FAVA_TEMPLATE_DIR = Path(fava.__file__).parent / "templates"
 
