@@ -41,8 +41,11 @@ from audit.disclosure_checks import period_checks
 from audit.disclosure_model import (
     SCHEDULE_KINDS,
     ZERO,
+    BankRow,
+    BudgetRow,
     Check,
     ClosedPeriod,
+    ContractLine,
     Funds,
     Line,
     QuarterFigures,
@@ -53,6 +56,7 @@ from audit.disclosure_model import (
     UnitReceipt,
     UnitReceipts,
 )
+from audit.disclosure_registers import bank_rows, budget_rows, contract_lines
 from audit.disclosure_statutory import statutory_tables
 from audit.disclosure_units import unit_receipts
 from ledger import chart
@@ -73,8 +77,11 @@ from rules import civil_defence, committee, manager_share, reserve
 from rules.ruleset import of
 
 __all__ = [
+    "BankRow",
+    "BudgetRow",
     "Check",
     "ClosedPeriod",
+    "ContractLine",
     "Funds",
     "Line",
     "QuarterFigures",
@@ -411,6 +418,17 @@ def statement(*, books: Books, slug: str, period: str) -> Statement:
         statutory=statutory_tables(community.name, close, accounts, [c.txn for c in chained])
         if re.fullmatch(r"\d{4}", close.period)
         else (),
+        contracts=contract_lines(books=books, slug=slug, start=close.start, end=close.end),
+        budget=budget_rows(
+            books=books, slug=slug, start=close.start, end=close.end, accounts=accounts
+        ),
+        bank=bank_rows(
+            books=books,
+            slug=slug,
+            community_id=community.id,
+            end=close.end,
+            accounts=accounts,
+        ),
     )
 
 
