@@ -12,6 +12,11 @@ Under each notice anyone may file an objection (``POST .../objections``, :mod:`r
 as JSON or from the notice page's own form (``application/x-www-form-urlencoded``, no script):
 the form is answered with a redirect back to the notice, showing the objection, or a page
 listing what to correct. The live section lists the objections by building only.
+
+Refusals (no such community, unit or closed period; a unit written wrongly; a bad format) are
+a page for a browser (``Accept: text/html``; Chinese, ``lang=en`` English) saying what is wrong,
+with the unit format and a link back (:class:`PublicRoute`), and the ``{"detail": [...]}``
+problem list for programs, both under the same strict CSP.
 """
 
 from __future__ import annotations

@@ -18,7 +18,10 @@ What the statement shows (docs/domain.md, "What a public notice (公示) contain
   of money set aside), with budget, spent in
   the period and spent so far, and the vote result;
 - the rule checks of the period with their figures; the per-unit dividend and subsidy schedules
-  (unit code, area, amount; never an owner); the last four quarters for the chart.
+  (unit code, area, amount; never an owner); the last four quarters for the chart;
+- from the registers beside the journal (:mod:`audit.disclosure_registers`): each contract's
+  income in the period and arrears at its end, the budget against actual, and the bank
+  reconciliation at the period's end.
 
 Open periods have no statement: :class:`~ledger.errors.NotFound`, so the public never tells an
 open period from a period that does not exist.

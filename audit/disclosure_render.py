@@ -589,7 +589,7 @@ def render(
     """The statement in one of :data:`FORMATS`, as bytes ready to write or serve."""
     links = {"base_url": base_url, "units_url": units_url, "site": site}
     if fmt == "html":
-        return html(st, lang=lang, **links).encode()
+        return html(st, lang=lang, base_url=base_url, units_url=units_url, site=site).encode()
     if fmt == "pdf":
         return pdf(st, lang=lang, **links)
     if fmt == "md":

@@ -58,8 +58,8 @@ def unit_receipts(*, books: Books, slug: str, unit: str) -> UnitReceipts:
 
 
 def _counted(
-    session: Session, community_id: str, unit_id: str | None = None
-) -> list[tuple[PeriodClose, Entry, str, int]]:
+    session: Session, community_id: str, unit_id: int | None = None
+) -> list[tuple[PeriodClose, Entry, int, int]]:
     """The allocation lines that count (dividends, subsidies, payouts; of one unit, or of all):
     each with its close, entry, unit id and fen, in entry order."""
     closes = list(
@@ -78,7 +78,7 @@ def _counted(
         .order_by(Entry.seq)  # type: ignore[arg-type]
     )
     if unit_id is not None:
-        query = query.where(AllocationLine.unit_id == unit_id)
+        query = query.where(col(AllocationLine.unit_id) == unit_id)
     reversal_seq = {
         reverses: seq
         for reverses, seq in session.execute(

@@ -16,7 +16,8 @@ What may change after the close is never part of the stored bytes: :func:`live` 
 request time: the entries of the period reversed since the close (a dividend or subsidy
 reversed by a later entry still shows in the sealed schedule), and the owners' objections
 (:mod:`rules.objections`) with their building, status and answer, the day the notice stays
-posted until and the form to file one.
+posted until and the form to file one, and per dividend resolution of the period what has been
+paid and what is still unpaid over all units (payouts count once their period is closed).
 """
 
 from __future__ import annotations

@@ -226,3 +226,12 @@ def test_public_refusals_in_english_and_as_json_for_programs(app: FastAPI) -> No
     fmt = _get(app, "/public/maple/disclosures/2025Q1?format=xls", BROWSER)
     root = _page(fmt, 422)
     assert "format" in "".join(root.itertext())
+
+
+def test_the_markdown_carries_the_registers_and_reads_not_applicable(
+    empty_quarter: disclosure.Statement,
+) -> None:
+    text = render.markdown(empty_quarter)
+    assert "本期无共有收益，不适用" in text and "比例 0.00%" not in text
+    for heading in ("经营合同", "预算执行情况表", "银行存款余额调节"):
+        assert f"## {heading}" in text
