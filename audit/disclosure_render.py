@@ -164,6 +164,7 @@ LABELS: dict[str, dict[str, str]] = {
         "text_noncompliant": "不合规合同：{numbers}",
         "text_schedule": "{kind}：{n} 户，合计 {amount}",
         "sep": "；",
+        "colon": "：",
     },
     "en": {
         "title": "Statement of common income and its use",
@@ -294,6 +295,7 @@ LABELS: dict[str, dict[str, str]] = {
         "text_noncompliant": "Non-compliant contracts: {numbers}",
         "text_schedule": "{kind}: {n} units, {amount} in all",
         "sep": "; ",
+        "colon": ": ",
     },
 }
 
