@@ -356,3 +356,35 @@ def test_nodes_on_postgresql_share_one_stored_notice(
     finally:
         other.dispose()
         first.books.dispose()
+
+
+def test_a_notice_stored_in_an_older_layout_is_drawn_once_more_in_the_new_one(
+    community: fixture.Community_, draws: Draws
+) -> None:
+    """The stored key carries the layout's version (``notices.NOTICE_VERSION``): a row stored
+    before the registers, the print layout and the text summary (the bare format) is left as
+    it was and no longer served; the new layout is drawn once and stored beside it."""
+    old = b"# the statement before the registers"
+    with Session(community.books.engine) as session:
+        session.add(
+            StoredNotice(
+                community_id=community.community_id,
+                period="2025Q1",
+                format="md",
+                lang="zh",
+                body=old,
+                sha256=hashlib.sha256(old).hexdigest(),
+                head_seq=14,
+                created_at=clock.now(),
+            )
+        )
+        session.commit()
+    node = _node(community.books)
+    served = _get(node, URL + "?format=md")
+    assert served.status_code == 200 and served.content != old
+    assert "经营合同" in served.text and "预算执行情况表" in served.text
+    assert draws.calls == [("md", "zh")]
+    assert _get(node, URL + "?format=md").content == served.content
+    assert draws.calls == [("md", "zh")]  # drawn once in the new layout
+    rows = {(r.format, r.body) for r in _rows(community.books)}
+    assert rows == {("md", old), (notices.stored_format("md"), served.content)}
