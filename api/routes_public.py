@@ -33,6 +33,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import client_address
 from api.errors import ErrorBody
@@ -49,7 +50,10 @@ from rules.objections import Filed, ObjectionIn
 #: closed period; 422: a bad format or language).
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such community or unit, or no closed period"},
-    422: {"model": ErrorBody, "description": "Unknown format or language"},
+    422: {
+        "model": ErrorBody,
+        "description": "Unknown format or language, or a unit code written wrongly",
+    },
 }
 
 
@@ -117,7 +121,7 @@ class PublicRoute(APIRoute):
                 if not _wants_html(request) or not isinstance(exc.detail, list):
                     raise
                 messages = [str(p.get("message", "")) for p in exc.detail]
-                return _error_page(request, exc.status_code, messages)
+                return await run_in_threadpool(_error_page, request, exc.status_code, messages)
             except RequestValidationError as exc:
                 if not _wants_html(request):
                     raise
@@ -125,7 +129,7 @@ class PublicRoute(APIRoute):
                     f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
                     for e in exc.errors()
                 ]
-                return _error_page(request, 422, messages)
+                return await run_in_threadpool(_error_page, request, 422, messages)
 
         return route
 
