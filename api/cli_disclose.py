@@ -20,7 +20,7 @@ from api.cli_common import Ctx, pass_ctx, refusals
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["html", "pdf", "md", "json"]),
+    type=click.Choice(["html", "pdf", "md", "json", "text"]),
     default="html",
     show_default=True,
 )
@@ -38,7 +38,8 @@ from api.cli_common import Ctx, pass_ctx, refusals
 )
 @pass_ctx
 def disclose(ctx: Ctx, slug: str, period: str, fmt: str, lang: str, out: Path, fresh: bool) -> None:
-    """The disclosure statement of a closed PERIOD (e.g. 2025Q1) as HTML, PDF, Markdown or JSON."""
+    """The disclosure statement of a closed PERIOD (e.g. 2025Q1) as HTML, PDF, Markdown, JSON
+    or a plain-text summary for a chat group."""
     import hashlib
 
     from audit import disclosure, notices
@@ -50,7 +51,14 @@ def disclose(ctx: Ctx, slug: str, period: str, fmt: str, lang: str, out: Path, f
             body = render.render(statement, fmt=fmt, lang=lang)
             what = f"drawn anew at chain head #{statement.head_seq}"
         else:
-            found = notices.notice(books=ctx.books, slug=slug, period=period, fmt=fmt, lang=lang)
+            found = notices.notice(
+                books=ctx.books,
+                slug=slug,
+                period=period,
+                fmt=fmt,
+                lang=lang,
+                site=ctx.settings.public_url,
+            )
             body = found.body
             what = f"the stored notice (chain head #{found.head_seq})"
     if str(out) == "-":

@@ -12,6 +12,11 @@ Under each notice anyone may file an objection (``POST .../objections``, :mod:`r
 as JSON or from the notice page's own form (``application/x-www-form-urlencoded``, no script):
 the form is answered with a redirect back to the notice, showing the objection, or a page
 listing what to correct. The live section lists the objections by building only.
+
+Refusals (no such community, unit or closed period; a unit written wrongly; a bad format) are
+a page for a browser (``Accept: text/html``; Chinese, ``lang=en`` English) saying what is wrong,
+with the unit format and a link back (:class:`PublicRoute`), and the ``{"detail": [...]}``
+problem list for programs, both under the same strict CSP.
 """
 
 from __future__ import annotations
@@ -19,20 +24,25 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import client_address
 from api.errors import ErrorBody
 from audit import disclosure, notices
 from audit import disclosure_render as render
 from ledger.books import Books
-from ledger.errors import LedgerError, Problem
+from ledger.db import reader
+from ledger.errors import LedgerError, Problem, ValidationFailed
+from ledger.schemas import unit_code
 from rules import objections
 from rules.objections import Filed, ObjectionIn
 
@@ -40,9 +50,91 @@ from rules.objections import Filed, ObjectionIn
 #: closed period; 422: a bad format or language).
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such community or unit, or no closed period"},
-    422: {"model": ErrorBody, "description": "Unknown format or language"},
+    422: {
+        "model": ErrorBody,
+        "description": "Unknown format or language, or a unit code written wrongly",
+    },
 }
-router = APIRouter(prefix="/public", tags=["public"], responses=ERRORS)
+
+
+def _wants_html(request: Request) -> bool:
+    """A browser asks for a page; a program (``Accept: application/json`` or none) gets the
+    problem list."""
+    return "text/html" in request.headers.get("accept", "").lower()
+
+
+def _community_exists(books: Books, slug: str) -> bool:
+    with reader(books.engine) as session:
+        try:
+            books.community(session, slug)
+        except LedgerError:
+            return False
+    return True
+
+
+def _error_page(request: Request, status: int, messages: list[str]) -> Response:
+    """A public refusal as a Chinese (``lang=en``: English) page under the public CSP: what
+    was not found or is wrong, the unit format and lookup form where a unit was asked for,
+    and a link back to the community's notices."""
+    books: Books = request.app.state.books
+    params = request.path_params
+    slug = str(params.get("slug", ""))
+    lang = "en" if request.query_params.get("lang") == "en" else "zh"
+    unit = str(params.get("unit") or request.query_params.get("unit") or "")
+    known = _community_exists(books, slug)
+    on_units = "unit" in params or request.url.path.rstrip("/").endswith("/units")
+    if not known:
+        kind = "community"
+    elif on_units:
+        kind = "unit" if status == 404 else "unit_format"
+    elif "period" in params and status == 404:
+        kind = "period"
+    else:
+        kind = "request"
+    page = render.error_html(
+        kind=kind,
+        lang=lang,
+        problems=[] if kind in ("community", "period") else messages,
+        slug=slug,
+        period=str(params.get("period", "")),
+        unit=unit,
+        back_url=f"/public/{slug}/disclosures?lang={lang}" if known else "",
+        units_url=notices.units_url(slug) if known and on_units else "",
+    )
+    headers = dict(HEADERS)
+    headers["Cache-Control"] = "no-store"
+    return Response(page.encode(), status_code=status, media_type="text/html", headers=headers)
+
+
+class PublicRoute(APIRoute):
+    """The public routes' refusals: for a browser, a page (:func:`_error_page`); for a
+    program, the same ``{"detail": [...]}`` as everywhere else (re-raised to the app's
+    handlers)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except HTTPException as exc:
+                if not _wants_html(request) or not isinstance(exc.detail, list):
+                    raise
+                messages = [str(p.get("message", "")) for p in exc.detail]
+                return await run_in_threadpool(_error_page, request, exc.status_code, messages)
+            except RequestValidationError as exc:
+                if not _wants_html(request):
+                    raise
+                messages = [
+                    f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+                    for e in exc.errors()
+                ]
+                return await run_in_threadpool(_error_page, request, 422, messages)
+
+        return route
+
+
+router = APIRouter(prefix="/public", tags=["public"], responses=ERRORS, route_class=PublicRoute)
 
 
 def _ok(*formats: str) -> dict[int | str, dict[str, Any]]:
@@ -50,7 +142,7 @@ def _ok(*formats: str) -> dict[int | str, dict[str, Any]]:
     return {200: {"description": "The page or document", "content": content}}
 
 
-Format = Literal["html", "pdf", "md", "json"]
+Format = Literal["html", "pdf", "md", "json", "text"]
 PageFormat = Literal["html", "json"]
 Lang = Literal["zh", "en"]
 
@@ -76,6 +168,13 @@ def get_books(request: Request) -> Books:
 
 
 BooksDep = Annotated[Books, Depends(get_books)]
+
+
+def _site(request: Request) -> str:
+    """The configured public address (``COMMONS_PUBLIC_URL``); empty for an app built without
+    settings (a node serving only these routes)."""
+    settings = getattr(request.app.state, "settings", None)
+    return str(getattr(settings, "public_url", ""))
 
 
 def _refusal(exc: LedgerError) -> HTTPException:
@@ -141,7 +240,14 @@ def get_disclosure(
     lang: Lang = "zh",
 ) -> Response:
     try:
-        found = notices.notice(books=books, slug=slug, period=period, fmt=format, lang=lang)
+        found = notices.notice(
+            books=books,
+            slug=slug,
+            period=period,
+            fmt=format,
+            lang=lang,
+            site=_site(request),
+        )
         body, etag, max_age = found.body, found.sha256, STORED_MAX_AGE
         if format == "html":
             live = notices.live(books=books, slug=slug, period=period)
@@ -156,7 +262,10 @@ def get_disclosure(
     headers["ETag"] = f'"{etag}"'
     headers["Cache-Control"] = f"public, max-age={max_age}"
     if format != "html":
-        headers["Content-Disposition"] = f'inline; filename="{slug}-{found.period}-{lang}.{format}"'
+        extension = "txt" if format == "text" else format
+        headers["Content-Disposition"] = (
+            f'inline; filename="{slug}-{found.period}-{lang}.{extension}"'
+        )
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(content=body, media_type=render.MEDIA_TYPES[format], headers=headers)
@@ -195,14 +304,35 @@ def get_live(slug: str, period: str, books: BooksDep) -> Response:
     )
 
 
+def _unit(text: str) -> str:
+    """The unit code as the register writes them (``ledger.schemas.unit_code``); 422 naming
+    the expected format otherwise."""
+    try:
+        return unit_code(text.strip())
+    except ValueError as exc:
+        raise _refusal(
+            ValidationFailed(
+                [
+                    Problem(
+                        str(exc),
+                        field="unit",
+                        rule="unit-format",
+                        details={"example": "1-1-0101"},
+                    )
+                ]
+            )
+        ) from None
+
+
 @router.get("/{slug}/units", summary="The unit lookup form's target", include_in_schema=False)
 def find_unit(
     slug: str, unit: Annotated[str, Query(min_length=1, max_length=40)], lang: Lang = "zh"
 ) -> Response:
     from urllib.parse import quote
 
+    code = _unit(unit)
     return RedirectResponse(
-        f"/public/{slug}/units/{quote(unit.strip(), safe='')}?lang={lang}", status_code=303
+        f"/public/{slug}/units/{quote(code, safe='')}?lang={lang}", status_code=303
     )
 
 
@@ -218,8 +348,9 @@ def get_unit(
     format: PageFormat = "html",
     lang: Lang = "zh",
 ) -> Response:
+    code = _unit(unit)
     try:
-        receipts = disclosure.unit_receipts(books=books, slug=slug, unit=unit)
+        receipts = disclosure.unit_receipts(books=books, slug=slug, unit=code)
     except LedgerError as exc:
         raise _refusal(exc) from None
     if format == "json":

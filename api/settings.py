@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     #: Serve the API documentation (``/docs``, ``/redoc``, ``/openapi.json``) to anyone, not
     #: only to members.
     public_docs: bool = False
+    #: The address the owners reach the service at (``https://ledger.example.org``): the
+    #: printed notice's QR code and the text summary's links carry it. Taken from here, never
+    #: from a request's ``Host``, because a notice is drawn once and stored; unset, the links
+    #: are paths and the PDF has no QR code.
+    public_url: str = ""
 
     def db_url(self) -> str:
         return self.db or sqlite_url((self.data / "commons.db").resolve())

@@ -18,7 +18,10 @@ What the statement shows (docs/domain.md, "What a public notice (公示) contain
   of money set aside), with budget, spent in
   the period and spent so far, and the vote result;
 - the rule checks of the period with their figures; the per-unit dividend and subsidy schedules
-  (unit code, area, amount; never an owner); the last four quarters for the chart.
+  (unit code, area, amount; never an owner); the last four quarters for the chart;
+- from the registers beside the journal (:mod:`audit.disclosure_registers`): each contract's
+  income in the period and arrears at its end, the budget against actual, and the bank
+  reconciliation at the period's end.
 
 Open periods have no statement: :class:`~ledger.errors.NotFound`, so the public never tells an
 open period from a period that does not exist.
@@ -41,8 +44,11 @@ from audit.disclosure_checks import period_checks
 from audit.disclosure_model import (
     SCHEDULE_KINDS,
     ZERO,
+    BankRow,
+    BudgetRow,
     Check,
     ClosedPeriod,
+    ContractLine,
     Funds,
     Line,
     QuarterFigures,
@@ -53,6 +59,7 @@ from audit.disclosure_model import (
     UnitReceipt,
     UnitReceipts,
 )
+from audit.disclosure_registers import bank_rows, budget_rows, contract_lines
 from audit.disclosure_statutory import statutory_tables
 from audit.disclosure_units import unit_receipts
 from ledger import chart
@@ -73,8 +80,11 @@ from rules import civil_defence, committee, manager_share, reserve
 from rules.ruleset import of
 
 __all__ = [
+    "BankRow",
+    "BudgetRow",
     "Check",
     "ClosedPeriod",
+    "ContractLine",
     "Funds",
     "Line",
     "QuarterFigures",
@@ -411,6 +421,17 @@ def statement(*, books: Books, slug: str, period: str) -> Statement:
         statutory=statutory_tables(community.name, close, accounts, [c.txn for c in chained])
         if re.fullmatch(r"\d{4}", close.period)
         else (),
+        contracts=contract_lines(books=books, slug=slug, start=close.start, end=close.end),
+        budget=budget_rows(
+            books=books, slug=slug, start=close.start, end=close.end, accounts=accounts
+        ),
+        bank=bank_rows(
+            books=books,
+            slug=slug,
+            community_id=community.id,
+            end=close.end,
+            accounts=accounts,
+        ),
     )
 
 

@@ -31,6 +31,12 @@ from rules.config import RuleSettings
 from rules.reserve import Reserve
 from rules.shares import ShareFigures
 
+#: Why a share rule has nothing to judge (:attr:`audit.disclosure_model.Check.not_applicable`):
+#: only when the rule is met, so a cost charged against no income still shows as a breach.
+NO_COMMON_INCOME = "no_common_income"  # in the period (the reserve)
+NO_COMMON_INCOME_YTD = "no_common_income_ytd"  # in the year so far (the committee's cap)
+NO_SERVICE_INCOME = "no_service_income"  # in the year so far (the manager's cap)
+
 
 def _pct(value: Decimal) -> str:
     return f"{quantize(value * 100):f}%"
@@ -64,6 +70,7 @@ def reserve(found: Reserve, settings: RuleSettings) -> Check:
             "required_amount": _money(found.least),
         },
         source=reserve_rule.SOURCE["at_least" if beijing else found.comparison],
+        not_applicable=NO_COMMON_INCOME if found.ok and found.net_income <= 0 else "",
     )
 
 
@@ -81,6 +88,7 @@ def manager_share(found: ShareFigures) -> Check:
             "cap": "≤ " + _pct(found.share),
         },
         source=found.source,
+        not_applicable=NO_SERVICE_INCOME if found.income <= 0 and found.cost == 0 else "",
     )
 
 
@@ -98,6 +106,7 @@ def committee_share(found: ShareFigures) -> Check:
             "cap": "≤ " + _pct(found.share),
         },
         source=found.source,
+        not_applicable=NO_COMMON_INCOME_YTD if found.income <= 0 and found.cost == 0 else "",
     )
 
 

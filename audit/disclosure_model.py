@@ -48,7 +48,9 @@ class ResolutionLine:
 
 @dataclass(frozen=True)
 class Check:
-    """A rule checked over the period, with the figures that decide it."""
+    """A rule checked over the period, with the figures that decide it. ``not_applicable``
+    names why the rule has nothing to judge (``no_common_income``, ``no_service_income``):
+    a share of nothing is not a share, so the notice says so instead of printing 0.00%."""
 
     rule: str
     name_zh: str
@@ -56,6 +58,47 @@ class Check:
     ok: bool
     figures: dict[str, str]
     source: str = ""
+    not_applicable: str = ""
+
+
+@dataclass(frozen=True)
+class ContractLine:
+    """A contract's arrears at the period's end (``rules.contracts.receivables``) and what it
+    brought in during the period; a contract without a valid resolution is flagged."""
+
+    number: str
+    counterparty: str
+    due: Decimal
+    received: Decimal
+    received_in_period: Decimal
+    overdue: Decimal
+    ageing: tuple[tuple[str, Decimal], ...]
+    compliant: bool
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    """One line of the 预算执行情况表 (``rules.budget.actuals``): budget, actual, variance."""
+
+    account: str
+    name_zh: str
+    name_en: str
+    period: str
+    budget: Decimal
+    actual: Decimal
+    variance: Decimal
+
+
+@dataclass(frozen=True)
+class BankRow:
+    """A bank account's reconciliation at the period's end (``rules.bank.reconcile``)."""
+
+    account: str
+    name_zh: str
+    name_en: str
+    book_balance: Decimal
+    bank_balance: Decimal
+    difference: Decimal
 
 
 @dataclass(frozen=True)
@@ -113,6 +156,20 @@ class Statement:
     notes: tuple[str, ...] = field(default=())
     #: The statutory statements, on the notice of a year (a quarter's notice has none).
     statutory: tuple[StatutoryTable, ...] = field(default=())
+    #: The registers beside the journal (:mod:`audit.disclosure_registers`).
+    contracts: tuple[ContractLine, ...] = field(default=())
+    budget: tuple[BudgetRow, ...] = field(default=())
+    bank: tuple[BankRow, ...] = field(default=())
+
+    @property
+    def overdue(self) -> Decimal:
+        """What the contracts owe at the period's end."""
+        return sum((c.overdue for c in self.contracts), ZERO)
+
+    @property
+    def units(self) -> int:
+        """Units on the period's per-unit schedules."""
+        return len({line.unit for s in self.schedules for line in s.lines})
 
     def as_json(self) -> dict[str, Any]:
         """The statement for programs: money as two-place strings, dates ISO."""

@@ -17,18 +17,24 @@ from functools import cache
 from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from audit.disclosure import Statement, UnitReceipts
 from ledger.money import fmt_cny
 
 Lang = Literal["zh", "en"]
-FORMATS = ("html", "pdf", "md", "json")
+FORMATS = ("html", "pdf", "md", "json", "text")
 MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",
     "md": "text/markdown; charset=utf-8",
     "json": "application/json",
+    "text": "text/plain; charset=utf-8",
 }
+#: The chat-group summary stays under this many characters, however many units there are.
+TEXT_LIMIT = 1500
+#: Lists in the text summary (contracts, failed checks, schedules) show this many, then a count.
+TEXT_LIST_CAP = 3
 
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
@@ -48,7 +54,7 @@ LABELS: dict[str, dict[str, str]] = {
         "costs": "可扣除的合理成本",
         "total_costs": "成本合计",
         "net_income": "共有收益净额",
-        "uses": "支出（使用）",
+        "uses": "使用与分配",
         "total_uses": "支出合计",
         "other_movements": "其他变动（期初结转、资金划转）",
         "amount": "金额",
@@ -110,6 +116,55 @@ LABELS: dict[str, dict[str, str]] = {
         "paid": "已付",
         "owed": "尚欠",
         "lang_other": "English",
+        "text_format": "文字摘要",
+        "page_before": "第 ",
+        "page_middle": " 页 共 ",
+        "page_after": " 页",
+        "chain_short": "链头",
+        "qr_alt": "二维码：本公示的网页",
+        "qr_caption": "扫码查看网页版：按房号查询分红与补贴、提出异议",
+        "summary_checks_ok": "本期规则检查全部符合或不适用（详见规则检查）。",
+        "summary_checks": "本期有 {failed} 项规则检查不符合（详见规则检查）。",
+        "summary_overdue": "经营合同期末逾期欠费 {amount}。",
+        "contracts": "经营合同：本期收入与欠费（截至期末）",
+        "contract": "合同编号 / 对方",
+        "received_in_period": "本期收入",
+        "due_to_date": "累计应收",
+        "received_to_date": "累计已收",
+        "overdue": "逾期欠费",
+        "ageing": "账龄",
+        "ageing_bucket": "{days} 天",
+        "compliant": "合规",
+        "compliant_yes": "合规",
+        "compliant_no": "不合规：无有效的业主大会决议",
+        "no_contracts": "无登记的经营合同。",
+        "budget_title": "预算执行情况表",
+        "actual": "实际",
+        "variance": "差异（实际-预算）",
+        "no_budget": "本期无预算。",
+        "bank_title": "银行存款余额调节（期末）",
+        "account": "账户",
+        "book_balance": "账面余额",
+        "bank_balance": "银行对账单余额",
+        "difference": "调节后差额",
+        "no_bank": "未导入银行对账单，无调节表。",
+        "not_applicable": "不适用",
+        "na_no_common_income": "本期无共有收益，不适用",
+        "na_no_common_income_ytd": "本年尚无共有收益，不适用",
+        "na_no_service_income": "本年尚无经营收入，不适用",
+        "schedule_count": "{n} 户",
+        "full_notice": "公示全文",
+        "unit_lookup": "按房号查询",
+        "objection_hint": "对公示有异议，可在公示全文页面提出。",
+        "text_uses": "使用与分配",
+        "text_closing": "期末资金",
+        "text_checks_ok": "规则检查：全部符合或不适用",
+        "text_checks_failed": "规则检查：{n} 项不符合（{names}）",
+        "text_arrears": "合同欠费：{n} 份合同逾期，共 {amount}",
+        "text_noncompliant": "不合规合同：{numbers}",
+        "text_schedule": "{kind}：{n} 户，合计 {amount}",
+        "sep": "；",
+        "colon": "：",
     },
     "en": {
         "title": "Statement of common income and its use",
@@ -128,7 +183,7 @@ LABELS: dict[str, dict[str, str]] = {
         "costs": "Deductible costs",
         "total_costs": "Total costs",
         "net_income": "Net common income",
-        "uses": "Uses",
+        "uses": "Uses and allocation",
         "total_uses": "Total uses",
         "other_movements": "Other movements (opening balances, transfers)",
         "amount": "Amount",
@@ -191,6 +246,56 @@ LABELS: dict[str, dict[str, str]] = {
         "paid": "Paid",
         "owed": "Still owed",
         "lang_other": "中文",
+        "text_format": "Text summary",
+        "page_before": "Page ",
+        "page_middle": " of ",
+        "page_after": "",
+        "chain_short": "chain head",
+        "qr_alt": "QR code: this notice's web page",
+        "qr_caption": "Scan for the web page: look up a unit's dividends, file an objection",
+        "summary_checks_ok": "Every rule check of the period is met or not applicable (see "
+        "the rule checks).",
+        "summary_checks": "{failed} rule check(s) of the period NOT met (see the rule checks).",
+        "summary_overdue": "Contracts overdue at the period's end: {amount}.",
+        "contracts": "Contracts: income this period and arrears (at the period's end)",
+        "contract": "Contract / counterparty",
+        "received_in_period": "Received this period",
+        "due_to_date": "Due to date",
+        "received_to_date": "Received to date",
+        "overdue": "Overdue",
+        "ageing": "Ageing",
+        "ageing_bucket": "{days} days",
+        "compliant": "Compliant",
+        "compliant_yes": "yes",
+        "compliant_no": "NOT compliant: no valid owners' resolution",
+        "no_contracts": "No contracts in the register.",
+        "budget_title": "Budget against actual",
+        "actual": "Actual",
+        "variance": "Variance (actual - budget)",
+        "no_budget": "No budget for this period.",
+        "bank_title": "Bank reconciliation (at the period's end)",
+        "account": "Account",
+        "book_balance": "Book balance",
+        "bank_balance": "Bank statement balance",
+        "difference": "Difference after adjustments",
+        "no_bank": "No bank statement imported: no reconciliation.",
+        "not_applicable": "not applicable",
+        "na_no_common_income": "No common income this period: not applicable",
+        "na_no_common_income_ytd": "No common income this year so far: not applicable",
+        "na_no_service_income": "No service income this year so far: not applicable",
+        "schedule_count": "{n} units",
+        "full_notice": "Full notice",
+        "unit_lookup": "Look up a unit",
+        "objection_hint": "Objections can be filed on the full notice's page.",
+        "text_uses": "Uses and allocation",
+        "text_closing": "Closing balances",
+        "text_checks_ok": "Rule checks: all met or not applicable",
+        "text_checks_failed": "Rule checks: {n} NOT met ({names})",
+        "text_arrears": "Contract arrears: {n} contract(s) overdue, {amount} in all",
+        "text_noncompliant": "Non-compliant contracts: {numbers}",
+        "text_schedule": "{kind}: {n} units, {amount} in all",
+        "sep": "; ",
+        "colon": ": ",
     },
 }
 
@@ -319,6 +424,24 @@ def _escape_start(marker: str) -> str:
     return marker[:-1] + "\\" + marker[-1]
 
 
+def css_string(text: object) -> Markup:
+    """Text as a CSS string literal for the print header (a community's name is typed by its
+    committee): every character but ASCII letters, digits and spaces as a hex escape, so
+    nothing in it can end the string, the rule or the ``<style>`` element."""
+    out = "".join(
+        ch if (ch.isascii() and (ch.isalnum() or ch == " ")) else f"\\{ord(ch):06x}"
+        for ch in " ".join(str(text).splitlines())
+    )
+    return Markup(f'"{out}"')
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code of ``url`` as an SVG data URI (drawn here by segno, nothing fetched)."""
+    import segno
+
+    return str(segno.make(url, error="m").svg_data_uri(scale=4, border=2))
+
+
 @cache
 def _env() -> Environment:
     env = Environment(
@@ -331,6 +454,7 @@ def _env() -> Environment:
     )
     env.filters["cny"] = fmt_cny
     env.filters["md"] = md_cell
+    env.filters["css_string"] = css_string
     return env
 
 
@@ -366,8 +490,11 @@ def chart_svgs(st: Statement, lang: str) -> dict[str, str]:
     }
 
 
-def _context(st: Statement, lang: str, base_url: str, units_url: str = "") -> dict[str, Any]:
+def _context(
+    st: Statement, lang: str, base_url: str, units_url: str = "", site: str = ""
+) -> dict[str, Any]:
     t = labels(lang)
+    page_url = f"{site}{base_url}?lang={lang}" if site and base_url else ""
     return {
         "st": st,
         "t": t,
@@ -379,19 +506,40 @@ def _context(st: Statement, lang: str, base_url: str, units_url: str = "") -> di
         "fmt": lambda text, **kw: text.format(**kw),
         "base_url": base_url,
         "units_url": units_url,
+        "page_url": page_url,
+        "site": site,
         "other_lang": "zh" if lang == "en" else "en",
         "days": (st.posted_until - st.posted_on).days,
         "closed_at": st.closed_at[:16].replace("T", " ") + " (UTC+8)",
+        "failed_checks": [c for c in st.checks if not c.ok],
+        "running_header": f"{st.community} · {t['title']} · {st.period} · "
+        f"{t['chain_short']} #{st.head_seq} {st.head_hash[:16]}",
+        "for_print": False,
+        "qr": "",
     }
 
 
-def html(st: Statement, *, lang: str = "zh", base_url: str = "", units_url: str = "") -> str:
+def html(
+    st: Statement,
+    *,
+    lang: str = "zh",
+    base_url: str = "",
+    units_url: str = "",
+    site: str = "",
+    for_print: bool = False,
+) -> str:
     """The statement as one self-contained XHTML page (charts inline as data URIs).
     ``base_url`` (e.g. ``/public/demo/disclosures/2025Q1``) adds links to the other formats,
-    ``units_url`` (``/public/demo/units``) the unit lookup form; neither is in print."""
+    ``units_url`` (``/public/demo/units``) the unit lookup form; neither is in print.
+    ``site`` (the configured public address, ``https://...``) makes the page's own address
+    absolute for the printed QR code. ``for_print`` opens the per-unit schedules, which the
+    web page keeps folded behind the unit lookup."""
     svgs = chart_svgs(st, lang)
-    context = _context(st, lang, base_url, units_url)
+    context = _context(st, lang, base_url, units_url, site)
     context["charts"] = {key: _data_uri(svg) for key, svg in svgs.items()}
+    context["for_print"] = for_print
+    if context["page_url"]:
+        context["qr"] = qr_data_uri(context["page_url"])
     return _env().get_template("disclosure.html").render(**context)
 
 
@@ -400,11 +548,28 @@ def markdown(st: Statement, *, lang: str = "zh") -> str:
     return _env().get_template("disclosure.md").render(**_context(st, lang, ""))
 
 
-def pdf(st: Statement, *, lang: str = "zh") -> bytes:
-    """The HTML page rendered to A4 PDF by WeasyPrint (print stylesheet, fonts embedded)."""
+def text(
+    st: Statement, *, lang: str = "zh", base_url: str = "", units_url: str = "", site: str = ""
+) -> str:
+    """A plain-text summary to paste into a chat group: no tables, a few lines of totals and
+    verdicts, the links to the full notice and the unit lookup; under :data:`TEXT_LIMIT`
+    characters whatever the number of units or contracts (long lists are cut with a count)."""
+    context = _context(st, lang, base_url, units_url, site)
+    context["example_unit"] = next((s.lines[0].unit for s in st.schedules if s.lines), "1-1-0101")
+    context["cap"] = TEXT_LIST_CAP
+    return _env().get_template("disclosure.txt").render(**context)
+
+
+def pdf(
+    st: Statement, *, lang: str = "zh", base_url: str = "", units_url: str = "", site: str = ""
+) -> bytes:
+    """The HTML page rendered to A4 PDF by WeasyPrint (print stylesheet, fonts embedded):
+    summary and signatures on page 1, a running header and "page N of M" on every page, a
+    QR code to the web page when ``site`` is known, the per-unit schedules as an appendix."""
     from weasyprint import HTML  # type: ignore[import-untyped]
 
-    result: bytes = HTML(string=html(st, lang=lang)).write_pdf()
+    page = html(st, lang=lang, base_url=base_url, units_url=units_url, site=site, for_print=True)
+    result: bytes = HTML(string=page).write_pdf()
     return result
 
 
@@ -415,17 +580,26 @@ def as_json(st: Statement, *, lang: str = "zh") -> str:
 
 
 def render(
-    st: Statement, *, fmt: str, lang: str = "zh", base_url: str = "", units_url: str = ""
+    st: Statement,
+    *,
+    fmt: str,
+    lang: str = "zh",
+    base_url: str = "",
+    units_url: str = "",
+    site: str = "",
 ) -> bytes:
     """The statement in one of :data:`FORMATS`, as bytes ready to write or serve."""
+    links = {"base_url": base_url, "units_url": units_url, "site": site}
     if fmt == "html":
-        return html(st, lang=lang, base_url=base_url, units_url=units_url).encode()
+        return html(st, lang=lang, base_url=base_url, units_url=units_url, site=site).encode()
     if fmt == "pdf":
-        return pdf(st, lang=lang)
+        return pdf(st, lang=lang, **links)
     if fmt == "md":
         return markdown(st, lang=lang).encode()
     if fmt == "json":
         return as_json(st, lang=lang).encode()
+    if fmt == "text":
+        return text(st, lang=lang, **links).encode()
     raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
 
 
@@ -457,5 +631,80 @@ def unit_html(receipts: UnitReceipts, *, lang: str = "zh") -> str:
             r=receipts,
             fmt=lambda text, **kw: text.format(**kw),
             other_lang="zh" if lang == "en" else "en",
+        )
+    )
+
+
+#: The public pages' refusals, for a browser (``Accept: text/html``); programs get the JSON.
+ERROR_TEXTS: dict[str, dict[str, str]] = {
+    "zh": {
+        "title_community": "没有这个小区",
+        "text_community": "网址中的小区代码 {slug} 不存在，请核对公示上的网址或二维码。",
+        "title_period": "该期间没有公示",
+        "text_period": "{period} 尚未结账或不存在：只有已结账的期间才公示。",
+        "title_unit": "没有这个房号",
+        "text_unit": "房号 {unit} 不在本小区的房屋登记中，请核对后重新查询。",
+        "title_unit_format": "房号格式不对",
+        "text_unit_format": "请输入登记的房号。",
+        "title_request": "请求有误",
+        "text_request": "网址中的参数有误：",
+        "unit_format": "房号由字母、数字和 -、_、. 组成，以字母或数字开头，最长 40 个字符，"
+        "如 1-1-0101（楼栋-单元-房号）。",
+        "back": "返回本小区的公示列表",
+    },
+    "en": {
+        "title_community": "No such community",
+        "text_community": "There is no community {slug}: check the address or QR code on "
+        "the notice.",
+        "title_period": "No notice for this period",
+        "text_period": "{period} is not closed or does not exist: only closed periods are "
+        "published.",
+        "title_unit": "No such unit",
+        "text_unit": "Unit {unit} is not in this community's register: check it and look "
+        "it up again.",
+        "title_unit_format": "That is not a unit code",
+        "text_unit_format": "Enter the unit as registered.",
+        "title_request": "Something in the address is wrong",
+        "text_request": "A parameter of the address is wrong:",
+        "unit_format": "A unit code is letters, digits, '-', '_' and '.', starting with a "
+        "letter or digit, at most 40 characters, e.g. 1-1-0101 (building-entrance-room).",
+        "back": "Back to this community's notices",
+    },
+}
+
+
+def error_html(
+    *,
+    kind: str,
+    lang: str,
+    problems: list[str],
+    slug: str = "",
+    period: str = "",
+    unit: str = "",
+    back_url: str = "",
+    units_url: str = "",
+) -> str:
+    """A refusal of the public pages as a page (no script): what was not found or is wrong,
+    the expected unit format with the lookup form where a unit was asked for, and a way back.
+    ``kind``: community, period, unit, unit_format or request."""
+    texts = ERROR_TEXTS["en" if lang == "en" else "zh"]
+    e = {
+        "title": texts[f"title_{kind}"],
+        "text": texts[f"text_{kind}"].format(slug=slug, period=period, unit=unit),
+        "unit_format": texts["unit_format"],
+        "back": texts["back"],
+    }
+    return (
+        _env()
+        .get_template("public_error.html")
+        .render(
+            t=labels(lang),
+            e=e,
+            lang=lang,
+            html_lang="en" if lang == "en" else "zh-CN",
+            other_lang="zh" if lang == "en" else "en",
+            problems=problems,
+            back_url=back_url,
+            units_url=units_url,
         )
     )

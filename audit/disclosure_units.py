@@ -10,6 +10,7 @@ shows is as at the last close.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -37,45 +38,9 @@ def unit_receipts(*, books: Books, slug: str, unit: str) -> UnitReceipts:
         )
         if row is None:
             raise NotFound([Problem(f"no unit {unit!r} in {slug}", rule="unit", details={})])
-        closes = list(
-            session.execute(
-                select(PeriodClose)
-                .where(PeriodClose.community_id == community.id)  # type: ignore[arg-type]
-                .order_by(PeriodClose.start)  # type: ignore[arg-type]
-            ).scalars()
-        )
-        lines = session.execute(
-            select(Entry, col(AllocationLine.amount_fen))
-            .join(AllocationLine, AllocationLine.entry_id == Entry.id)  # type: ignore[arg-type]
-            .where(AllocationLine.unit_id == row.id)
-            .where(Entry.status == "posted")  # type: ignore[arg-type]
-            .order_by(Entry.seq)  # type: ignore[arg-type]
-        ).all()
-        reversal_seq = {
-            reverses: seq
-            for reverses, seq in session.execute(
-                select(col(Entry.reverses), col(Entry.seq))
-                .where(Entry.community_id == community.id)  # type: ignore[arg-type]
-                .where(Entry.reverses.is_not(None))  # type: ignore[union-attr]
-                .where(Entry.status == "posted")  # type: ignore[arg-type]
-            )
-        }
         receipts: list[UnitReceipt] = []
         paid: dict[str | None, int] = {}
-        for entry, fen in lines:
-            close = next(
-                (
-                    c
-                    for c in closes
-                    if c.start <= entry.date <= c.end and (entry.seq or 0) <= c.head_seq
-                ),
-                None,
-            )
-            if close is None or entry.kind not in (*SCHEDULE_KINDS, "payout"):
-                continue
-            undone = reversal_seq.get(entry.id)
-            if undone is not None and undone <= close.head_seq:
-                continue
+        for close, entry, _unit, fen in _counted(session, community.id, row.id):
             if entry.kind == "payout":
                 paid[entry.resolution] = paid.get(entry.resolution, 0) + fen
                 continue
@@ -90,6 +55,85 @@ def unit_receipts(*, books: Books, slug: str, unit: str) -> UnitReceipts:
             receipts=tuple(receipts),
             dividends=_dividends(receipts, paid),
         )
+
+
+def _counted(
+    session: Session, community_id: str, unit_id: int | None = None
+) -> list[tuple[PeriodClose, Entry, int, int]]:
+    """The allocation lines that count (dividends, subsidies, payouts; of one unit, or of all):
+    each with its close, entry, unit id and fen, in entry order."""
+    closes = list(
+        session.execute(
+            select(PeriodClose)
+            .where(PeriodClose.community_id == community_id)  # type: ignore[arg-type]
+            .order_by(PeriodClose.start)  # type: ignore[arg-type]
+        ).scalars()
+    )
+    query = (
+        select(Entry, col(AllocationLine.unit_id), col(AllocationLine.amount_fen))
+        .join(AllocationLine, AllocationLine.entry_id == Entry.id)  # type: ignore[arg-type]
+        .where(Entry.community_id == community_id)  # type: ignore[arg-type]
+        .where(Entry.status == "posted")  # type: ignore[arg-type]
+        .where(col(Entry.kind).in_((*SCHEDULE_KINDS, "payout")))
+        .order_by(Entry.seq)  # type: ignore[arg-type]
+    )
+    if unit_id is not None:
+        query = query.where(col(AllocationLine.unit_id) == unit_id)
+    reversal_seq = {
+        reverses: seq
+        for reverses, seq in session.execute(
+            select(col(Entry.reverses), col(Entry.seq))
+            .where(Entry.community_id == community_id)  # type: ignore[arg-type]
+            .where(Entry.reverses.is_not(None))  # type: ignore[union-attr]
+            .where(Entry.status == "posted")  # type: ignore[arg-type]
+        )
+    }
+    out = []
+    for entry, unit, fen in session.execute(query).all():
+        close = next(
+            (
+                c
+                for c in closes
+                if c.start <= entry.date <= c.end and (entry.seq or 0) <= c.head_seq
+            ),
+            None,
+        )
+        if close is None:
+            continue
+        undone = reversal_seq.get(entry.id)
+        if undone is not None and undone <= close.head_seq:
+            continue
+        out.append((close, entry, unit, fen))
+    return out
+
+
+def dividend_totals(
+    *, books: Books, slug: str, resolutions: Sequence[str | None]
+) -> tuple[UnitDividend, ...]:
+    """Per dividend resolution, over all units: allocated, paid and still owed, counted as the
+    unit lookup counts them (closed periods, within the close's chain head), so the notice's
+    totals are the sums of what each unit's page shows."""
+    with Session(books.engine) as session:
+        community = books.community(session, slug)
+        lines = _counted(session, community.id)
+    allocated: dict[str | None, int] = dict.fromkeys(resolutions, 0)
+    paid: dict[str | None, int] = dict.fromkeys(resolutions, 0)
+    for _close, entry, _unit, fen in lines:
+        if entry.resolution not in allocated:
+            continue
+        if entry.kind == "dividend":
+            allocated[entry.resolution] += fen
+        elif entry.kind == "payout":
+            paid[entry.resolution] += fen
+    return tuple(
+        UnitDividend(
+            resolution=number,
+            allocated=from_fen(allocated[number]),
+            paid=from_fen(paid[number]),
+            owed=from_fen(allocated[number] - paid[number]),
+        )
+        for number in resolutions
+    )
 
 
 def _dividends(

@@ -16,7 +16,8 @@ What may change after the close is never part of the stored bytes: :func:`live` 
 request time: the entries of the period reversed since the close (a dividend or subsidy
 reversed by a later entry still shows in the sealed schedule), and the owners' objections
 (:mod:`rules.objections`) with their building, status and answer, the day the notice stays
-posted until and the form to file one.
+posted until and the form to file one, and per dividend resolution of the period what has been
+paid and what is still unpaid over all units (payouts count once their period is closed).
 """
 
 from __future__ import annotations
@@ -29,22 +30,31 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from audit import disclosure
 from audit import disclosure_render as render
+from audit.disclosure_model import UnitDividend, jsonable
+from audit.disclosure_units import dividend_totals
 from ledger import clock
 from ledger.books import Books
 from ledger.db import reader, writer
 from ledger.errors import Problem, ValidationFailed
 from ledger.models import Entry, StoredNotice
+from ledger.money import fmt_cny
 from rules import objections
 from rules.objections import PublicObjection
 
 FORMATS: tuple[str, ...] = render.FORMATS
+#: The layout's version, part of each stored notice's key (the ``format`` column holds
+#: ``pdf@2``): a change to what a notice shows or how it is laid out bumps it, so closed
+#: periods are drawn again once in the new layout instead of serving the old bytes. Rows of an
+#: older version stay in the table, untouched. 1 (the bare format): before the registers, the
+#: print layout and the text summary; 2: since.
+NOTICE_VERSION = 2
 LANGS: tuple[str, ...] = ("zh", "en")
 #: Where the live section goes in a stored HTML page (the page's own end).
 BODY_END = b"</body>"
@@ -87,6 +97,9 @@ class Live:
     #: The last day the notice stays posted (``disclosure_days`` after the close).
     posted_until: dt.date | None = None
     objections: tuple[PublicObjection, ...] = ()
+    #: Per dividend resolution of the period, over all units: allocated, paid and still owed,
+    #: as at the last close (:func:`audit.disclosure_units.dividend_totals`).
+    dividends: tuple[UnitDividend, ...] = ()
 
     @property
     def overdue(self) -> tuple[PublicObjection, ...]:
@@ -100,6 +113,7 @@ class Live:
             "head_seq_now": self.head_seq_now,
             "posted_until": None if self.posted_until is None else self.posted_until.isoformat(),
             "objections": [o.as_json() for o in self.objections],
+            "dividends": [jsonable(d) for d in self.dividends],
             "reversals": [
                 {
                     "seq": r.seq,
@@ -160,10 +174,17 @@ def _lock(key: tuple[str, str, str, str]) -> threading.Lock:
         return found
 
 
-def notice(*, books: Books, slug: str, period: str, fmt: str, lang: str) -> Notice:
+def stored_format(fmt: str) -> str:
+    """The ``format`` column of a stored notice of this layout version (:data:`NOTICE_VERSION`)."""
+    return f"{fmt}@{NOTICE_VERSION}"
+
+
+def notice(*, books: Books, slug: str, period: str, fmt: str, lang: str, site: str = "") -> Notice:
     """The stored notice of the closed ``period`` in ``fmt`` and ``lang``, drawn and stored on
     the first call. NotFound when the period is not closed (or the community does not exist),
-    ValidationFailed for an unknown format or language."""
+    ValidationFailed for an unknown format or language. ``site`` is the service's configured
+    public address (``COMMONS_PUBLIC_URL``): the PDF's QR code and the text summary's links
+    carry it, so it comes from the configuration, never from a request's ``Host``."""
     check(fmt, lang)
     community_id, close_period = _close(books, slug, period)
     key = (community_id, close_period, fmt, lang)
@@ -181,6 +202,7 @@ def notice(*, books: Books, slug: str, period: str, fmt: str, lang: str) -> Noti
             lang=lang,
             base_url=base_url(slug, close_period),
             units_url=units_url(slug),
+            site=site.rstrip("/"),
         )
         drawn = Notice(
             community_id,
@@ -197,7 +219,7 @@ def notice(*, books: Books, slug: str, period: str, fmt: str, lang: str) -> Noti
                     StoredNotice(
                         community_id=drawn.community_id,
                         period=drawn.period,
-                        format=drawn.format,
+                        format=stored_format(drawn.format),
                         lang=drawn.lang,
                         body=drawn.body,
                         sha256=drawn.sha256,
@@ -228,7 +250,7 @@ def _read(books: Books, key: tuple[str, str, str, str]) -> Notice | None:
                 select(StoredNotice)
                 .where(col(StoredNotice.community_id) == community_id)
                 .where(col(StoredNotice.period) == period)
-                .where(col(StoredNotice.format) == fmt)
+                .where(col(StoredNotice.format) == stored_format(fmt))
                 .where(col(StoredNotice.lang) == lang)
             )
             .scalars()
@@ -238,7 +260,7 @@ def _read(books: Books, key: tuple[str, str, str, str]) -> Notice | None:
             return None
         assert isinstance(row, StoredNotice)
         return Notice(
-            row.community_id, row.period, row.format, row.lang, row.body, row.sha256, row.head_seq
+            row.community_id, row.period, fmt, row.lang, row.body, row.sha256, row.head_seq
         )
 
 
@@ -272,6 +294,19 @@ def live(*, books: Books, slug: str, period: str) -> Live:
         ).all()
         filed = objections.public(session, community, close.period)
         until = objections.posted_until(books, community.slug, close)
+        dividend_resolutions = list(
+            session.execute(
+                select(col(Entry.resolution))
+                .where(col(Entry.community_id) == community.id)
+                .where(col(Entry.kind) == "dividend")
+                .where(col(Entry.status) == "posted")
+                .where(col(Entry.seq) <= close.head_seq)
+                .where(col(Entry.date) >= close.start)
+                .where(col(Entry.date) <= close.end)
+                .group_by(col(Entry.resolution))
+                .order_by(func.min(col(Entry.seq)))
+            ).scalars()
+        )
         return Live(
             slug=community.slug,
             period=close.period,
@@ -283,18 +318,23 @@ def live(*, books: Books, slug: str, period: str) -> Live:
             ),
             posted_until=until,
             objections=filed,
+            dividends=dividend_totals(
+                books=books, slug=community.slug, resolutions=dividend_resolutions
+            ),
         )
 
 
 @cache
 def _env() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("audit", "templates"),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["cny"] = fmt_cny
+    return env
 
 
 LIVE_LABELS = {
@@ -322,6 +362,12 @@ LIVE_LABELS = {
         "concerns_field": "涉及的数字或项目",
         "text_field": "异议内容",
         "submit": "提交异议",
+        "dividends": "分红发放情况（截至最近结账）",
+        "resolution": "决议",
+        "allocated": "应分",
+        "paid": "已付",
+        "owed": "尚未支付",
+        "no_resolution": "（无决议编号）",
     },
     "en": {
         "title": "Since the close",
@@ -348,6 +394,12 @@ LIVE_LABELS = {
         "concerns_field": "The figure or line it concerns",
         "text_field": "Your objection",
         "submit": "File the objection",
+        "dividends": "Dividends paid and still unpaid (as at the last close)",
+        "resolution": "Resolution",
+        "allocated": "Allocated",
+        "paid": "Paid",
+        "owed": "Still unpaid",
+        "no_resolution": "(no resolution number)",
     },
 }
 

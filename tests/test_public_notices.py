@@ -171,7 +171,7 @@ def test_the_notice_is_stored_with_its_hash_and_served_with_an_etag(
     assert cache_control.startswith("public, max-age=")
     assert int(cache_control.split("=")[1]) >= 24 * 3600
     (row,) = _rows(community.books)
-    assert (row.period, row.format, row.lang) == ("2025Q1", "json", "en")
+    assert (row.period, row.format, row.lang) == ("2025Q1", notices.stored_format("json"), "en")
     assert row.body == answer.content and row.sha256 == digest
     assert row.head_seq == 14 == json.loads(row.body)["head_seq"]
     assert row.community_id == community.community_id
@@ -211,7 +211,7 @@ def test_the_first_insert_wins_when_two_nodes_draw_at_once(
             StoredNotice(
                 community_id=community.community_id,
                 period="2025Q1",
-                format="md",
+                format=notices.stored_format("md"),
                 lang="zh",
                 body=b"stored first",
                 sha256=hashlib.sha256(b"stored first").hexdigest(),
@@ -293,7 +293,9 @@ def test_a_reversal_after_the_close_is_live_never_stored(community: fixture.Comm
         200
     )
     # the stored bytes are the sealed statement alone
-    (row,) = [r for r in _rows(books) if (r.format, r.lang) == ("html", "en")]
+    (row,) = [
+        r for r in _rows(books) if (r.format, r.lang) == (notices.stored_format("html"), "en")
+    ]
     assert before.content.startswith(row.body[: row.body.rfind(b"</body>")])
     assert b'id="live"' not in row.body
     # the other formats are the stored bytes, unchanged
@@ -354,3 +356,35 @@ def test_nodes_on_postgresql_share_one_stored_notice(
     finally:
         other.dispose()
         first.books.dispose()
+
+
+def test_a_notice_stored_in_an_older_layout_is_drawn_once_more_in_the_new_one(
+    community: fixture.Community_, draws: Draws
+) -> None:
+    """The stored key carries the layout's version (``notices.NOTICE_VERSION``): a row stored
+    before the registers, the print layout and the text summary (the bare format) is left as
+    it was and no longer served; the new layout is drawn once and stored beside it."""
+    old = b"# the statement before the registers"
+    with Session(community.books.engine) as session:
+        session.add(
+            StoredNotice(
+                community_id=community.community_id,
+                period="2025Q1",
+                format="md",
+                lang="zh",
+                body=old,
+                sha256=hashlib.sha256(old).hexdigest(),
+                head_seq=14,
+                created_at=clock.now(),
+            )
+        )
+        session.commit()
+    node = _node(community.books)
+    served = _get(node, URL + "?format=md")
+    assert served.status_code == 200 and served.content != old
+    assert "经营合同" in served.text and "预算执行情况表" in served.text
+    assert draws.calls == [("md", "zh")]
+    assert _get(node, URL + "?format=md").content == served.content
+    assert draws.calls == [("md", "zh")]  # drawn once in the new layout
+    rows = {(r.format, r.body) for r in _rows(community.books)}
+    assert rows == {("md", old), (notices.stored_format("md"), served.content)}
