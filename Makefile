@@ -20,14 +20,17 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Debian packages the acceptance and document tests use (Chromium, CJK fonts, pdftotext,
-# LibreOffice). Installed only where missing and only where apt-get can run.
-SYSPKGS := chromium fonts-noto-cjk poppler-utils libreoffice-calc-nogui
+# LibreOffice, and HarfBuzz's subsetter, which WeasyPrint loads to embed only the glyphs a PDF
+# uses; without it WeasyPrint warns, and the suite treats warnings as errors). Installed only
+# where missing and only where apt-get can run.
+SYSPKGS := chromium fonts-noto-cjk poppler-utils libreoffice-calc-nogui libharfbuzz-subset0
 sysdeps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	command -v soffice >/dev/null || missing="$$missing libreoffice-calc-nogui"; \
+	ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so.0" || missing="$$missing libharfbuzz-subset0"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing:$$missing"; apt-get update -qq && \
