@@ -4,9 +4,9 @@ approval threshold, a scan of each 2026 contract and the minutes of each resolut
 The demo's rules say ``require_document_for_approval = true``, so a payment at or over the
 threshold is approved only once its document is uploaded: :func:`post` posts an entry as the
 treasurer, uploads its document (before the approval when it waits for one) and has the chair
-approve it. The documents are small one-page PDFs made here, byte for byte the same on every
-build, that pass :func:`rules.documents.sniff` (a PDF with no script) like any upload: they go
-in through :func:`rules.documents.add`, the path of ``commons documents add``.
+approve it. The documents are small one-page PDFs made here from what they back (the same
+bytes on every build) that pass :func:`rules.documents.sniff` (a PDF with no script) like any
+upload: they go in through :func:`rules.documents.add`, the path of ``commons documents add``.
 
 The text uses the PDF reader's own Chinese font (STSong-Light, Adobe-GB1, not embedded), so a
 page costs a few hundred bytes.
@@ -16,8 +16,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import select
+from sqlmodel import Session, col
+
 from ledger import journal
 from ledger.books import Books
+from ledger.models import Document
 from ledger.money import fmt
 from ledger.schemas import TransactionIn, TransactionOut
 from rules import documents, ruleset
@@ -79,8 +83,6 @@ def pdf(lines: list[str]) -> bytes:
 
 
 def _community(books: Books, slug: str) -> str:
-    from sqlmodel import Session
-
     with Session(books.engine) as session:
         return books.community(session, slug).name
 
@@ -99,13 +101,12 @@ def attach_to_entry(books: Books, slug: str, entry: TransactionOut, actor: str) 
         f"对方: {entry.payee or '-'}",
         f"摘要: {entry.narration}",
         f"金额: 人民币 {fmt(amount)} 元",
-        f"记账凭证: {entry.id}",
     ]
     documents.add(
         books=books,
         slug=slug,
         body=pdf(lines),
-        name=f"{title}-{entry.date}-{entry.id[:8]}.pdf",
+        name=f"{title}-{entry.date}-{amount}.pdf",
         actor=actor or TREASURER,
         entry=entry.id,
         project=False,  # build_demo rewrites the projection once, at the end
@@ -146,7 +147,14 @@ def attach_contract(books: Books, slug: str, number: str, entry: TransactionOut)
     from api.demo import TREASURER
 
     name = f"合同-{number}-扫描件.pdf"
-    if any(d.name == name for d in documents.listed(books=books, slug=slug)):
+    with Session(books.engine) as session:
+        community = books.community(session, slug)
+        scanned = session.execute(
+            select(col(Document.id))
+            .where(col(Document.community_id) == community.id)
+            .where(col(Document.name) == name)
+        ).first()
+    if scanned is not None:
         return
     lines = [
         "共有部分经营性使用合同 (扫描件)",
