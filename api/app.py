@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
-import secrets
-from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -29,7 +26,7 @@ from api.deps import current_username, member_of
 from api.fava_mount import FavaMount, Guard, Scope, Send, plain_response
 from api.middleware import SecurityHeaders
 from api.proxy import ProxyHeaders, parse_allowed
-from api.sessions import OriginGuard
+from api.sessions import OriginGuard, login_key
 from api.settings import Settings
 from api.throttle import LoginThrottle
 from api.upload_limit import RouteBodyLimit
@@ -68,18 +65,11 @@ def repair_projections(books: Books) -> None:
         books.sync_projection(slug)
 
 
-def session_secret(settings: Settings) -> str:
-    """The configured secret, else one generated once and kept in the data directory. It
-    signs the login form's CSRF tokens (sessions are rows on the server, not signed)."""
-    if settings.secret:
-        return settings.secret
-    path = Path(settings.data) / "session.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+def session_secret(settings: Settings, books: Books) -> str:
+    """The configured secret, else the one every process on the database shares
+    (``api.sessions.login_key``). It signs the login form's CSRF tokens (sessions are rows on
+    the server, not signed)."""
+    return settings.secret or login_key(books)
 
 
 def fava_guard(books: Books) -> Guard:
@@ -138,7 +128,7 @@ def create_app(settings: Settings | None = None, *, books: Books | None = None) 
     app.state.books = books
     app.state.settings = settings
     app.state.login_throttle = LoginThrottle()
-    app.state.secret = session_secret(settings)
+    app.state.secret = session_secret(settings, books)
     errors.install(app)
     models: list[type[BaseModel]] = []
     for name in ROUTERS:
