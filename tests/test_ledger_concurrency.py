@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +19,7 @@ from api.books import open_books
 from api.settings import Settings
 from audit.verify import verify
 from ledger import chart, journal
-from ledger.books import Books
+from ledger.books import Books, TurnLock
 from ledger.errors import AlreadyReversed, ValidationFailed
 from ledger.models import Entry, Posting
 from rules.community import create
@@ -189,3 +190,62 @@ def test_two_writers_taking_turns_keep_the_projection_whole(books: Books, data_d
     assert [line.strip() for line in text.splitlines() if "  seq: " in line] == [
         f"seq: {n}" for n in range(1, 9)
     ]
+
+
+def test_the_writers_lock_is_handed_over_in_the_order_writers_came() -> None:
+    """Found: with ``threading.Lock`` a writer that had waited longest kept losing the lock to
+    ones arriving later (the slowest of eight concurrent posts waited seconds). ``TurnLock``
+    hands it to the waiters first come, first served."""
+    lock = TurnLock()
+    order: list[int] = []
+    lock.acquire()
+
+    def writer(index: int) -> None:
+        with lock:
+            order.append(index)
+
+    threads = []
+    for index in range(5):
+        thread = threading.Thread(target=writer, args=(index,))
+        thread.start()
+        threads.append(thread)
+        while lock.waiting() < index + 1:  # queued before the next one comes
+            time.sleep(0.001)
+    lock.release()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert order == [0, 1, 2, 3, 4]
+    assert lock.waiting() == 0
+    assert _free(lock)
+
+
+def test_the_writers_lock_lets_one_writer_in_at_a_time() -> None:
+    lock = TurnLock()
+    inside: list[int] = []
+    most: list[int] = [0]
+
+    def writer() -> None:
+        for _ in range(200):
+            with lock:
+                inside.append(1)
+                most[0] = max(most[0], len(inside))
+                time.sleep(0)
+                inside.pop()
+
+    assert run_threads(lambda _index: writer(), 6) == []
+    assert most[0] == 1
+    assert _free(lock)
+
+
+def _free(lock: TurnLock) -> bool:
+    """The lock can be taken at once by a new thread."""
+    taken = threading.Event()
+
+    def take() -> None:
+        with lock:
+            taken.set()
+
+    thread = threading.Thread(target=take)
+    thread.start()
+    thread.join(timeout=5)
+    return taken.is_set()
