@@ -49,6 +49,7 @@ ROUTERS: tuple[str, ...] = (
     "api.routes_bank",
     "api.routes_documents",
     "api.routes_objections",
+    "api.routes_health",
 )
 
 
