@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import httpx
-from _serve import body, community_with_token, fill, serve
+from _serve import body, community_with_token, fill, machine_anchor, serve
 
 
 def main() -> None:
@@ -51,6 +51,7 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait()
+    print(machine_anchor())
     print(
         f"cold start with {args.entries} entries: first answer (login page) {to_login:.2f} s, "
         f"first API answer (balances) {first_api:.2f} s (target: <= 3 s)"
