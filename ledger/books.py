@@ -314,6 +314,26 @@ class Books:
             return
         if finding is not None:
             self._report(slug, finding)
+        if not items:
+            self._level_header(slug)
+
+    def _level_header(self, slug: str) -> None:
+        """On a catch-up (a start, a read through Fava), bring the header level too: another
+        process on the database (another node) may have added a resolution, a close, a budget
+        or a document, which rebuilds the header of *its* projection only; the entries'
+        catch-up does not see it. The file starts with the header exactly, so its first bytes
+        tell; a stale one is rebuilt. Never raises, like the append."""
+        try:
+            with Session(self.engine) as session:
+                community = self.community(session, slug)
+                wanted = self.header(session, community, documents=True).render().encode()
+            with open(self.projection(slug).path, "rb") as projected:
+                if projected.read(len(wanted)) == wanted:
+                    return
+            log.info("projection of %s: the header changed in the database; rebuilding", slug)
+            self.rebuild_projection(slug)
+        except Exception:
+            log.exception("projection of %s: could not bring its header level", slug)
 
     def _sync(self, slug: str, items: list[ChainedTxn]) -> Finding | None:
         with Session(self.engine) as session:

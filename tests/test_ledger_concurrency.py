@@ -8,6 +8,7 @@ import multiprocessing
 import threading
 import time
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -249,3 +250,25 @@ def _free(lock: TurnLock) -> bool:
     thread.start()
     thread.join(timeout=5)
     return taken.is_set()
+
+
+def test_a_node_catching_up_takes_the_header_another_node_changed(
+    books: Books, data_dir: Path, tmp_path: Path
+) -> None:
+    """Found: with each node's own data directory, a close made through node A rebuilt A's
+    projection only; node B's catch-up appended entries but kept its old header (no close),
+    even across a restart, and verify reported the close missing from B's projection."""
+    from rules.periods import close
+
+    create(books=books, slug="maple", name="枫林苑", start=BOOKS_START)
+    node_b = open_books(Settings(data=tmp_path / "node-b", db=str(books.engine.url)))
+    try:
+        node_b.sync_projection("maple")
+        close(books=books, slug="maple", period="2025Q1", actor="approver")
+        journal.post(books=books, slug="maple", draft=txn("3.00", day=date(2025, 4, 2)), actor="t")
+        node_b.sync_projection("maple")  # what a read through B's Fava, or B's start, does
+        report = verify(node_b, "maple")
+        assert report.ok, report.problems
+        assert "2025Q1" in node_b.projection("maple").path.read_text(encoding="utf-8")
+    finally:
+        node_b.engine.dispose()
