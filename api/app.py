@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
-import secrets
-from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -29,7 +26,7 @@ from api.deps import current_username, member_of
 from api.fava_mount import FavaMount, Guard, Scope, Send, plain_response
 from api.middleware import SecurityHeaders
 from api.proxy import ProxyHeaders, parse_allowed
-from api.sessions import OriginGuard
+from api.sessions import OriginGuard, login_key
 from api.settings import Settings
 from api.throttle import LoginThrottle
 from api.upload_limit import RouteBodyLimit
@@ -52,6 +49,7 @@ ROUTERS: tuple[str, ...] = (
     "api.routes_bank",
     "api.routes_documents",
     "api.routes_objections",
+    "api.routes_health",
 )
 
 
@@ -68,18 +66,11 @@ def repair_projections(books: Books) -> None:
         books.sync_projection(slug)
 
 
-def session_secret(settings: Settings) -> str:
-    """The configured secret, else one generated once and kept in the data directory. It
-    signs the login form's CSRF tokens (sessions are rows on the server, not signed)."""
-    if settings.secret:
-        return settings.secret
-    path = Path(settings.data) / "session.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+def session_secret(settings: Settings, books: Books) -> str:
+    """The configured secret, else the one every process on the database shares
+    (``api.sessions.login_key``). It signs the login form's CSRF tokens (sessions are rows on
+    the server, not signed)."""
+    return settings.secret or login_key(books)
 
 
 def fava_guard(books: Books) -> Guard:
@@ -113,6 +104,21 @@ def fava_guard(books: Books) -> Guard:
     return guard
 
 
+def caught_up_first(books: Books, guard: Guard) -> Guard:
+    """Before a member's request reaches Fava, bring this node's projection level with the
+    database: another node may have posted since (every node on one database writes only its
+    own data directory's projection). A no-op when the projection is level. Kept apart from
+    ``api.fava_mount`` so that the mount's own catch-up, when it has one, replaces it."""
+
+    async def guard_then_catch_up(scope: Scope, slug: str, send: Send) -> bool:
+        if not await guard(scope, slug, send):
+            return False
+        await anyio.to_thread.run_sync(books.sync_projection, slug)
+        return True
+
+    return guard_then_catch_up
+
+
 def create_app(settings: Settings | None = None, *, books: Books | None = None) -> FastAPI:
     settings = settings or Settings()
     parse_allowed(settings.forwarded_allow_ips)  # a bad address fails here, not at a request
@@ -138,7 +144,7 @@ def create_app(settings: Settings | None = None, *, books: Books | None = None) 
     app.state.books = books
     app.state.settings = settings
     app.state.login_throttle = LoginThrottle()
-    app.state.secret = session_secret(settings)
+    app.state.secret = session_secret(settings, books)
     errors.install(app)
     models: list[type[BaseModel]] = []
     for name in ROUTERS:
@@ -146,7 +152,7 @@ def create_app(settings: Settings | None = None, *, books: Books | None = None) 
         app.include_router(module.router)
         models += getattr(module, "OPENAPI_MODELS", ())
     _document_models(app, models)
-    app.mount("/fava", FavaMount(books, guard=fava_guard(books)))
+    app.mount("/fava", FavaMount(books, guard=caught_up_first(books, fava_guard(books))))
     app.add_middleware(OriginGuard)
     app.add_middleware(RouteBodyLimit, limit=settings.max_body)
     app.add_middleware(SecurityHeaders)

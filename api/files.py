@@ -1,11 +1,11 @@
 """The service's files are its owner's alone.
 
 The data directory holds the SQLite database (owner ids, members' password hashes, the
-books), the session key that signs logins, each community's projection and rules file;
+books), each community's projection and rules file;
 backups and audit packages hold the same. The ``commons`` process runs with umask 077
 (:func:`private_umask`), so whatever it creates is 0600 (directories 0700), and the files
 that matter most are created with those modes explicitly as well (``ledger.db``,
-``ledger.backup``, ``ledger.projection``, the session key), for a process that did not
+``ledger.backup``, ``ledger.projection``), for a process that did not
 come through the CLI.
 
 Files made before (by an older release, a copy, an editor) keep their modes: at start-up
@@ -97,7 +97,7 @@ def warn_loose(data: Path, db_url: str | None = None) -> list[Path]:
         wanted = 0o700 if path.is_dir() else 0o600
         log.warning(
             "%s has mode %04o: its group or others may read it (it may hold the books, owner "
-            "ids, password hashes or the session key); run: chmod %o %s",
+            "ids or password hashes); run: chmod %o %s",
             path,
             mode,
             wanted,

@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 from starlette.requests import Request
 from starlette.responses import Response
@@ -40,8 +41,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ledger import clock
 from ledger.books import Books
-from ledger.db import writer
-from ledger.models import User, UserSession
+from ledger.db import reader, writer
+from ledger.models import ServerKey, User, UserSession
 
 SESSION_COOKIE = "commons_session"
 #: The login form's pre-session cookie: a random nonce the form's CSRF token is bound to.
@@ -225,6 +226,31 @@ def login_nonce() -> str:
 def login_token(secret: str, nonce: str) -> str:
     """The login form's CSRF token, bound to the pre-session cookie's nonce."""
     return bound_token(secret, "login", nonce)
+
+
+#: The ``ServerKey`` row of the login form's key.
+LOGIN_KEY = "login-form"
+
+
+def login_key(books: Books) -> str:
+    """The key signing the login form's CSRF tokens when none is configured
+    (``COMMONS_SECRET``): one random key in the database, made by the first process that asks,
+    so a form served by one node is accepted by every node on the same database. Two nodes
+    starting at once both try to insert it; the loser reads the winner's."""
+    with reader(books.engine) as session:
+        found = session.get(ServerKey, LOGIN_KEY)
+        if found is not None:
+            return found.value
+    made = secrets.token_urlsafe(48)
+    try:
+        with writer(books.engine) as session:
+            if (existing := session.get(ServerKey, LOGIN_KEY)) is not None:
+                return existing.value
+            session.add(ServerKey(name=LOGIN_KEY, value=made, created_at=clock.now()))
+    except IntegrityError:
+        with reader(books.engine) as session:
+            return session.get_one(ServerKey, LOGIN_KEY).value
+    return made
 
 
 # --- origin -----------------------------------------------------------------------------------

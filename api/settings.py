@@ -17,8 +17,8 @@ class Settings(BaseSettings):
     data: Path = Path("./data")
     #: A SQLAlchemy URL; default: ``<data>/commons.db`` (SQLite).
     db: str | None = None
-    #: The key that signs the login form's CSRF tokens; default: a random key kept in
-    #: ``<data>/session.key`` (created on first start, readable only by its owner).
+    #: The key that signs the login form's CSRF tokens; default: a random key kept in the
+    #: database (made on first start), so every node on one database shares it.
     secret: str | None = None
     #: Request bodies larger than this many bytes are refused with 413.
     max_body: int = 1024 * 1024

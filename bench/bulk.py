@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import httpx
-from _serve import COMMONS, body, community_with_member, serve
+from _serve import COMMONS, body, community_with_member, machine_anchor, serve
 
 
 def main() -> None:
@@ -76,6 +76,7 @@ def main() -> None:
                 text=True,
             )
             cli_runs.append((size, time.perf_counter() - started, done.stderr.strip()))
+    print(machine_anchor())
     print(
         f"bulk API: {total} transactions in {args.batches} requests: {api_elapsed:.2f} s, "
         f"{total / api_elapsed:,.0f} txn/s (target: >= 5,000)"

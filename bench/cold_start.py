@@ -14,23 +14,7 @@ import time
 from pathlib import Path
 
 import httpx
-from _serve import body, community_with_token, serve
-
-
-def fill(data: Path, entries: int) -> None:
-    from api.books import open_books
-    from api.settings import Settings
-    from ledger import journal
-    from ledger.schemas import TransactionIn
-
-    books = open_books(Settings(data=data))
-    for first in range(0, entries, 1000):
-        drafts = [
-            TransactionIn.model_validate(body(n, f"f{n}"))
-            for n in range(first, min(first + 1000, entries))
-        ]
-        journal.post_many(books=books, slug="bench", drafts=drafts, actor="bench")
-    books.engine.dispose()
+from _serve import body, community_with_token, fill, machine_anchor, serve
 
 
 def main() -> None:
@@ -67,6 +51,7 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait()
+    print(machine_anchor())
     print(
         f"cold start with {args.entries} entries: first answer (login page) {to_login:.2f} s, "
         f"first API answer (balances) {first_api:.2f} s (target: <= 3 s)"

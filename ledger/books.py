@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import deque
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -44,6 +45,48 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 
 
+class TurnLock:
+    """A lock handed to its waiters in the order they came (``threading.Lock`` is not: a
+    thread that releases it and asks again at once, or any thread that happens to be running,
+    usually wins over one that has waited longest). The posting path's writers queue on it;
+    with the plain lock, eight concurrent posters' slowest post waited seconds behind others
+    that kept barging in (measured on PostgreSQL: p99 of the wait 3.5 s, median 0)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiters: deque[threading.Lock] = deque()
+
+    def acquire(self) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiters.append(turn)
+        turn.acquire()  # released by ``release``, which hands the lock over held
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._held = False
+
+    def waiting(self) -> int:
+        """How many threads are queued for it."""
+        with self._mutex:
+            return len(self._waiters)
+
+    def __enter__(self) -> TurnLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
+
+
 class Books:
     def __init__(
         self,
@@ -62,16 +105,16 @@ class Books:
         self.fava_extensions = fava_extensions
         self._states: dict[str, BookState] = {}
         self._lock = threading.Lock()
-        self._writers: dict[str, threading.Lock] = {}
+        self._writers: dict[str, TurnLock] = {}
         self._projections: dict[str, Projection] = {}
 
-    def writing(self, slug: str) -> threading.Lock:
+    def writing(self, slug: str) -> TurnLock:
         """The lock this process's writers of one community take before the database's: they
-        queue here and wake at once, instead of polling SQLite's busy lock (which sleeps in
-        steps of up to 100 ms, the tail of concurrent posts). Other processes still meet at
-        the database (``BEGIN IMMEDIATE``, ``FOR UPDATE``)."""
+        queue here and wake at once, in turn, instead of polling SQLite's busy lock (which
+        sleeps in steps of up to 100 ms, the tail of concurrent posts). Other processes still
+        meet at the database (``BEGIN IMMEDIATE``, ``FOR UPDATE``)."""
         with self._lock:
-            return self._writers.setdefault(slug, threading.Lock())
+            return self._writers.setdefault(slug, TurnLock())
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -289,6 +332,26 @@ class Books:
             return
         if finding is not None:
             self._report(slug, finding)
+        if not items:
+            self._level_header(slug)
+
+    def _level_header(self, slug: str) -> None:
+        """On a catch-up (a start, a read through Fava), bring the header level too: another
+        process on the database (another node) may have added a resolution, a close, a budget
+        or a document, which rebuilds the header of *its* projection only; the entries'
+        catch-up does not see it. The file starts with the header exactly, so its first bytes
+        tell; a stale one is rebuilt. Never raises, like the append."""
+        try:
+            with Session(self.engine) as session:
+                community = self.community(session, slug)
+                wanted = self.header(session, community, documents=True).render().encode()
+            with open(self.projection(slug).path, "rb") as projected:
+                if projected.read(len(wanted)) == wanted:
+                    return
+            log.info("projection of %s: the header changed in the database; rebuilding", slug)
+            self.rebuild_projection(slug)
+        except Exception:
+            log.exception("projection of %s: could not bring its header level", slug)
 
     def _sync(self, slug: str, items: list[ChainedTxn]) -> Finding | None:
         with Session(self.engine) as session:

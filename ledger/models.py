@@ -194,6 +194,16 @@ class LoginFailure(SQLModel, table=True):
     at: datetime = Field(index=True)
 
 
+class ServerKey(SQLModel, table=True):
+    """A key the service's processes share (the login form's CSRF key, ``api.sessions``):
+    made once by the first process that needs it, so that a form served by one node is
+    accepted by any other on the same database. Not readable through any route."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
+    created_at: datetime
+
+
 class StoredNotice(SQLModel, table=True):
     """A closed period's public notice as rendered once (per format and language), with its
     hash: every node serves the stored bytes. What may change after the close (payments since,

@@ -138,6 +138,8 @@ ROWS: tuple[Row, ...] = (
         form={"csrf": "{csrf}"},
         fresh_session=True,
     ),
+    # the load balancer's health check: no login
+    Row("GET", "/healthz", "200 200 200 200 200 200 200"),
     # the pages' style sheet and script (no inline script under the CSP): public, like /login
     Row("GET", "/assets/{name}", "200 200 200 200 200 200 200", ids={"name": "entry.js"}),
     # --- transactions API -------------------------------------------------------------------

@@ -186,6 +186,33 @@ def test_login_needs_its_form_token_and_this_origin(
     assert ok.status_code == 303
 
 
+def test_a_login_form_from_one_node_is_accepted_by_another(
+    api_settings: Settings, api_books: Books, members: dict[str, Login], tmp_path: Any
+) -> None:
+    """Found: with no ``COMMONS_SECRET`` each data directory made its own key
+    (``<data>/session.key``), so behind a load balancer a login form served by one node was
+    refused as expired by the next. The key is now one row in the database."""
+    shared_db = api_settings.db_url()
+    nodes = [create_app(Settings(data=tmp_path / f"node-{n}", db=shared_db)) for n in "ab"]
+    try:
+        a, b = (TestClient(node) for node in nodes)
+        who = members["auditor"]
+        token = login_token(a)  # the form and its pre-session cookie come from node A
+        b.cookies.update(a.cookies)
+        answer = b.post(
+            "/login",
+            data={"username": who.username, "password": who.password, "csrf": token},
+            headers={"Origin": ORIGIN},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text
+        assert nodes[0].state.secret == nodes[1].state.secret
+        assert not list(tmp_path.glob("node-*/session.key"))
+    finally:
+        for node in nodes:
+            node.state.books.dispose()
+
+
 def test_logout_is_post_only_and_the_old_cookie_is_dead(
     app: FastAPI, members: dict[str, Login]
 ) -> None:

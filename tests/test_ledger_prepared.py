@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 
 from ledger import journal
 from ledger.books import Books
-from ledger.prepared import Prepared, Statements, insert_of
+from ledger.prepared import Prepared, Statements, batched, insert_of
 from rules.community import create
 from tests.conftest import BOOKS_START, txn
 
@@ -105,6 +105,31 @@ def test_prepared_errors_are_sqlalchemy_errors(any_books: Books) -> None:
     with any_books.engine.connect() as connection:  # the failed insert left nothing
         count = connection.execute(select(ENTRY.c.id).where(ENTRY.c.idempotency_key == "dup"))
         assert len(count.all()) == 1
+
+
+def test_a_batch_writes_all_its_rows_or_fails_as_sqlalchemy_does(any_books: Books) -> None:
+    """``batched`` sends a write's statements without waiting for each answer (PostgreSQL's
+    pipeline): the rows all arrive, and a statement that fails inside still raises
+    ``IntegrityError`` (when the batch ends) and leaves nothing of the transaction behind."""
+    community_id = create(books=any_books, slug="maple", name="枫林苑", start=BOOKS_START).id
+    statement = insert_of(ENTRY, journal.ENTRY_COLUMNS)
+    good = [_entry_row(community_id, f"b{n}") for n in range(3)]
+    with any_books.engine.begin() as connection:
+        insert_entry = Prepared(statement, connection.dialect)
+        with batched(connection):
+            insert_entry.execute_many(connection, good[:2])
+            insert_entry.execute(connection, good[2])
+    first = _entry_row(community_id, "c0")
+    with pytest.raises(IntegrityError), any_books.engine.begin() as connection:
+        batch = batched(connection)
+        with batch:
+            insert_entry.execute(connection, first)
+            insert_entry.execute(connection, {**first, "id": "again"})  # the same key
+    with any_books.engine.connect() as connection:
+        keys = connection.execute(
+            select(ENTRY.c.idempotency_key).where(ENTRY.c.community_id == community_id)
+        ).scalars()
+        assert sorted(k for k in keys if k) == ["b0", "b1", "b2"]
 
 
 def test_statements_compile_once_per_dialect(any_books: Books) -> None:
