@@ -20,4 +20,6 @@ def open_books(settings: Settings) -> Books:
     migrate(engine)
     data = settings.data.resolve()
     warn_loose(data, settings.db_url())
-    return Books(engine=engine, data_dir=data, rules=CommunityRules(data))
+    return Books(
+        engine=engine, data_dir=data, rules=CommunityRules(data), states_max=settings.states_max
+    )

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     #: Serve the API documentation (``/docs``, ``/redoc``, ``/openapi.json``) to anyone, not
     #: only to members.
     public_docs: bool = False
+    #: How many Fava apps (a community's open years, or one of its closed years) are kept
+    #: loaded; beyond it the least recently used is dropped and loaded again on its next page.
+    #: Each holds its ledger in memory (a year of a busy community: tens of MB).
+    fava_apps_max: int = 32
+    #: How many communities' rule states (their rules folded over the journal, for posting)
+    #: are kept; beyond it the least recently used is dropped and refolded on its next post.
+    states_max: int = 256
 
     def db_url(self) -> str:
         return self.db or sqlite_url((self.data / "commons.db").resolve())

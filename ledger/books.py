@@ -310,7 +310,9 @@ class Books:
         """Before the projection is read (Fava): bring it up to the database, which another
         process or node may have written. Costs one query and a ``stat`` when it is current:
         entries are appended when the database's head is past the file's, and the files are
-        rebuilt when a year was closed that they do not split off yet. False: no community."""
+        rebuilt when a year was closed that they do not split off yet. A file edited by hand
+        is left as it is (Fava's errors page shows it) until the next writer examines it.
+        False: no community."""
         with Session(self.engine) as session:
             row = session.execute(
                 select(col(Community.id), col(Community.head_seq)).where(
@@ -324,7 +326,7 @@ class Books:
         written = projection.closed_years()
         if closed and max(closed) not in written and not self._empty_years(slug, closed):
             self.rebuild_projection(slug)
-        elif projection.written_seq() != row[1]:
+        elif (projection.recorded_seq() or 0) < row[1] or not projection.path.exists():
             self.sync_projection(slug)
         return True
 

@@ -429,6 +429,16 @@ class Projection:
         finally:
             os.close(fd)
 
+    def recorded_seq(self) -> int | None:
+        """The last sequence number the sidecar records, whether or not the file was changed
+        since (a reader asking whether the database is ahead: a changed file is for the next
+        writer to examine, and for Fava's errors page to show meanwhile)."""
+        try:
+            with open(self.sidecar, "rb") as found:
+                return int(json.loads(found.read(SIDECAR_SIZE))["seq"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     def written_seq(self) -> int | None:
         """The last sequence number in the files, as the sidecar says (None: not known)."""
         with self._locked():
