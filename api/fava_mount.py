@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlencode
 
 from a2wsgi import WSGIMiddleware
@@ -217,6 +217,8 @@ class Served:
     app: ASGIApp
     ledger: Path
     scrub: list[tuple[bytes, bytes]]
+    #: Fava's loaded ledger (``fava.core.FavaLedger``), asked whether its files changed.
+    loaded: Any
 
 
 class FavaMount:
@@ -253,13 +255,19 @@ class FavaMount:
             served = self._apps.get(key)
             if served is not None and served.ledger == path:
                 self._apps.move_to_end(key)
-                return served
+        if served is not None and served.ledger == path:
+            # Fava looks at its files before a page, not before its JSON API (which the page
+            # then calls): look now, so that either shows what was just caught up.
+            served.loaded.changed()
+            return served
         # Built outside the lock (loading a year takes a while); two first requests may both
         # build, and the second one's app is kept.
+        flask_app = fava_app(path, sealed=year is not None)
         built = Served(
-            WSGIMiddleware(fava_app(path, sealed=year is not None)),
+            WSGIMiddleware(flask_app),
             path,
             scrubber(path.parent, Path(self.books.data_dir)),
+            flask_app.config["LEDGERS"].ledgers[0],
         )
         with self._lock:
             self._apps[key] = built

@@ -112,6 +112,8 @@ class Header:
     directives: tuple[str, ...] = ()
     #: More ``key=value`` settings for the plugin (an audit export adds ``chain-from``).
     plugin_options: tuple[str, ...] = ()
+    #: The rules file, relative to the ledger (a closed year's book is two folders down).
+    rules: str = RULES_FILE
 
     def render(self) -> str:
         lines = [
@@ -135,7 +137,7 @@ class Header:
 
     def plugin_config(self) -> str:
         return ";".join(
-            (f"community={self.community_id}", f"rules={RULES_FILE}", *self.plugin_options)
+            (f"community={self.community_id}", f"rules={self.rules}", *self.plugin_options)
         )
 
 
@@ -221,10 +223,14 @@ class Carry:
         return text
 
 
-def fiscal_year(item: ChainedTxn, closed: frozenset[int]) -> int | None:
-    """The closed year whose file holds ``item``; None: the open years'."""
+def fiscal_year(item: ChainedTxn, closed: tuple[int, ...]) -> int | None:
+    """The closed year whose file holds ``item``; None: the open years'. Years close in
+    order, so every year up to the last closed one is closed; an entry dated before the first
+    (the opening balances, dated the day before the books start) is that year's."""
     year = item.txn.date.year
-    return year if year in closed else None
+    if not closed or year > max(closed):
+        return None
+    return max(year, min(closed))
 
 
 def _links(part: list[ChainedTxn], head: ChainedTxn | None, *, last: bool) -> tuple[Any, ...]:
@@ -546,14 +552,13 @@ class Projection:
 
     def _repair_split(self, layout: Layout, items: list[ChainedTxn]) -> Finding:
         """The files of books with closed years (see the module's docstring)."""
-        closed = frozenset(layout.closed)
+        closed = layout.closed
         head = items[-1] if items else None
         findings: list[Finding] = []
         main = self.path
-        includes = "".join(
-            _include(f"{YEARS}/{year}/{YEAR_ENTRIES}")
-            for year in sorted({i.txn.date.year for i in items if i.txn.date.year in closed})
-        ) + _include(OPEN_ENTRIES)
+        held = sorted({year for i in items if (year := fiscal_year(i, closed)) is not None})
+        includes = "".join(_include(f"{YEARS}/{year}/{YEAR_ENTRIES}") for year in held)
+        includes += _include(OPEN_ENTRIES)
         wanted = layout.header.render() + includes
         # The whole history: while it still holds the entries itself (before the first close)
         # or anything but the includes, its entries are examined first.
@@ -647,7 +652,8 @@ class Projection:
         if text is None or text[text.find(ENTRIES) + len(ENTRIES) :] != body:
             if text is not None:
                 findings.append(self._keep_aside(book, Finding("altered", extra=True)))
-            written = carry.header(header).render() + body
+            up = replace(header, rules=f"../../{header.rules}")
+            written = carry.header(up).render() + body
             _write_atomically(book, lambda out: out.write(written))
         return findings
 
