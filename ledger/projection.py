@@ -254,6 +254,12 @@ def _include(path: str) -> str:
     return f"include {quote(path)}\n"
 
 
+def _only_includes(body: str | None) -> bool:
+    """Whether the whole history's text after the header is include lines (of the years
+    closed when it was written): a layout, not entries to examine."""
+    return body is not None and all(line.startswith("include ") for line in body.splitlines())
+
+
 @dataclass(frozen=True)
 class Finding:
     """What examining the file against the journal found (see the module's docstring)."""
@@ -553,6 +559,7 @@ class Projection:
     def _repair_split(self, layout: Layout, items: list[ChainedTxn]) -> Finding:
         """The files of books with closed years (see the module's docstring)."""
         closed = layout.closed
+        earlier = tuple(self.closed_years())  # the years split off before this rebuild
         head = items[-1] if items else None
         findings: list[Finding] = []
         main = self.path
@@ -568,7 +575,7 @@ class Projection:
             text = None
         marker = text.find(ENTRIES) if text is not None else -1
         body = text[marker + len(ENTRIES) :] if text is not None and marker >= 0 else None
-        if text is not None and body != includes:
+        if text is not None and not _only_includes(body):
             finding = examine(text, ((i.txn.seq or 0, i.render()) for i in items))
             if finding.altered:
                 findings.append(self._keep_aside(main, finding))
@@ -594,9 +601,22 @@ class Projection:
         part = by_year.get(None, [])
         carry = self._carry(day, balances, folds, part, head, last=True)
         book = carry.header(layout.header).render() + carry.render() + _include(OPEN_ENTRIES)
-        opened = self._repair_one(ENTRIES, part, name=OPEN_ENTRIES, force=False)
-        if opened.state != "missing" or body == includes:  # missing: the first close split it
-            findings.append(opened)
+        # The open years' entries, examined against what they held before this rebuild: the
+        # entries of the years whose files were written before (a year closing now leaves).
+        path = self.directory / OPEN_ENTRIES
+        wanted = ENTRIES + "".join("\n" + item.render() for item in part)
+        text = _read(path)
+        if text is not None and text != wanted:
+            was_open = (
+                (i.txn.seq or 0, i.render()) for i in items if fiscal_year(i, earlier) is None
+            )
+            finding = examine(text, was_open)
+            if finding.altered:
+                findings.append(self._keep_aside(path, finding))
+            elif finding.state == "behind":
+                findings.append(finding)
+        if text != wanted:
+            _write_atomically(path, lambda out: out.write(wanted))
         # The next entry is the journal's next, whichever file its predecessor is in.
         self._write_state(head.txn.seq or 0 if head else 0, OPEN_ENTRIES)
         if _read(self.directory / OPEN_FILE) != book:
