@@ -191,7 +191,7 @@ def fava_app(path: Path, *, sealed: bool = False) -> Flask:
     flask_app.jinja_loader = ChoiceLoader(loaders)
     if sealed:
 
-        class Sealed(Watcher):
+        class Sealed(Watcher):  # type: ignore[misc]
             def check(self) -> bool:
                 return False
 
@@ -315,7 +315,9 @@ class FavaMount:
             return
         served = await run_in_threadpool(self._served, slug, year)
         if served is None:
-            what = f"no community {slug!r}" if year is None else f"no closed year {year} of {slug!r}"
+            what = (
+                f"no community {slug!r}" if year is None else f"no closed year {year} of {slug!r}"
+            )
             await plain_response(send, 404, what)
             return
         if rest.endswith(BINARY_DOWNLOADS):
@@ -327,9 +329,7 @@ class FavaMount:
         # our slug (and the year) alone.
         child["root_path"] = root if year is None else f"{root}/{slug}"
         child["path"] = path
-        child["query_string"] = _restore_ledger_name(
-            scope.get("query_string", b""), served.ledger
-        )
+        child["query_string"] = _restore_ledger_name(scope.get("query_string", b""), served.ledger)
         # Fava never compresses; ask it not to, so every answer can be read and scrubbed.
         child["headers"] = [
             (k, v) for k, v in scope.get("headers") or [] if k.lower() != b"accept-encoding"

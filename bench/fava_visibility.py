@@ -85,7 +85,9 @@ def post_to_visible(books: Books, client: TestClient, n: int) -> float:
     token = f"post-{n}"  # ASCII: Fava's JSON escapes the rest
     url = f"/fava/{SLUG}/api/journal?filter={token}"
     started = time.perf_counter()
-    journal.post(books=books, slug=SLUG, draft=draft(n, date(2026, 11, 1), f"新的停车费 {token}"), actor="b")
+    journal.post(
+        books=books, slug=SLUG, draft=draft(n, date(2026, 11, 1), f"新的停车费 {token}"), actor="b"
+    )
     return until_shown(lambda: client.get(url).text, token, started)
 
 
@@ -103,7 +105,9 @@ def anchor(books: Books, folder: Path, n: int) -> tuple[float, float]:
     loaded = time.perf_counter() - started
     token = f"post-{n}"
     started = time.perf_counter()
-    journal.post(books=books, slug=SLUG, draft=draft(n, date(2026, 11, 1), f"新的停车费 {token}"), actor="b")
+    journal.post(
+        books=books, slug=SLUG, draft=draft(n, date(2026, 11, 1), f"新的停车费 {token}"), actor="b"
+    )
     with Session(books.engine) as session:
         community = books.community(session, SLUG)
         (item,) = books.chained(session, community.id, after_seq=community.head_seq - 1)
@@ -159,8 +163,10 @@ def main() -> None:
         year_started = time.perf_counter()
         page = client.get(f"/fava/{SLUG}/2025/income_statement/")
         assert page.status_code == 200
-        print(f"closed year 2025 ({args.closed - half:,} entries): first page (load) "
-              f"{time.perf_counter() - year_started:.2f} s, never reloaded")
+        print(
+            f"closed year 2025 ({args.closed - half:,} entries): first page (load) "
+            f"{time.perf_counter() - year_started:.2f} s, never reloaded"
+        )
         total = args.closed + done
         loaded, visible = anchor(books, Path(tmp) / "single" / SLUG, 20_000_000)
         print(

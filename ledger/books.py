@@ -343,7 +343,7 @@ class Books:
                 .where(col(Entry.date) >= date(last, 1, 1))
                 .where(col(Entry.date) <= date(last, 12, 31))
             ).scalar_one()
-        return found == 0
+        return int(found) == 0
 
     def _sync(self, slug: str, items: list[ChainedTxn]) -> Finding | None:
         with Session(self.engine) as session:

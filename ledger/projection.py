@@ -660,9 +660,7 @@ class Projection:
         if text != wanted:
             if text is not None:
                 finding = examine(text, entries)
-                findings.append(
-                    self._keep_aside(path, finding) if finding.altered else finding
-                )
+                findings.append(self._keep_aside(path, finding) if finding.altered else finding)
             _write_atomically(path, lambda out: out.write(wanted))
         # The book: its header may go stale (a later resolution) without being rewritten;
         # what it carries in must stay what the years before say.

@@ -214,9 +214,7 @@ def verify(
         try:
             state.restore(folds)
         except (ValueError, TypeError, AttributeError) as exc:
-            errors.append(
-                RuleError({"filename": "<plugin>", "lineno": 0}, f"carry: {exc}", None)
-            )
+            errors.append(RuleError({"filename": "<plugin>", "lineno": 0}, f"carry: {exc}", None))
     elif start is not None:
         # An audit export's stretch carries the balances before it in as unchained
         # "opening" transactions.

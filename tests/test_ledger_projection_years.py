@@ -30,6 +30,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from api.books import open_books
 from api.fava_mount import FavaMount
 from api.settings import Settings
 from ledger import chart, journal
@@ -38,7 +39,6 @@ from ledger.models import Event
 from ledger.projection import OPEN_ENTRIES, OPEN_FILE
 from rules.community import create
 from rules.periods import close
-from api.books import open_books
 from tests.conftest import txn
 
 
@@ -194,9 +194,7 @@ def _db_url(books: Books) -> str:
     return books.engine.url.render_as_string(hide_password=False)
 
 
-def test_fava_apps_beyond_the_bound_are_dropped_and_rebuilt(
-    books: Books, community: str
-) -> None:
+def test_fava_apps_beyond_the_bound_are_dropped_and_rebuilt(books: Books, community: str) -> None:
     two_years(books, community)
     client, mount = client_for(books, apps_max=1)
     assert client.get(f"/fava/{community}/journal/").status_code == 200
