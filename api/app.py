@@ -104,21 +104,6 @@ def fava_guard(books: Books) -> Guard:
     return guard
 
 
-def caught_up_first(books: Books, guard: Guard) -> Guard:
-    """Before a member's request reaches Fava, bring this node's projection level with the
-    database: another node may have posted since (every node on one database writes only its
-    own data directory's projection). A no-op when the projection is level. Kept apart from
-    ``api.fava_mount`` so that the mount's own catch-up, when it has one, replaces it."""
-
-    async def guard_then_catch_up(scope: Scope, slug: str, send: Send) -> bool:
-        if not await guard(scope, slug, send):
-            return False
-        await anyio.to_thread.run_sync(books.sync_projection, slug)
-        return True
-
-    return guard_then_catch_up
-
-
 def create_app(settings: Settings | None = None, *, books: Books | None = None) -> FastAPI:
     settings = settings or Settings()
     parse_allowed(settings.forwarded_allow_ips)  # a bad address fails here, not at a request
@@ -152,7 +137,7 @@ def create_app(settings: Settings | None = None, *, books: Books | None = None) 
         app.include_router(module.router)
         models += getattr(module, "OPENAPI_MODELS", ())
     _document_models(app, models)
-    app.mount("/fava", FavaMount(books, guard=caught_up_first(books, fava_guard(books))))
+    app.mount("/fava", FavaMount(books, guard=fava_guard(books), apps_max=settings.fava_apps_max))
     app.add_middleware(OriginGuard)
     app.add_middleware(RouteBodyLimit, limit=settings.max_body)
     app.add_middleware(SecurityHeaders)

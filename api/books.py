@@ -25,5 +25,9 @@ def open_books(settings: Settings) -> Books:
     data = settings.data.resolve()
     warn_loose(data, settings.db_url())
     return Books(
-        engine=engine, data_dir=data, rules=CommunityRules(data), fava_extensions=FAVA_EXTENSIONS
+        engine=engine,
+        data_dir=data,
+        rules=CommunityRules(data),
+        fava_extensions=FAVA_EXTENSIONS,
+        states_max=settings.states_max,
     )

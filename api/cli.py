@@ -286,6 +286,22 @@ def rebuild(ctx: Ctx, slug: str) -> None:
     help="the reverse proxies (addresses or networks, comma-separated; '*' for any) whose "
     "X-Forwarded-For/-Proto/-Host are believed [default: $COMMONS_FORWARDED_ALLOW_IPS or none]",
 )
+@click.option(
+    "--fava-apps-max",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="how many Fava apps (a community's open years or one closed year) to keep loaded; "
+    "the least recently used is dropped [default: $COMMONS_FAVA_APPS_MAX or 32]",
+)
+@click.option(
+    "--states-max",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="how many communities' rule states to keep for posting; the least recently used is "
+    "dropped and refolded on its next post [default: $COMMONS_STATES_MAX or 256]",
+)
 @pass_ctx
 def serve(
     ctx: Ctx,
@@ -295,6 +311,8 @@ def serve(
     access_log: bool | None,
     public_docs: bool | None,
     forwarded_allow_ips: str | None,
+    fava_apps_max: int | None,
+    states_max: int | None,
 ) -> None:
     """The API, the entry page, Fava and the public pages in one process."""
     import uvicorn
@@ -316,6 +334,10 @@ def serve(
         settings.access_log = access_log
     if public_docs:
         settings.public_docs = True
+    if fava_apps_max is not None:
+        settings.fava_apps_max = fava_apps_max
+    if states_max is not None:
+        settings.states_max = ctx.books.states_max = states_max
     configure(settings.log_level)
     app = create_app(settings, books=ctx.books)
     base = f"http://{host}:{port}"

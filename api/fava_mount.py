@@ -1,6 +1,13 @@
-"""Fava for the supervisory committee: one read-only Fava per community, mounted at
-``/fava/{slug}/`` inside the FastAPI app through a2wsgi. Only GET and HEAD reach Fava; every
-other method is refused here, before Fava sees it.
+"""Fava for the supervisory committee, read-only, mounted inside the FastAPI app through
+a2wsgi: per community, ``/fava/{slug}/`` serves the open years (``ledger.projection``: a reload
+after a post costs their entries alone) and ``/fava/{slug}/{year}/`` each closed year, as a Fava
+of its own that is loaded on first use and never reloaded (a closed year's files never change).
+Only GET and HEAD reach Fava; every other method is refused here, before Fava sees it.
+
+Before the open years' Fava answers, the projection is caught up with the database
+(``Books.catch_up``: another process or node may have posted), so a post shows on the next
+page, not at Fava's next poll. The Fava apps kept are bounded (``fava_apps_max``): the least
+recently used is dropped, and built again on its next request.
 
 The editor and the import page answer 404 here (``api.fava_readonly``). Ledger text is inert:
 Fava's templates are loaded with ours first (``api/fava_templates``: its journal table with
@@ -15,12 +22,15 @@ from __future__ import annotations
 import html
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlencode
 
 from a2wsgi import WSGIMiddleware
+from starlette.concurrency import run_in_threadpool
 
 # Scope and Send are re-exported (``X as X``): the app's Fava guard takes them from here.
 from starlette.types import ASGIApp, Message, Receive
@@ -152,9 +162,11 @@ STATIC = "static"
 
 
 def community_slug(ledger: object) -> str:
-    """Fava's ledger slug: the community's own (the projection is ``<data>/<slug>/ledger.
-    beancount``), so ``/fava/<slug>/income_statement/`` is the whole URL; Fava would take a
-    second slug from the ledger's title."""
+    """Fava's ledger slug: the community's own for the open years (their book is in
+    ``<data>/<slug>/``), so ``/fava/<slug>/income_statement/`` is the whole URL; a closed
+    year's (its book is ``<data>/<slug>/years/<year>/ledger.beancount``, served with the
+    community's slug in the root path) is the year: ``/fava/<slug>/<year>/journal/``. Fava
+    would take a slug of its own from the ledger's title."""
     return Path(str(getattr(ledger, "beancount_file_path", ""))).parent.name
 
 
@@ -164,9 +176,11 @@ def _slug_by_community() -> None:
     fava.application._slug = community_slug
 
 
-def fava_app(path: Path) -> Flask:
-    """Fava's Flask app for the ledger at ``path``, read-only, our templates first."""
+def fava_app(path: Path, *, sealed: bool = False) -> Flask:
+    """Fava's Flask app for the ledger at ``path``, read-only, our templates first. A
+    ``sealed`` ledger (a closed year) is loaded now and never looked at again."""
     from fava.application import create_app
+    from fava.core.watcher import Watcher
 
     _slug_by_community()
     from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader
@@ -179,39 +193,97 @@ def fava_app(path: Path) -> Flask:
     if flask_app.jinja_loader is not None:
         loaders.append(flask_app.jinja_loader)
     flask_app.jinja_loader = ChoiceLoader(loaders)
+    if sealed:
+
+        class Sealed(Watcher):  # type: ignore[misc]
+            def check(self) -> bool:
+                return False
+
+        for ledger in flask_app.config["LEDGERS"].ledgers:
+            watcher = Sealed()
+            watcher.last_checked = ledger.watcher.last_checked
+            ledger.watcher = watcher
     return flask_app
 
 
+#: A closed year in a URL: ``/fava/<slug>/<year>/``.
+YEAR_DIGITS = 4
+
+
+def year_of(segment: str) -> int | None:
+    return int(segment) if len(segment) == YEAR_DIGITS and segment.isdigit() else None
+
+
+@dataclass(frozen=True)
+class Served:
+    """One Fava app and what serving it needs: its ledger's path and the answer scrubber."""
+
+    app: ASGIApp
+    ledger: Path
+    scrub: list[tuple[bytes, bytes]]
+    #: Fava's loaded ledger (``fava.core.FavaLedger``), asked whether its files changed.
+    loaded: Any
+
+
 class FavaMount:
-    """An ASGI app dispatching ``/{slug}/...`` to that community's Fava, built on first use.
+    """An ASGI app dispatching ``/{slug}/...`` to that community's open years' Fava and
+    ``/{slug}/{year}/...`` to a closed year's, each built on first use; at most ``apps_max``
+    kept (least recently used dropped first).
 
     ``guard(scope, slug, send)`` may answer the request itself (a login redirect) and return False.
     """
 
-    def __init__(self, books: Books, guard: Guard | None = None) -> None:
+    def __init__(self, books: Books, guard: Guard | None = None, *, apps_max: int = 32) -> None:
         self.books = books
         self.guard = guard
-        self._apps: dict[str, ASGIApp] = {}
-        self._scrub: dict[str, list[tuple[bytes, bytes]]] = {}
-        self._ledgers: dict[str, Path] = {}
+        self.apps_max = max(1, apps_max)
+        self._apps: OrderedDict[tuple[str, int | None], Served] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _app(self, slug: str) -> ASGIApp | None:
+    def kept(self) -> list[tuple[str, int | None]]:
+        """The apps kept, least recently used first."""
         with self._lock:
-            app = self._apps.get(slug)
-            if app is None:
-                path = self.books.projection(slug).path.absolute()
-                if not path.exists():
-                    return None
-                app = WSGIMiddleware(fava_app(path))
-                self._scrub[slug] = scrubber(path.parent, Path(self.books.data_dir))
-                self._ledgers[slug] = path
-                self._apps[slug] = app
-            return app
+            return list(self._apps)
+
+    def _served(self, slug: str, year: int | None) -> Served | None:
+        """The app for ``slug`` (and a closed ``year``), caught up with the database first
+        when it is the open years'; None when there is no such community or year."""
+        if not self.books.catch_up(slug):
+            return None
+        projection = self.books.projection(slug)
+        path = (projection.fava_path() if year is None else projection.year_path(year)).absolute()
+        if not path.exists():
+            return None
+        key = (slug, year)
+        with self._lock:
+            served = self._apps.get(key)
+            if served is not None and served.ledger == path:
+                self._apps.move_to_end(key)
+        if served is not None and served.ledger == path:
+            # Fava looks at its files before a page, not before its JSON API (which the page
+            # then calls): look now, so that either shows what was just caught up.
+            served.loaded.changed()
+            return served
+        # Built outside the lock (loading a year takes a while); two first requests may both
+        # build, and the second one's app is kept.
+        flask_app = fava_app(path, sealed=year is not None)
+        built = Served(
+            WSGIMiddleware(flask_app),
+            path,
+            scrubber(path.parent, Path(self.books.data_dir)),
+            flask_app.config["LEDGERS"].ledgers[0],
+        )
+        with self._lock:
+            self._apps[key] = built
+            self._apps.move_to_end(key)
+            while len(self._apps) > self.apps_max:
+                self._apps.popitem(last=False)
+        return built
 
     async def _static(self, scope: Scope, receive: Receive, send: Send) -> None:
         with self._lock:
-            app = next(iter(self._apps.values()), None)
+            served = next(iter(self._apps.values()), None)
+        app = served.app if served is not None else None
         if app is None:
             await plain_response(send, 404, "open a community's Fava first: /fava/{slug}/")
             return
@@ -235,6 +307,8 @@ class FavaMount:
         if blocked(rest):  # the editor and the import page (api.fava_readonly)
             await plain_response(send, 404, "Fava is read-only here: no editor, no import")
             return
+        parts = rest.strip("/").split("/", 2)
+        year = year_of(parts[1]) if len(parts) > 1 else None
         if slug == STATIC:
             # Fava's own script and styles (/fava/static/...): the same for every community
             # and holding no ledger data; served by whichever community's Fava is built.
@@ -242,24 +316,30 @@ class FavaMount:
             return
         if self.guard is not None and not await self.guard(scope, slug, send):
             return
-        app = self._app(slug)
-        if app is None:
-            await plain_response(send, 404, f"no community {slug!r}")
+        if len(parts) > 1 and parts[1] == STATIC:
+            # A closed year's pages ask for them under the community: /fava/<slug>/static/...
+            await self._static({**scope, "root_path": f"{root}/{slug}"}, receive, send)
+            return
+        served = await run_in_threadpool(self._served, slug, year)
+        if served is None:
+            what = (
+                f"no community {slug!r}" if year is None else f"no closed year {year} of {slug!r}"
+            )
+            await plain_response(send, 404, what)
             return
         if rest.endswith(BINARY_DOWNLOADS):
             await plain_response(send, 404, "query results download as CSV here")
             return
         child = dict(scope)
-        # Fava's own ledger slug is the community's (``community_slug``): it reads the slug
-        # from the path, so the URLs carry our slug alone.
-        child["root_path"] = root
+        # Fava's own ledger slug is the community's, or for a closed year the year, under the
+        # community (``community_slug``): it reads the slug from the path, so the URLs carry
+        # our slug (and the year) alone.
+        child["root_path"] = root if year is None else f"{root}/{slug}"
         child["path"] = path
-        child["query_string"] = _restore_ledger_name(
-            scope.get("query_string", b""), self._ledgers[slug]
-        )
+        child["query_string"] = _restore_ledger_name(scope.get("query_string", b""), served.ledger)
         # Fava never compresses; ask it not to, so every answer can be read and scrubbed.
         child["headers"] = [
             (k, v) for k, v in scope.get("headers") or [] if k.lower() != b"accept-encoding"
         ]
         head = scope["method"] == "HEAD"
-        await app(child, receive, _scrubbing_send(send, self._scrub[slug], head))
+        await served.app(child, receive, _scrubbing_send(send, served.scrub, head))

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     #: from a request's ``Host``, because a notice is drawn once and stored; unset, the links
     #: are paths and the PDF has no QR code.
     public_url: str = ""
+    #: How many Fava apps (a community's open years, or one of its closed years) are kept
+    #: loaded; beyond it the least recently used is dropped and loaded again on its next page.
+    #: Each holds its ledger in memory (a year of a busy community: tens of MB).
+    fava_apps_max: int = 32
+    #: How many communities' rule states (their rules folded over the journal, for posting)
+    #: are kept; beyond it the least recently used is dropped and refolded on its next post.
+    states_max: int = 256
 
     def db_url(self) -> str:
         return self.db or sqlite_url((self.data / "commons.db").resolve())

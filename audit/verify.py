@@ -292,7 +292,15 @@ def verify_projection(books: Books, slug: str, texts: dict[int, str], report: Re
     if not path.exists():
         report.problems.append(f"projection {path} is missing (run: commons rebuild {slug})")
         return
-    entries, errors = parse_entries(path.read_text(encoding="utf-8"))
+    entries, errors = [], []
+    for part in books.projection(slug).history():  # with closed years: and its includes
+        try:
+            found, failed = parse_entries(part.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            report.problems.append(f"projection {part.name} is missing")
+            continue
+        entries += found
+        errors += failed
     for error in errors:
         report.problems.append(f"projection line {error.source.get('lineno')}: {error.message}")
     seen: dict[int, str] = {}

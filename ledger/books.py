@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -36,13 +36,24 @@ from ledger.facts import (
 from ledger.models import Account, Community, Entry, PeriodClose, Posting, Resolution
 from ledger.money import from_fen
 from ledger.prepared import Statements
-from ledger.projection import RULES_FILE, ChainedTxn, Finding, Header, Projection, header_opens
+from ledger.projection import (
+    RULES_FILE,
+    ChainedTxn,
+    Finding,
+    Header,
+    Layout,
+    Projection,
+    header_opens,
+)
 from ledger.state import AccountInfo, BookState
 from ledger.txn import Leg, Txn
 
 log = logging.getLogger(__name__)
 
 BATCH = 2000
+#: How many communities' in-memory states (their rules folded over the journal) are kept by
+#: default; the least recently used beyond it is dropped, and refolded on its next post.
+STATES_MAX = 256
 
 
 class TurnLock:
@@ -95,6 +106,7 @@ class Books:
         data_dir: Path,
         rules: RuleSet,
         fava_extensions: tuple[str, ...] = (),
+        states_max: int = STATES_MAX,
     ) -> None:
         self.engine = engine
         self.data_dir = data_dir
@@ -103,7 +115,8 @@ class Books:
         #: Modules of Fava extensions the projection names (the caller's: the committee's
         #: dashboard), so the Fava reading it offers them.
         self.fava_extensions = fava_extensions
-        self._states: dict[str, BookState] = {}
+        self._states: OrderedDict[str, BookState] = OrderedDict()
+        self.states_max = max(1, states_max)
         self._lock = threading.Lock()
         self._writers: dict[str, TurnLock] = {}
         self._projections: dict[str, Projection] = {}
@@ -224,8 +237,11 @@ class Books:
             if state is None or state.seq > community.head_seq:
                 state = self._build_state(session, community, version)
                 self._states[community.id] = state
+                while len(self._states) > self.states_max:
+                    self._states.popitem(last=False)
             elif state.version != version:
                 self._refresh_facts(session, community, state, version)
+            self._states.move_to_end(community.id)
         if state.seq < community.head_seq:
             with state.lock:
                 for item in self.chained(session, community.id, after_seq=state.seq):
@@ -304,14 +320,30 @@ class Books:
             fava_extensions=self.fava_extensions,
         )
 
+    @staticmethod
+    def closed_years(session: Session, community_id: str) -> tuple[int, ...]:
+        """The fiscal years whose last period is closed (periods close in order, so every
+        period of such a year is closed): nothing dated in them can be posted again."""
+        ends = session.execute(
+            select(col(PeriodClose.end)).where(col(PeriodClose.community_id) == community_id)
+        ).scalars()
+        return tuple(sorted({end.year for end in ends if (end.month, end.day) == (12, 31)}))
+
+    def layout(self, session: Session, community: Community) -> Layout:
+        """What the projection's files are made of (``ledger.projection.Layout``)."""
+        return Layout(
+            self.header(session, community, documents=True),
+            self.closed_years(session, community.id),
+            lambda: self.rules.start(session, community),
+        )
+
     def rebuild_projection(self, slug: str) -> Finding:
         """Write the projection again from the journal (a new resolution or close changed its
         header; ``commons rebuild``). An altered file is kept aside and reported first."""
         with Session(self.engine) as session:
             community = self.community(session, slug)
             finding = self.projection(slug).repair(
-                self.header(session, community, documents=True),
-                self.chained(session, community.id),
+                self.layout(session, community), self.chained(session, community.id)
             )
         if finding.state != "current":
             self._report(slug, finding)
@@ -353,6 +385,47 @@ class Books:
         except Exception:
             log.exception("projection of %s: could not bring its header level", slug)
 
+    def catch_up(self, slug: str) -> bool:
+        """Before the projection is read (Fava): bring it up to the database, which another
+        process or node may have written. Costs one query and a ``stat`` when it is current:
+        entries are appended when the database's head is past the file's, and the files are
+        rebuilt when a year was closed that they do not split off yet. A file edited by hand
+        is left as it is (Fava's errors page shows it) until the next writer examines it.
+        False: no community."""
+        with Session(self.engine) as session:
+            row = session.execute(
+                select(col(Community.id), col(Community.head_seq)).where(
+                    col(Community.slug) == slug
+                )
+            ).first()
+            if row is None:
+                return False
+            closed = self.closed_years(session, row[0])
+        projection = self.projection(slug)
+        written = projection.closed_years()
+        if closed and max(closed) not in written and not self._empty_years(slug, closed):
+            self.rebuild_projection(slug)
+        elif (projection.recorded_seq() or 0) < row[1] or not projection.path.exists():
+            self.sync_projection(slug)  # which brings the header level too
+        else:
+            self._level_header(slug)
+        return True
+
+    def _empty_years(self, slug: str, years: tuple[int, ...]) -> bool:
+        """Whether the last closed year has no entries (so no files of its own)."""
+        with Session(self.engine) as session:
+            community = self.community(session, slug)
+            last = max(years)
+            found = session.execute(
+                select(func.count())
+                .select_from(Entry)
+                .where(col(Entry.community_id) == community.id)
+                .where(col(Entry.status) == "posted")
+                .where(col(Entry.date) >= date(last, 1, 1))
+                .where(col(Entry.date) <= date(last, 12, 31))
+            ).scalar_one()
+        return int(found) == 0
+
     def _sync(self, slug: str, items: list[ChainedTxn]) -> Finding | None:
         with Session(self.engine) as session:
 
@@ -362,7 +435,7 @@ class Books:
             return self.projection(slug).append(
                 items,
                 journal=lambda after: self.chained(session, community_id(), after_seq=after),
-                header=lambda: self.header(session, self.community(session, slug), documents=True),
+                layout=lambda: self.layout(session, self.community(session, slug)),
             )
 
     def _report(self, slug: str, finding: Finding) -> None:

@@ -62,6 +62,11 @@ class Checks(Protocol):
 
     def apply(self, txn: Txn) -> None: ...
 
+    def carry(self) -> str:
+        """The folds so far as text, carried into a projection file that holds only part of
+        the chain (``ledger.projection.Carry``)."""
+        ...
+
 
 class RuleSet(Protocol):
     def start(self, session: Session, community: Community) -> Checks: ...

@@ -12,8 +12,10 @@ A new rule is one module with a class that satisfies :class:`Rule`, listed in
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ledger.txn import Txn
@@ -103,6 +105,29 @@ class RuleState:
         for rule in self.rules:
             rule.apply(txn)
 
+    def carry(self) -> str:
+        """The folds so far, as JSON: what a file holding only part of the chain (the open
+        years, a closed year) carries in, so the plugin judges its entries as the posting
+        path did without reading the years before (``ledger.projection.Carry``). A rule's
+        fold is every attribute but its context (:class:`Rule`: ``apply`` folds only what the
+        transactions say), so this needs no code per rule."""
+        return json.dumps(
+            {
+                rule.name: {k: _tagged(v) for k, v in sorted(vars(rule).items()) if k != "context"}
+                for rule in self.rules
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+            sort_keys=True,
+        )
+
+    def restore(self, text: str) -> None:
+        """Take the folds :meth:`carry` wrote (a rule it does not name keeps its empty fold)."""
+        carried = json.loads(text)
+        for rule in self.rules:
+            for key, value in carried.get(rule.name, {}).items():
+                setattr(rule, key, _untagged(value))
+
     def fold(self, txns: Iterable[Txn]) -> list[tuple[Txn, RuleViolation]]:
         """Check then apply each transaction in order; every violation found on the way."""
         found: list[tuple[Txn, RuleViolation]] = []
@@ -110,6 +135,34 @@ class RuleState:
             found.extend((txn, v) for v in self.check(txn))
             self.apply(txn)
         return found
+
+
+def _tagged(value: Any) -> Any:
+    """A fold's value in JSON, its types kept: Decimal, tuple and dict (any hashable keys)."""
+    if isinstance(value, Decimal):
+        return {"d": str(value)}
+    if isinstance(value, tuple):
+        return {"t": [_tagged(v) for v in value]}
+    if isinstance(value, dict):
+        return {"m": [[_tagged(k), _tagged(v)] for k, v in value.items()]}
+    if isinstance(value, list):
+        return {"l": [_tagged(v) for v in value]}
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    raise TypeError(f"a rule's fold holds a {type(value).__name__}, which cannot be carried")
+
+
+def _untagged(value: Any) -> Any:
+    if isinstance(value, dict):
+        ((tag, inner),) = value.items()
+        if tag == "d":
+            return Decimal(inner)
+        if tag == "t":
+            return tuple(_untagged(v) for v in inner)
+        if tag == "m":
+            return {_untagged(k): _untagged(v) for k, v in inner}
+        return [_untagged(v) for v in inner]
+    return value
 
 
 def build_state(context: Context, factories: Sequence[RuleFactory]) -> RuleState:

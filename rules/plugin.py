@@ -47,6 +47,14 @@ from rules.registry import RULES
 
 __plugins__ = ("verify",)
 
+#: ``custom "carry" "rules" "<json>"``: the rule folds of the entries before a file that holds
+#: part of the chain (``ledger.projection.Carry``), restored instead of refolding them.
+CARRY = "carry"
+#: ``custom "chain-resume" "<seq>:<prev-hash>"``: in a file holding part of the chain, the
+#: entries resume at ``seq`` after a stretch kept in another file (a closed year's), linked to
+#: that hash.
+RESUME = "chain-resume"
+
 RuleError = namedtuple("RuleError", "source message entry")
 
 
@@ -88,17 +96,55 @@ def chain_message(problem: ChainProblem) -> str:
 
 
 def chain_errors(
-    chain: list[ChainedEntry], community_id: str | None, start: ChainStart | None = None
+    chain: list[ChainedEntry],
+    community_id: str | None,
+    start: ChainStart | None = None,
+    resumes: dict[int, str] | None = None,
 ) -> list[RuleError]:
     """Check seq continuity, the links and each hash (``ledger.chain.check_chain``), each
     error at its entry's line. ``chain`` is sorted by seq. It begins at seq 1 and the genesis
-    hash (not checked without a community id), or at ``start`` for a stretch."""
+    hash (not checked without a community id), or at ``start`` for a stretch; ``resumes``
+    (seq -> prev-hash) are where it goes on after a stretch held elsewhere: a gap anywhere
+    else is a fault."""
     if start is None and community_id:
         start = ChainStart.genesis(community_id)
-    return [
-        RuleError(chain[p.index].entry.meta, chain_message(p), chain[p.index].entry)
-        for p in check_chain((item.link for item in chain), start)
-    ]
+    runs: list[tuple[int, ChainStart | None]] = [(0, start)]
+    for index, item in enumerate(chain):
+        seq = item.txn.seq
+        if index and seq in (resumes or {}) and chain[index - 1].txn.seq != (seq or 0) - 1:
+            runs.append((index, ChainStart(seq or 0, (resumes or {})[seq or 0])))
+    errors = []
+    for (first, run_start), (stop, _) in zip(runs, [*runs[1:], (len(chain), None)], strict=True):
+        errors += [
+            RuleError(
+                chain[first + p.index].entry.meta, chain_message(p), chain[first + p.index].entry
+            )
+            for p in check_chain((item.link for item in chain[first:stop]), run_start)
+        ]
+    return errors
+
+
+def carried(entries: list[data.Directive]) -> tuple[str | None, dict[int, str], list[str]]:
+    """A partial file's carry: the rule folds (``custom "carry" "rules"``), the chain's resumes
+    (``custom "chain-resume"``), and what in them does not parse."""
+    folds: str | None = None
+    resumes: dict[int, str] = {}
+    problems = []
+    for entry in entries:
+        if not isinstance(entry, data.Custom) or entry.type not in (CARRY, RESUME):
+            continue
+        values = [str(v.value) for v in entry.values]
+        if entry.type == CARRY and len(values) == 2 and values[0] == "rules":
+            folds = values[1]
+        elif entry.type == RESUME and len(values) == 1:
+            seq, _, prev = values[0].partition(":")
+            if seq.isdigit() and prev:
+                resumes[int(seq)] = prev
+            else:
+                problems.append(f"chain-resume {values[0]!r} is not <seq>:<prev-hash>")
+        else:
+            problems.append(f"custom {entry.type!r} with values {values!r} is not understood")
+    return folds, resumes, problems
 
 
 def context_from_entries(
@@ -150,7 +196,9 @@ def verify(
                 None,
             )
         )
-    errors += chain_errors(chain, community_id, start)
+    folds, resumes, problems = carried(entries)
+    errors += [RuleError({"filename": "<plugin>", "lineno": 0}, p, None) for p in problems]
+    errors += chain_errors(chain, community_id, start, resumes)
 
     try:
         context = context_from_entries(entries, community_id or "", rules_file)
@@ -161,8 +209,15 @@ def verify(
             [e for e in entries if not isinstance(e, data.Custom)], community_id or "", rules_file
         )
     state = build_state(context, RULES)
-    if start is not None:
-        # A stretch carries the balances before it in as unchained "opening" transactions.
+    if folds is not None:
+        # The open years or a closed year: the folds of the years before, carried in.
+        try:
+            state.restore(folds)
+        except (ValueError, TypeError, AttributeError) as exc:
+            errors.append(RuleError({"filename": "<plugin>", "lineno": 0}, f"carry: {exc}", None))
+    elif start is not None:
+        # An audit export's stretch carries the balances before it in as unchained
+        # "opening" transactions.
         for entry in entries:
             meta = entry.meta or {}
             opening = "hash" not in meta and meta.get("kind") == "opening"
