@@ -32,6 +32,7 @@ The figures (all ``Decimal``, yuan; income, liabilities and net assets positive)
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -220,9 +221,24 @@ def income_by_month(txns: Sequence[Any], names: Chart, year: int) -> Income:
     )
 
 
+def carried_spending(entries: Iterable[Any]) -> dict[str, Decimal]:
+    """What each resolution spent in the closed years before this book, from the carry its
+    projection starts with (``custom "carry" "rules"``: the resolution rule's running totals,
+    ``ledger.projection``); nothing for a book holding the whole history."""
+    spent: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for entry in entries:
+        values = [getattr(v, "value", v) for v in getattr(entry, "values", None) or ()]
+        if getattr(entry, "type", None) != "carry" or values[:1] != ["rules"] or len(values) < 2:
+            continue
+        state = json.loads(str(values[1])).get("resolution-required", {})
+        for number, amount in state.get("spent", {}).get("m", []):
+            spent[str(number)] += Decimal(amount["d"])
+    return spent
+
+
 def resolution_spending(txns: Sequence[Any], entries: Sequence[Any]) -> list[ResolutionSpend]:
     resolutions, _closes = facts_from_entries(entries)
-    spent: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    spent: dict[str, Decimal] = carried_spending(entries)
     for txn in txns:
         number = (txn.meta or {}).get("resolution")
         if not number:
