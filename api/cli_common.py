@@ -23,6 +23,7 @@ from api.settings import Settings
 from api.users import Role
 from ledger.books import Books
 from ledger.errors import LedgerError
+from ledger.messages import Msg, msg
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,7 +67,7 @@ def refusals() -> Iterator[None]:
 operator = users.operator_actor
 
 
-def refuse(message: str) -> NoReturn:
+def refuse(message: Msg) -> NoReturn:
     """A refusal before anything is written (who may act, credentials): exit 2."""
     click.echo(f"refused: {message}; nothing was written", err=True)
     sys.exit(2)
@@ -103,24 +104,34 @@ def check_member(
     (``password_stdin``); otherwise print why and exit 2, before anything is written."""
     command, needed = _command_name(), _roles_text(roles)
     if not actor:
-        refuse(
-            f"{command} acts as a member of {slug} holding the role {needed}: "
-            "name them with --as USER (or $COMMONS_ACTOR)"
-        )
+        refuse(msg("cli_common.acts-as-member-holding", command=command, slug=slug, needed=needed))
     who = users.standing(books, actor, slug)
     if who.community_id is None:
-        refuse(f"no community {slug!r}")
+        refuse(msg("backup.no-community", slug=slug))
     if not who.user_exists:
         refuse(
-            f"{actor} is not a user, so not a member of {slug}; {command} needs a member "
-            f"holding the role {needed} there (the operator adds one with "
-            f"`commons user add USER --community {slug} --role ROLE`)"
+            msg(
+                "cli_common.user-so-member-needs",
+                actor=actor,
+                slug=slug,
+                command=command,
+                needed=needed,
+            )
         )
     if who.disabled:
-        refuse(f"{actor} is disabled, so cannot act in {slug}")
+        refuse(msg("cli_common.disabled-so-cannot-act", actor=actor, slug=slug))
     if not who.roles & roles:
         held = ", ".join(sorted(r.value for r in who.roles)) or "no role"
-        refuse(f"{command} needs the role {needed} in {slug}; {actor} holds {held} there")
+        refuse(
+            msg(
+                "cli_common.needs-role-holds-there",
+                command=command,
+                needed=needed,
+                slug=slug,
+                actor=actor,
+                held=held,
+            )
+        )
     if credentials:
         _check_credentials(books, actor=actor, slug=slug, password_stdin=password_stdin)
     return actor
@@ -132,23 +143,19 @@ def _check_credentials(books: Books, *, actor: str, slug: str, password_stdin: b
     if password_stdin:
         password = read_secret(f"password of {actor}")
         if users.user_by_password(books, actor, password) != actor:
-            refuse(f"wrong password for {actor} (or {actor} has no password)")
+            refuse(msg("cli_common.wrong-password-for-has", actor=actor))
         return
     token = os.environ.get("COMMONS_TOKEN", "").strip()
     if not token:
-        refuse(
-            f"{command} records {actor}'s own decision, so it needs {actor}'s credentials: "
-            f"set COMMONS_TOKEN to one of {actor}'s API tokens, or pass --password-stdin "
-            "and give their password on standard input"
-        )
+        refuse(msg("cli_common.records-s-own-decision", command=command, actor=actor))
     found = users.member_by_token(books, token, slug)
     if found is None:
-        refuse("the API token in COMMONS_TOKEN is unknown or revoked")
+        refuse(msg("cli_common.api-token-commons-token"))
     owner, membership = found
     if owner != actor:
-        refuse(f"the API token in COMMONS_TOKEN is {owner}'s, not {actor}'s")
+        refuse(msg("cli_common.api-token-commons-token-2", owner=owner, actor=actor))
     if membership is None:  # ``check_member`` found the member: the token is scoped elsewhere
-        refuse(f"the API token in COMMONS_TOKEN is scoped to another community, not {slug}")
+        refuse(msg("cli_common.api-token-commons-token-3", slug=slug))
 
 
 def member_option(*roles: Role, credentials: bool = False) -> Callable[[F], F]:

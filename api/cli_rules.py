@@ -10,6 +10,7 @@ import click
 
 from api.cli_common import Ctx, dump, member_option, refusals, validated
 from api.users import Role
+from ledger.messages import msg
 
 
 @click.group()
@@ -147,7 +148,7 @@ def set_rules_command(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
         try:
             text = file.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
-            raise ValidationFailed(f"{file.name} is not UTF-8 text: {exc}") from None
+            raise ValidationFailed(msg("units.utf-text", name=file.name, exc=exc)) from None
         out, changed = set_rules(books=ctx.books, slug=slug, text=text, actor=actor)
     if not changed:
         click.echo(f"rules of {slug} unchanged: #{out.number} (sha256 {out.sha256}) is in force")

@@ -29,6 +29,7 @@ from api.deps import BooksDep, Member, Role
 from api.pages import bound_csrf, browser_member, csrf_token, form_refusal, render
 from ledger import chart, clock, journal, reading
 from ledger.errors import LedgerError, Problem, ValidationFailed
+from ledger.messages import msg, validation_text
 from ledger.models import Community, Entry
 from ledger.money import AmountError, parse_amount
 from ledger.schemas import TransactionIn, clean_text
@@ -189,21 +190,17 @@ def draft_of(form: dict[str, str]) -> TransactionIn | list[Problem]:
     problems: list[Problem] = []
     preset = PRESET_BY_KEY.get(form["preset"])
     if preset is None:
-        return [Problem("choose a kind from the list", field="preset")]
+        return [Problem(msg("routes_entry.choose-kind-from-list"), field="preset")]
     debit = form["debit"] or preset.debit
     credit = form["credit"] or preset.credit
     if debit == credit:
-        problems.append(
-            Problem("debit and credit are the same account; nothing would move", field="credit")
-        )
+        problems.append(Problem(msg("routes_entry.debit-credit-are-same"), field="credit"))
     try:
         amount = parse_amount(form["amount"].replace(",", "").replace("，", ""))
         if amount <= 0:
-            problems.append(
-                Problem("enter the amount without a sign; the page derives it", field="amount")
-            )
+            problems.append(Problem(msg("routes_entry.enter-amount-without-sign"), field="amount"))
     except AmountError as exc:
-        problems.append(Problem(str(exc), field="amount"))
+        problems.append(Problem(exc.text, field="amount"))
         amount = Decimal("0.00")
     if problems:
         return problems
@@ -226,7 +223,7 @@ def draft_of(form: dict[str, str]) -> TransactionIn | list[Problem]:
     except ValidationError as exc:
         return [
             Problem(
-                str(e["msg"]),
+                validation_text(e, ".".join(str(p) for p in e["loc"]) or None),
                 field=".".join(str(p) for p in e["loc"]) or None,
                 rule=str(e["type"]),
             )
@@ -335,13 +332,13 @@ def reject_entry(
     if refused is not None:
         return refused
     if not reason.strip():
-        problem = Problem("驳回需要理由。A rejection needs a reason.", field="reason")
+        problem = Problem(msg("routes_entry.rejection-needs-reason"), field="reason")
         return _refused(request, books, member, ValidationFailed([problem]))
     try:
         # The API's rule for a reason (``RejectIn``): one line, no control or bidi characters.
         reason = clean_text(reason.strip(), max_length=1000, min_length=1, multiline=False)
     except ValueError as exc:
-        problem = Problem(f"驳回理由无效。The reason was refused: {exc}", field="reason")
+        problem = Problem(msg("routes_entry.reason-was-refused", exc=exc), field="reason")
         return _refused(request, books, member, ValidationFailed([problem]))
     try:
         out = journal.reject(

@@ -33,6 +33,7 @@ from audit import disclosure, notices
 from audit import disclosure_render as render
 from ledger.books import Books
 from ledger.errors import LedgerError, Problem
+from ledger.messages import msg, validation_text
 from rules import objections
 from rules.objections import Filed, ObjectionIn
 
@@ -79,7 +80,7 @@ BooksDep = Annotated[Books, Depends(get_books)]
 
 
 def _refusal(exc: LedgerError) -> HTTPException:
-    return HTTPException(status_code=exc.status.value, detail=exc.detail())
+    return HTTPException(status_code=exc.status.value, detail=exc.problems)
 
 
 def _response(body: bytes, fmt: str, filename: str | None = None) -> Response:
@@ -260,7 +261,7 @@ def _media(request: Request) -> str:
 def _problems(exc: ValidationError) -> list[Problem]:
     return [
         Problem(
-            str(error.get("msg", "invalid")),
+            validation_text(error, ".".join(str(p) for p in error.get("loc", ())) or None),
             field=".".join(str(p) for p in error.get("loc", ())) or None,
             rule=str(error.get("type", "invalid")),
         )
@@ -328,12 +329,15 @@ def file_objection(
         return RedirectResponse(f"{target}#objection-{filed.id}", status_code=303)
     if media != "application/json":
         problem = Problem(
-            f"send the objection as application/json or {FORM_TYPE}, not "
-            f"{media or 'no content type'}",
+            msg(
+                "routes_public.send-objection-as-application",
+                form_type=FORM_TYPE,
+                media=media or "no content type",
+            ),
             rule="media-type",
             details={"content_type": media},
         )
-        raise HTTPException(status_code=415, detail=[problem.as_dict()])
+        raise HTTPException(status_code=415, detail=[problem])
     try:
         body = ObjectionIn.model_validate_json(raw)
     except ValidationError as exc:

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from audit.disclosure_model import SCHEDULE_KINDS, ZERO, UnitDividend, UnitReceipt, UnitReceipts
 from ledger.books import Books
 from ledger.errors import NotFound, Problem
+from ledger.messages import msg
 from ledger.models import AllocationLine, Entry, PeriodClose, Unit
 from ledger.money import from_fen
 
@@ -36,7 +37,15 @@ def unit_receipts(*, books: Books, slug: str, unit: str) -> UnitReceipts:
             .first()
         )
         if row is None:
-            raise NotFound([Problem(f"no unit {unit!r} in {slug}", rule="unit", details={})])
+            raise NotFound(
+                [
+                    Problem(
+                        msg("disclosure_units.no-unit", unit=unit, slug=slug),
+                        rule="unit",
+                        details={},
+                    )
+                ]
+            )
         closes = list(
             session.execute(
                 select(PeriodClose)

@@ -23,6 +23,7 @@ from pydantic import (
 
 from ledger import clock
 from ledger.errors import Problem, ValidationFailed
+from ledger.messages import msg, text_of
 from ledger.money import CURRENCY, fmt
 from rules.bank_format import (
     Layout,
@@ -54,8 +55,12 @@ def read_rows(rows: list[tuple[int, list[Any]]], layout: Layout, *, today: date)
             [
                 problem(
                     "file",
-                    f"no header row naming {layout.columns.date!r}: is this a statement in the "
-                    f"{layout.name} layout? ({layout.description})",
+                    msg(
+                        "bank_files.no-header-row-naming",
+                        date=layout.columns.date,
+                        name=layout.name,
+                        description=layout.description,
+                    ),
                     rule="bank-columns",
                 )
             ]
@@ -68,8 +73,11 @@ def read_rows(rows: list[tuple[int, list[Any]]], layout: Layout, *, today: date)
             [
                 problem(
                     f"line {number}",
-                    f"the header lacks the column(s) {', '.join(missing)} of the {layout.name} "
-                    "layout",
+                    msg(
+                        "bank_files.header-lacks-column-s",
+                        missing=", ".join(missing),
+                        name=layout.name,
+                    ),
                     rule="bank-columns",
                     missing=missing,
                 )
@@ -87,7 +95,9 @@ def read_rows(rows: list[tuple[int, list[Any]]], layout: Layout, *, today: date)
         if total_row is not None:
             problems.append(
                 problem(
-                    where, f"a row after the total row (line {total_row[0]})", rule="bank-total"
+                    where,
+                    msg("bank_files.row-after-total-row", total_row=total_row[0]),
+                    rule="bank-total",
                 )
             )
             continue
@@ -105,16 +115,22 @@ def read_rows(rows: list[tuple[int, list[Any]]], layout: Layout, *, today: date)
             problems.append(
                 problem(
                     where,
-                    f"{layout.columns.date} {cell_text(cell('date'))!r} is not a date "
-                    f"({' or '.join(layout.date_formats)}); a total row must start with "
-                    f"{' or '.join(layout.total)}",
+                    msg(
+                        "bank_files.date-total-row-must",
+                        date=layout.columns.date,
+                        value=cell_text(cell("date")),
+                        date_formats=" or ".join(layout.date_formats),
+                        total=" or ".join(layout.total),
+                    ),
                     rule="bank-date",
                 )
             )
             continue
         if day > today:
             problems.append(
-                problem(where, f"date {day} is in the future (today is {today})", rule="bank-date")
+                problem(
+                    where, msg("journal.date-future-today", day=day, today=today), rule="bank-date"
+                )
             )
             continue
         try:
@@ -130,17 +146,21 @@ def read_rows(rows: list[tuple[int, list[Any]]], layout: Layout, *, today: date)
                 amount = income if income else (-expense if expense else None)
             balance = cell_money(cell("balance"))
         except ValueError as exc:
-            problems.append(problem(where, f"not an amount: {exc}", rule="bank-amount"))
+            problems.append(problem(where, msg("bank_files.amount", exc=exc), rule="bank-amount"))
             continue
         except _Bad as exc:
-            problems.append(problem(where, str(exc), rule="bank-amount"))
+            problems.append(problem(where, text_of(exc), rule="bank-amount"))
             continue
         if not amount:
-            problems.append(problem(where, "no amount in or out", rule="bank-amount"))
+            problems.append(problem(where, msg("bank_files.no-amount-out"), rule="bank-amount"))
             continue
         if balance is None:
             problems.append(
-                problem(where, f"no {layout.columns.balance} (running balance)", rule="bank-amount")
+                problem(
+                    where,
+                    msg("bank_files.no-running-balance", balance=layout.columns.balance),
+                    rule="bank-amount",
+                )
             )
             continue
         try:
@@ -155,7 +175,14 @@ def read_rows(rows: list[tuple[int, list[Any]]], layout: Layout, *, today: date)
         except ValidationError as exc:
             for error in exc.errors():
                 problems.append(
-                    problem(where, f"{'.'.join(map(str, error['loc']))}: {error['msg']}")
+                    problem(
+                        where,
+                        msg(
+                            "bank_files.message",
+                            str=".".join(map(str, error["loc"])),
+                            msg=error["msg"],
+                        ),
+                    )
                 )
             continue
         found.append(Read(line, where))
@@ -164,7 +191,9 @@ def read_rows(rows: list[tuple[int, list[Any]]], layout: Layout, *, today: date)
     if problems:
         raise refused(problems)
     if not found:
-        raise refused([problem("file", "the statement has no lines", rule="bank-statement")])
+        raise refused(
+            [problem("file", msg("bank_files.statement-has-no-lines"), rule="bank-statement")]
+        )
     if layout.order == "newest_first":
         found.reverse()
     return found
@@ -193,8 +222,12 @@ def _check_total(
             problems.append(
                 problem(
                     f"line {number}",
-                    f"the total row says {title} {fmt(stated)}, but the lines add up to "
-                    f"{fmt(sums[field])}: a line is missing or extra",
+                    msg(
+                        "bank_files.total-row-says-but",
+                        title=title,
+                        stated=fmt(stated),
+                        sums=fmt(sums[field]),
+                    ),
                     rule="bank-total",
                     stated=fmt(stated),
                     lines=fmt(sums[field]),
@@ -280,10 +313,16 @@ class StatementImporter(beangulp.Importer):  # type: ignore[misc]
 def read_file(body: bytes, filename: str, account: str, layout_name: str | None) -> list[Read]:
     """The lines of a statement file in the layout named (else the one preset that fits)."""
     if not body:
-        raise refused([problem("file", "the file is empty", rule="bank-format")])
+        raise refused([problem("file", msg("bank_files.file-empty"), rule="bank-format")])
     if len(body) > MAX_FILE_BYTES:
         raise refused(
-            [problem("file", f"the file is over {MAX_FILE_BYTES} bytes", rule="bank-format")]
+            [
+                problem(
+                    "file",
+                    msg("bank_files.file-over-bytes", max_file_bytes=MAX_FILE_BYTES),
+                    rule="bank-format",
+                )
+            ]
         )
     if layout_name is not None:
         return StatementImporter(layout_named(layout_name), account).lines_of(body)
@@ -304,8 +343,7 @@ def read_file(body: bytes, filename: str, account: str, layout_name: str | None)
             [
                 problem(
                     "file",
-                    f"{why}: name one with --format ({known}) or write a layout file "
-                    "(README: the monthly bank routine)",
+                    msg("bank_files.name-one-with-format", why=why, known=known),
                     rule="bank-layout",
                 )
             ]
@@ -316,13 +354,15 @@ def read_file(body: bytes, filename: str, account: str, layout_name: str | None)
 def lines_of_json(statement: StatementIn, *, today: date) -> list[Read]:
     problems = [
         problem(
-            f"lines[{i}]", f"date {line.date} is in the future (today is {today})", rule="bank-date"
+            f"lines[{i}]",
+            msg("bank_files.date-future-today", date=line.date, today=today),
+            rule="bank-date",
         )
         for i, line in enumerate(statement.lines)
         if line.date > today
     ]
     problems += [
-        problem(f"lines[{i}]", "no amount in or out", rule="bank-amount")
+        problem(f"lines[{i}]", msg("bank_files.no-amount-out"), rule="bank-amount")
         for i, line in enumerate(statement.lines)
         if line.amount == 0
     ]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ledger.messages import cite, msg
 from ledger.txn import Txn
 from rules.accounts import ZERO, fund_moves, is_cash, yuan
 from rules.engine import Context, RuleViolation
@@ -64,8 +65,14 @@ class NoOverdraft:
                 found.append(
                     RuleViolation(
                         NAME,
-                        f"no overdraft: {what} would go below zero: balance {yuan(before)}, "
-                        f"this transaction {yuan(change)}, shortfall {yuan(-after)} ({SOURCE})",
+                        msg(
+                            "overdraft.no-overdraft-would-go",
+                            what=what,
+                            before=yuan(before),
+                            change=yuan(change),
+                            shortfall=yuan(-after),
+                            source=cite(SOURCE),
+                        ),
                         details={
                             "account": what,
                             "balance": f"{before:.2f}",
