@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from api.cli_common import Ctx, member_option, refusals
+from api.cli_common import Ctx, member_option, refusals, say
 from api.users import Role
+from ledger.messages import msg
 
 
 @click.command("export")
@@ -39,8 +40,16 @@ def export_command(ctx: Ctx, slug: str, period: str, out: Path, actor: str) -> N
         record_export(ctx.books, slug, manifest, actor=actor)
     chain = manifest["chain"]
     click.echo(
-        f"wrote {out}: {manifest['entries']} entries of {parsed.label}, "
-        f"chain head seq {chain['head_seq']} {chain['head_hash'] or '(no entries)'}"
+        say(
+            msg(
+                "cli_audit.wrote-entries-chain-head",
+                out=out,
+                entries=manifest["entries"],
+                label=parsed.label,
+                head_seq=chain["head_seq"],
+                head_hash=chain["head_hash"] or "(no entries)",
+            )
+        )
     )
 
 

@@ -1,4 +1,5 @@
-"""What every ``commons`` command shares: the context (settings and books), printing a refusal,
+"""What every ``commons`` command shares: the context (settings and books), the reader's
+language (``--lang``, else ``LANG``; Chinese by default), printing a refusal,
 who may act (``member_option``: ``--as`` names a member holding the command's role, with their
 own credentials for four-eyes decisions; ``operator`` for the operator's own commands) and JSON
 output. The command modules import this, never each other."""
@@ -23,13 +24,14 @@ from api.settings import Settings
 from api.users import Role
 from ledger.books import Books
 from ledger.errors import LedgerError
-from ledger.messages import Msg, msg
+from ledger.messages import DEFAULT_LANG, Lang, Msg, msg, parse_lang, validation_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Ctx:
-    def __init__(self, data: str | None, db: str | None) -> None:
+    def __init__(self, data: str | None, db: str | None, lang: Lang | None = None) -> None:
+        self.lang = lang
         overrides: dict[str, Any] = {}
         if data:
             overrides["data"] = Path(data)
@@ -48,17 +50,45 @@ class Ctx:
 pass_ctx = click.make_pass_decorator(Ctx)
 
 
+def reader() -> Lang:
+    """The language the command prints in: ``--lang``, else the first of ``LC_ALL``,
+    ``LC_MESSAGES`` and ``LANG`` that names Chinese or English (``C``/``POSIX`` name neither),
+    else the community default, Chinese."""
+    context = click.get_current_context(silent=True)
+    chosen = context.find_object(Ctx) if context is not None else None
+    if chosen is not None and chosen.lang is not None:
+        return chosen.lang
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        found = parse_lang(os.environ.get(name))
+        if found is not None:
+            return found
+    return DEFAULT_LANG
+
+
+def say(text: Msg) -> str:
+    """A catalogue message in the command's language."""
+    return text.render(reader())
+
+
+def invalid(error: Any, where: str | None) -> str:
+    """A pydantic error, as the API's 422 words it, in the command's language."""
+    return say(validation_text(error, where or None))
+
+
 @contextmanager
 def refusals() -> Iterator[None]:
     """Print a refusal's problems (not a traceback) and exit 1."""
     try:
         yield
     except LedgerError as exc:
-        click.echo(f"refused ({exc.status.value} {exc.status.phrase}):", err=True)
+        click.echo(
+            say(msg("cli_common.refused", status=exc.status.value, phrase=exc.status.phrase)),
+            err=True,
+        )
         for problem in exc.problems:
             where = f"[{problem.field}] " if problem.field else ""
             rule = f"({problem.rule}) " if problem.rule else ""
-            click.echo(f"  - {where}{rule}{problem.message}", err=True)
+            click.echo(f"  - {where}{rule}{say(problem.text)}", err=True)
         sys.exit(1)
 
 
@@ -69,7 +99,7 @@ operator = users.operator_actor
 
 def refuse(message: Msg) -> NoReturn:
     """A refusal before anything is written (who may act, credentials): exit 2."""
-    click.echo(f"refused: {message}; nothing was written", err=True)
+    click.echo(say(msg("cli_common.refused-nothing-was-written", message=message)), err=True)
     sys.exit(2)
 
 
@@ -229,8 +259,10 @@ def validated(model: type[M], data: object, what: str = "") -> M:
             return model.model_validate_json(data)
         return model.model_validate(data)
     except ValidationError as exc:
-        click.echo(f"refused (422){': ' + what if what else ''}:", err=True)
+        click.echo(
+            say(msg("cli_common.refused-what", what=what) if what else msg("cli.refused")), err=True
+        )
         for error in exc.errors():
             where = ".".join(str(p) for p in error["loc"])
-            click.echo(f"  - {where}: {error['msg']}", err=True)
+            click.echo(f"  - {invalid(error, where)}", err=True)
         sys.exit(1)

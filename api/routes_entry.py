@@ -146,13 +146,13 @@ def _notice_of(entry: Entry | None, community_id: str) -> dict[str, Any] | None:
     if entry is None or entry.community_id != community_id:
         return None
     if entry.status == "pending":
-        message = f"已提交，等待另一位委员审批。Stored; waiting for approval ({entry.id})."
+        message = msg("entry.stored", id=entry.id)
     elif entry.status == "rejected":
-        message = "已驳回。Rejected; it will never reach the books."
+        message = msg("entry.rejected")
     elif entry.approved_by:
-        message = f"已批准并记账 #{entry.seq}。Approved and posted as #{entry.seq}."
+        message = msg("entry.approved", seq=entry.seq)
     else:
-        message = f"已记账 #{entry.seq}：{entry.narration}。Posted as #{entry.seq}."
+        message = msg("entry.posted", seq=entry.seq, narration=entry.narration)
     return {"message": message, "error": False}
 
 
@@ -312,7 +312,7 @@ def approve_entry(
 
 def _refused(request: Request, books: BooksDep, member: Member, exc: LedgerError) -> Response:
     """The page again, saying why an approval or rejection was refused, with its status."""
-    notice = {"message": "; ".join(p.message for p in exc.problems), "error": True}
+    notice = {"message": msg("common.list", items=[p.text for p in exc.problems]), "error": True}
     return _page(request, books, member, form=_blank_form(), notice=notice, status=exc.status.value)
 
 

@@ -17,12 +17,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import sessions, users
 from api.deps import BooksDep, client_address
-from api.pages import logged_in, render
+from api.pages import logged_in, render, words
 from api.settings import Settings
 from api.throttle import LoginThrottle
 from ledger import events
 from ledger.books import Books
 from ledger.db import writer
+from ledger.messages import msg
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +215,7 @@ def logout(
                 "message.html",
                 403,
                 heading="403",
-                message="退出表单已过期，请刷新重试。"
-                "The logout form expired; reload and try again.",
+                message=words(request, msg("pages.logout-expired")),
             )
         sessions.end(books, browser.key, "logout")
         sessions.forget(request)

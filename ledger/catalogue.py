@@ -22,8 +22,8 @@ CATALOGUE: dict[str, T] = {
         en="allocating again needs a reason",
     ),
     "allocate.resolution-already-has-dated": T(
-        zh='决议 {number} 已有一笔 {kind}，日期 {date}（{status}，{id}）；如需再次分配请明确说明（--again --reason R，或 "again": true 并附 "reason"）',
-        en='resolution {number} already has a {kind} dated {date} ({status}, {id}); to allocate again say so (--again --reason R, or "again": true with a "reason")',
+        zh="决议 {number} 已有一笔 {kind}，日期 {date}（{status}，{id}）；如需再次分配请明确说明（--again --reason R，或 \"again\": true 并附 \"reason\"）",
+        en="resolution {number} already has a {kind} dated {date} ({status}, {id}); to allocate again say so (--again --reason R, or \"again\": true with a \"reason\")",
     ),
     "allocate.resolution-did-not-pass": T(
         zh="决议 {number} 未通过（{source}），因此不允许 {kind}。{arithmetic}",
@@ -181,10 +181,6 @@ CATALOGUE: dict[str, T] = {
         zh="{name!r} 不是本小区的银行科目（1002 银行存款 或 1009 其他货币资金）",
         en="{name!r} is not a bank account of this community (1002 银行存款 or 1009 其他货币资金)",
     ),
-    "bank_lines.message": T(
-        zh="{where}：{message}",
-        en="{where}: {message}",
-    ),
     # bank_proposals
     "bank_proposals.entry-dated-more-than": T(
         zh="该分录日期为 {date}，与对账单明细（{date_2}）相差超过 {match_window_days} 天",
@@ -311,6 +307,141 @@ CATALOGUE: dict[str, T] = {
         zh="人防车位：{amount} 元人防车位收入不是共有收益；除规则文件设置 civil_defence_owned = true 外，归投资人所有（{source}）",
         en="civil defence: {amount} of 人防 parking income is not common income; it belongs to the investor unless the rules file sets civil_defence_owned = true ({source})",
     ),
+    # cli
+    "cli.api-docs-docs-log": T(
+        zh="  API 文档（{who}）：{base}/docs    登录：{base}/login",
+        en="  API docs ({who}): {base}/docs    log in: {base}/login",
+    ),
+    "cli.approved-by-posted-as": T(
+        zh="{id} 已由 {actor} 审批：记账为第 {seq} 笔",
+        en="{id} approved by {actor}: posted as seq {seq}",
+    ),
+    "cli.backed-up-at-seq": T(
+        zh="已备份 {slug}（至第 {head_seq} 笔，{rows} 行）到 {out}",
+        en="backed up {slug} at seq {head_seq} ({rows} rows) to {out}",
+    ),
+    "cli.commons-ledger": T(
+        zh="commons-ledger 运行于 {base}/",
+        en="commons-ledger on {base}/",
+    ),
+    "cli.created-books-start-data": T(
+        zh="已创建 {slug}：账簿自 {start_date} 开始，数据位于 {slug_2}",
+        en="created {slug}: books start {start_date}, data in {slug_2}",
+    ),
+    "cli.demo-created": T(
+        zh="演示小区 {slug}：已创建",
+        en="demo community {slug}: created",
+    ),
+    "cli.demo-exists": T(
+        zh="演示小区 {slug}：已存在",
+        en="demo community {slug}: already there",
+    ),
+    "cli.demo-logins-at-login": T(
+        zh="演示账号登录于 {base}/login（演示密码；切勿用于真实账簿）：",
+        en="demo logins at {base}/login (demo passwords; never use them for real books):",
+    ),
+    "cli.entry-page-entry": T(
+        zh="  {slug}：录入页 {base}/entry/{slug}",
+        en="  {slug}: entry page {base}/entry/{slug}",
+    ),
+    "cli.fava-read-only-fava": T(
+        zh="  {slug}：Fava（只读）{base}/fava/{slug}/",
+        en="  {slug}: Fava (read-only) {base}/fava/{slug}/",
+    ),
+    "cli.file-was": T(
+        zh="  该文件曾{describe}",
+        en="  the file was {describe}",
+    ),
+    "cli.latest-disclosure-public-disclosures": T(
+        zh="  {slug}：最新公示 {base}/public/{slug}/disclosures/{period}",
+        en="  {slug}: latest disclosure {base}/public/{slug}/disclosures/{period}",
+    ),
+    "cli.password-then": T(
+        zh="  {role:<10} {username:<10} 密码 {password:<16} 然后打开 {pages}",
+        en="  {role:<10} {username:<10} password {password:<16} then {pages}",
+    ),
+    "cli.rebuilt-up-seq": T(
+        zh="已重建 {path}，至第 {head} 笔",
+        en="rebuilt {path} up to seq {head}",
+    ),
+    "cli.refused": T(
+        zh="已拒绝（422）：",
+        en="refused (422):",
+    ),
+    "cli.refused-file-valid": T(
+        zh="已拒绝（422）：文件无效：",
+        en="refused (422): the file is not valid:",
+    ),
+    "cli.rejected-by": T(
+        zh="{id} 已由 {actor} 驳回：{rejected_reason}",
+        en="{id} rejected by {actor}: {rejected_reason}",
+    ),
+    "cli.restored-at-seq": T(
+        zh="已恢复 {slug}（至第 {head_seq} 笔）：{summary}",
+        en="restored {slug} at seq {head_seq}: {summary}",
+    ),
+    "cli.restored-chain-does-end": T(
+        zh="  - 恢复后的哈希链未止于快照的链头",
+        en="  - the restored chain does not end at the snapshot's head",
+    ),
+    "cli.reverses": T(
+        zh="{id} 冲销 {entry_id}：{state}",
+        en="{id} reverses {entry_id}: {state}",
+    ),
+    "cli.transaction-s-read-s": T(
+        zh="{drafts} 笔交易：读取用时 {read:.2f} 秒，校验并记账用时 {posted:.2f} 秒（每秒 {rate:,.0f} 笔）",
+        en="{drafts} transaction(s): read in {read:.2f} s, checked and posted in {posted:.2f} s ({rate:,.0f} a second)",
+    ),
+    # cli_audit
+    "cli_audit.wrote-entries-chain-head": T(
+        zh="已写入 {out}：{label} 的 {entries} 笔分录，链头第 {head_seq} 笔 {head_hash}",
+        en="wrote {out}: {entries} entries of {label}, chain head seq {head_seq} {head_hash}",
+    ),
+    # cli_bank
+    "cli_bank.adjusted-adjusted": T(
+        zh="  调节后     {adjusted_book_balance:>14}   调节后     {adjusted_bank_balance:>14}",
+        en="  adjusted     {adjusted_book_balance:>14}   adjusted     {adjusted_bank_balance:>14}",
+    ),
+    "cli_bank.bank-only": T(
+        zh="  + 银行已记企业未记  {date} {amount:>12}  {description}（{status}）",
+        en="  + bank only  {date} {amount:>12}  {description} ({status})",
+    ),
+    "cli_bank.book-balance-bank-balance": T(
+        zh="  账面余额 {book_balance:>14}   银行余额 {bank_balance:>14}",
+        en="  book balance {book_balance:>14}   bank balance {bank_balance:>14}",
+    ),
+    "cli_bank.book-only": T(
+        zh="  + 企业已记银行未记  {date} {amount:>12}  {description}",
+        en="  + book only  {date} {amount:>12}  {description}",
+    ),
+    "cli_bank.difference-line-s-confirm": T(
+        zh="  差额       {difference}；{open_lines} 笔明细待确认或驳回",
+        en="  difference   {difference}; {open_lines} line(s) to confirm or dismiss",
+    ),
+    "cli_bank.imported-line-s-already": T(
+        zh="已导入 {account} 的 {imported} 笔明细（{duplicates} 笔此前已导入），匹配 {matched} 笔；{proposals} 笔待确认或驳回",
+        en="imported {imported} line(s) of {account} ({duplicates} already imported), matched {matched}; {proposals} to confirm or dismiss",
+    ),
+    "cli_bank.line": T(
+        zh="  明细 {id}：{date} {amount:>12} {counterparty} {memo} -> {account}",
+        en="  line {id}: {date} {amount:>12} {counterparty} {memo} -> {account}",
+    ),
+    "cli_bank.line-dismissed": T(
+        zh="明细 {line}：已驳回",
+        en="line {line}: dismissed",
+    ),
+    "cli_bank.line-entry": T(
+        zh="明细 {line}：分录 {id} {status}",
+        en="line {line}: entry {id} {status}",
+    ),
+    "cli_bank.refused-valid-transaction": T(
+        zh="已拒绝（422）：{name} 不是有效的交易：",
+        en="refused (422): {name} is not a valid transaction:",
+    ),
+    "cli_bank.statement-from": T(
+        zh="{account} 于 {date}（对账单自 {statement_from}）",
+        en="{account} on {date} (statement from {statement_from})",
+    ),
     # cli_common
     "cli_common.acts-as-member-holding": T(
         zh="{command} 须以 {slug} 中担任 {needed} 角色的成员身份执行：请用 --as USER（或 $COMMONS_ACTOR）指明",
@@ -340,6 +471,18 @@ CATALOGUE: dict[str, T] = {
         zh="{command} 记录的是 {actor} 本人的决定，因此需要 {actor} 的凭据：请将 COMMONS_TOKEN 设为 {actor} 的某个 API 令牌，或用 --password-stdin 从标准输入提供其密码",
         en="{command} records {actor}'s own decision, so it needs {actor}'s credentials: set COMMONS_TOKEN to one of {actor}'s API tokens, or pass --password-stdin and give their password on standard input",
     ),
+    "cli_common.refused": T(
+        zh="已拒绝（{status} {phrase}）：",
+        en="refused ({status} {phrase}):",
+    ),
+    "cli_common.refused-nothing-was-written": T(
+        zh="已拒绝：{message}；未写入任何内容",
+        en="refused: {message}; nothing was written",
+    ),
+    "cli_common.refused-what": T(
+        zh="已拒绝（422）：{what}：",
+        en="refused (422): {what}:",
+    ),
     "cli_common.user-so-member-needs": T(
         zh="{actor} 不是用户，因此不是 {slug} 的成员；{command} 需要在该小区担任 {needed} 角色的成员（由运维人员用 `commons user add USER --community {slug} --role ROLE` 添加）",
         en="{actor} is not a user, so not a member of {slug}; {command} needs a member holding the role {needed} there (the operator adds one with `commons user add USER --community {slug} --role ROLE`)",
@@ -347,6 +490,128 @@ CATALOGUE: dict[str, T] = {
     "cli_common.wrong-password-for-has": T(
         zh="{actor} 的密码错误（或 {actor} 没有密码）",
         en="wrong password for {actor} (or {actor} has no password)",
+    ),
+    # cli_contracts
+    "cli_contracts.budget-version-resolution-lines": T(
+        zh="{year} 年预算第 {version} 版（决议 {resolution}）：{lines} 行",
+        en="budget {year} version {version} (resolution {resolution}): {lines} lines",
+    ),
+    "cli_contracts.contract-registered": T(
+        zh="合同 {number} 已登记（{state}）",
+        en="contract {number} registered ({state})",
+    ),
+    "cli_contracts.refused-valid": T(
+        zh="已拒绝（422）：{name} 不是有效的 {what}：",
+        en="refused (422): {name} is not a valid {what}:",
+    ),
+    # cli_disclose
+    "cli_disclose.drawn-anew": T(
+        zh="按链头第 {head_seq} 笔重新生成",
+        en="drawn anew at chain head #{head_seq}",
+    ),
+    "cli_disclose.stored": T(
+        zh="已存的公告（链头第 {head_seq} 笔）",
+        en="the stored notice (chain head #{head_seq})",
+    ),
+    "cli_disclose.written-sha": T(
+        zh="{slug} {period}：{fmt}（{lang}）已写入 {out}：{what}，sha256 {hexdigest}",
+        en="{slug} {period}: {fmt} ({lang}) written to {out}: {what}, sha256 {hexdigest}",
+    ),
+    # cli_objections
+    "cli_objections.objection-answered": T(
+        zh="第 {id} 号异议已于 {answered_on} 答复",
+        en="objection #{id} answered on {answered_on}",
+    ),
+    # cli_periods
+    "cli_periods.closed-at-seq-set": T(
+        zh="已结账 {slug} {period}（{start} 至 {end}），至第 {head_seq} 笔 {head_hash}；从共有净收益 {net_income:,.2f} 元中转入维修资金 {set_aside:,.2f} 元",
+        en="closed {slug} {period} ({start} to {end}) at seq {head_seq} {head_hash}; set aside {set_aside:,.2f} of net common income {net_income:,.2f}",
+    ),
+    # cli_rules
+    "cli_rules.cny-over-units-resolution": T(
+        zh="{kind} {id} {status}：{total} 元，分配给 {schedule} 户（决议 {resolution}）",
+        en="{kind} {id} {status}: {total} CNY over {schedule} units (resolution {resolution})",
+    ),
+    "cli_rules.imported-units-into-register": T(
+        zh="已向 {slug} 导入 {added} 户：登记册共 {units} 户，{total_area} 平方米",
+        en="imported {added} units into {slug}: the register has {units} units, {total_area} m²",
+    ),
+    "cli_rules.m": T(
+        zh="  {unit:<12} {area:>10} 平方米  {amount:>12}",
+        en="  {unit:<12} {area:>10} m²  {amount:>12}",
+    ),
+    "cli_rules.more": T(
+        zh="  …… 另有 {count} 户",
+        en="  ... {count} more",
+    ),
+    "cli_rules.not-passed": T(
+        zh="决议 {number}：未通过",
+        en="resolution {number}: NOT passed",
+    ),
+    "cli_rules.passed": T(
+        zh="决议 {number}：通过",
+        en="resolution {number}: passed",
+    ),
+    "cli_rules.payout-cny-units-resolution": T(
+        zh="支付 {id} {status}：向 {lines} 户支付 {total} 元（决议 {resolution}，{method}）",
+        en="payout {id} {status}: {total} CNY to {lines} units (resolution {resolution}, {method})",
+    ),
+    "cli_rules.rules-force-sha-set": T(
+        zh="{slug} 的规则：第 {number} 版有效（sha256 {sha256}），由 {set_by} 于 {isoformat} 设定",
+        en="rules of {slug}: #{number} in force (sha256 {sha256}), set by {set_by} at {isoformat}",
+    ),
+    "cli_rules.rules-sha-set-by": T(
+        zh="# {slug} 规则第 {number} 版，sha256 {sha256}，由 {set_by} 于 {isoformat} 设定",
+        en="# {slug} rules #{number}, sha256 {sha256}, set by {set_by} at {isoformat}",
+    ),
+    "cli_rules.rules-unchanged-sha-force": T(
+        zh="{slug} 的规则未变：第 {number} 版（sha256 {sha256}）有效",
+        en="rules of {slug} unchanged: #{number} (sha256 {sha256}) is in force",
+    ),
+    # cli_users
+    "cli_users.api-token-shown-once": T(
+        zh="API 令牌（只显示一次；请立即保存）：",
+        en="API token (shown once; store it now):",
+    ),
+    "cli_users.created-user": T(
+        zh="已创建用户",
+        en="created user",
+    ),
+    "cli_users.disabled-browser-session-s": T(
+        zh="已停用 {username}：已结束 {ended} 个浏览器会话，令牌已撤销",
+        en="disabled {username}: {ended} browser session(s) ended, tokens revoked",
+    ),
+    "cli_users.enabled": T(
+        zh="已启用 {username}",
+        en="enabled {username}",
+    ),
+    "cli_users.message": T(
+        zh="{what} {username}：在 {slug} 担任 {role}",
+        en="{what} {username}: {role} in {slug}",
+    ),
+    "cli_users.no-longer-holds-browser": T(
+        zh="{username} 不再在 {slug} 担任 {role}；已结束 {ended} 个浏览器会话",
+        en="{username} no longer holds {role} in {slug}; {ended} browser session(s) ended",
+    ),
+    "cli_users.password-set-browser-session": T(
+        zh="已设置 {username} 的密码；已结束 {ended} 个浏览器会话",
+        en="password of {username} set; {ended} browser session(s) ended",
+    ),
+    "cli_users.refused-give-password-once": T(
+        zh="已拒绝：密码只能给一次：--password-stdin 或 --password",
+        en="refused: give the password once: --password-stdin or --password",
+    ),
+    "cli_users.revoked-token-s": T(
+        zh="已撤销 {username} 的 {count} 个令牌",
+        en="revoked {count} token(s) of {username}",
+    ),
+    "cli_users.tokens-sessions": T(
+        zh="{username:<16} {state:<8} {password:<11} 令牌 {tokens:<3} 会话 {sessions:<3} {roles}",
+        en="{username:<16} {state:<8} {password:<11} tokens {tokens:<3} sessions {sessions:<3} {roles}",
+    ),
+    "cli_users.user": T(
+        zh="用户",
+        en="user",
     ),
     # committee
     "committee.cost": T(
@@ -369,6 +634,10 @@ CATALOGUE: dict[str, T] = {
     "common.both": T(
         zh="{first}；{second}",
         en="{first}; {second}",
+    ),
+    "common.list": T(
+        zh="{items}",
+        en="{items}",
     ),
     "common.no-end": T(
         zh="无期限",
@@ -425,8 +694,8 @@ CATALOGUE: dict[str, T] = {
         en="must be a non-negative number, got {value}",
     ),
     "config.must-number-as-string": T(
-        zh='须为字符串形式的数字，如 "10000.00"',
-        en='must be a number as a string like "10000.00"',
+        zh="须为字符串形式的数字，如 \"10000.00\"",
+        en="must be a number as a string like \"10000.00\"",
     ),
     "config.must-table": T(
         zh="{where}：须为表（table）",
@@ -622,6 +891,23 @@ CATALOGUE: dict[str, T] = {
         zh="该 PDF 含有可执行代码的动作（{actions}）；请将其打印为普通 PDF（或扫描）后上传",
         en="the PDF carries actions that run code ({actions}); print it to a plain PDF (or scan it) and upload that",
     ),
+    # entry
+    "entry.approved": T(
+        zh="已批准并记账 #{seq}。",
+        en="Approved and posted as #{seq}.",
+    ),
+    "entry.posted": T(
+        zh="已记账 #{seq}：{narration}。",
+        en="Posted as #{seq}: {narration}.",
+    ),
+    "entry.rejected": T(
+        zh="已驳回，不会记入账簿。",
+        en="Rejected; it will never reach the books.",
+    ),
+    "entry.stored": T(
+        zh="已提交，等待另一位委员审批（{id}）。",
+        en="Stored; waiting for approval ({id}).",
+    ),
     # heads
     "heads.books-do-verify-kept": T(
         zh="{slug} 的账簿校验未通过，而保存的链头会为其作保：{problem}（请运行 commons verify {slug}）",
@@ -724,12 +1010,12 @@ CATALOGUE: dict[str, T] = {
         en="amount {value} exceeds the limit of {max_amount:,} yuan",
     ),
     "money.amount-write-ascii-digits": T(
-        zh='不是金额：{value}；请用 ASCII 数字书写，最多一个小数点和两位小数，例如 "1234.50" 或 "-80.00"（不要用 "+"、"_"、指数、空格或其他数字）',
-        en='not an amount: {value}; write ASCII digits with at most one point and two places, e.g. "1234.50" or "-80.00" (no "+", "_", exponent, spaces or other digits)',
+        zh="不是金额：{value}；请用 ASCII 数字书写，最多一个小数点和两位小数，例如 \"1234.50\" 或 \"-80.00\"（不要用 \"+\"、\"_\"、指数、空格或其他数字）",
+        en="not an amount: {value}; write ASCII digits with at most one point and two places, e.g. \"1234.50\" or \"-80.00\" (no \"+\", \"_\", exponent, spaces or other digits)",
     ),
     "money.amounts-are-decimal-strings": T(
-        zh='金额须为小数字符串，如 "1234.50"，不能是浮点数',
-        en='amounts are decimal strings such as "1234.50", not floats',
+        zh="金额须为小数字符串，如 \"1234.50\"，不能是浮点数",
+        en="amounts are decimal strings such as \"1234.50\", not floats",
     ),
     "money.at-most-two-decimal": T(
         zh="最多两位小数（分）：{value}",
@@ -781,6 +1067,27 @@ CATALOGUE: dict[str, T] = {
     "overdraft.no-overdraft-would-go": T(
         zh="不得透支：{what} 将低于零：余额 {before} 元，本笔 {change} 元，差额 {shortfall} 元（{source}）",
         en="no overdraft: {what} would go below zero: balance {before}, this transaction {change}, shortfall {shortfall} ({source})",
+    ),
+    # pages
+    "pages.cross-site-form": T(
+        zh="表单须从本站提交：{why}",
+        en="The form must be sent from this site: {why}",
+    ),
+    "pages.form-expired": T(
+        zh="表单已过期或不属于此操作，请刷新重试。",
+        en="The form expired or belongs to another action; reload the page and try again.",
+    ),
+    "pages.log-in": T(
+        zh="请先登录",
+        en="Log in first",
+    ),
+    "pages.logout-expired": T(
+        zh="退出表单已过期，请刷新重试。",
+        en="The logout form expired; reload and try again.",
+    ),
+    "pages.needs-role": T(
+        zh="此页面需要角色：{needed}",
+        en="This page needs the role: {needed}",
     ),
     # passwords
     "passwords.common-password-with-digits": T(
@@ -887,17 +1194,17 @@ CATALOGUE: dict[str, T] = {
         en="close a quarter (2025Q1) or a year (2025), not a date range",
     ),
     "periods.community-closes-whole-years": T(
-        zh='本小区按整年结账（period = "year"）',
-        en='this community closes whole years (period = "year")',
+        zh="本小区按整年结账（period = \"year\"）",
+        en="this community closes whole years (period = \"year\")",
     ),
     # prorata
     "prorata.mode-rate-needs-rate": T(
-        zh='mode "rate" 需要标准，例如 "9.00"（每平方米或每户的元数）',
-        en='mode "rate" needs a rate, e.g. "9.00" (yuan per m² or per unit)',
+        zh="mode \"rate\" 需要标准，例如 \"9.00\"（每平方米或每户的元数）",
+        en="mode \"rate\" needs a rate, e.g. \"9.00\" (yuan per m² or per unit)",
     ),
     "prorata.mode-total-takes-no": T(
-        zh='mode "total" 不能给出标准：总额在分配时给出',
-        en='mode "total" takes no rate: the total is given when allocating',
+        zh="mode \"total\" 不能给出标准：总额在分配时给出",
+        en="mode \"total\" takes no rate: the total is given when allocating",
     ),
     "prorata.nothing-split-over-register": T(
         zh="无可分摊对象：房屋登记册为空",
@@ -908,8 +1215,8 @@ CATALOGUE: dict[str, T] = {
         en="not a rate: {value!r}",
     ),
     "prorata.rate-decimal-string-such": T(
-        zh='标准须为小数字符串，如 "9.00"，不能是浮点数',
-        en='a rate is a decimal string such as "9.00", not a float',
+        zh="标准须为小数字符串，如 \"9.00\"，不能是浮点数",
+        en="a rate is a decimal string such as \"9.00\", not a float",
     ),
     "prorata.rate-has-at-most": T(
         zh="标准最多四位小数：{value!r}",

@@ -3,7 +3,8 @@ of problems (field or rule, message, details) that becomes the JSON ``detail``.
 
 A problem's words are a :class:`ledger.messages.Msg` (a catalogue key and its parameters),
 rendered in the reader's language only where it is shown: :meth:`LedgerError.detail` takes the
-language; ``message`` is the Chinese rendering, the community default.
+language; ``message`` is the Chinese rendering, the community default; ``str()`` of an error,
+for logs and tracebacks, is English.
 
     LedgerError
     ├── NotFound                   404  community, account, entry
@@ -59,7 +60,9 @@ class LedgerError(Exception):
         if isinstance(problems, Msg):
             problems = [Problem(problems, rule=self.default_rule())]
         self.problems = problems
-        super().__init__("; ".join(p.message for p in problems))
+        # str() is for logs and tracebacks, read by maintainers: English. What a person reads
+        # is rendered where it is shown, in their language (``detail(lang)``, ``message``).
+        super().__init__("; ".join(p.text.render("en") for p in problems))
 
     @classmethod
     def default_rule(cls) -> str | None:

@@ -64,12 +64,12 @@ def msg(key: str, /, **params: Any) -> Msg:
 
 class Invalid(ValueError):
     """A value a validator refuses, in catalogue words. Pydantic keeps the exception in the
-    error's ``ctx``, so the API's handler renders it in the reader's language; ``str()`` is
-    the community default's words."""
+    error's ``ctx``, so the API's handler renders it in the reader's language; ``str()``, for
+    logs and tracebacks, is English (as a :class:`ledger.errors.LedgerError`'s)."""
 
     def __init__(self, text: Msg) -> None:
         self.text = text
-        super().__init__(text.render())
+        super().__init__(text.render("en"))
 
 
 def text_of(exc: BaseException) -> Msg:

@@ -229,7 +229,7 @@ class BallotProblem(ValueError):
 
     def __init__(self, problems: list[tuple[int, str, Msg]]) -> None:
         self.problems = problems
-        super().__init__("; ".join(m.render() for _, _, m in problems))
+        super().__init__("; ".join(m.render("en") for _, _, m in problems))
 
 
 def check_ballots(register: Sequence[Voter], ballots: Sequence[tuple[str, str]]) -> dict[str, str]:

@@ -44,7 +44,7 @@ def test_bad_and_revoked_tokens_are_401(
     who = members["auditor"]
     assert client.get(path, headers=who.bearer).status_code == 200
     result = CliRunner().invoke(
-        main, ["--data", str(tmp_path / "data"), "user", "revoke-token", who.username]
+        main, ["--lang", "en", "--data", str(tmp_path / "data"), "user", "revoke-token", who.username]
     )
     assert result.exit_code == 0, result.output
     assert "revoked 1 token" in result.output

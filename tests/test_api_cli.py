@@ -12,7 +12,7 @@ from ledger import chart
 
 
 def commons(data: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["--data", str(data), *args], catch_exceptions=False)
+    result = CliRunner().invoke(main, ["--lang", "en", "--data", str(data), *args], catch_exceptions=False)
     return result.exit_code, result.output
 
 

@@ -44,7 +44,7 @@ OTHER_PORT = "http://testserver:8081"
 
 
 def cli(settings: Settings, *args: str, stdin: str | None = None) -> Result:
-    return CliRunner().invoke(main, ["--data", str(settings.data), *args], input=stdin)
+    return CliRunner().invoke(main, ["--lang", "en", "--data", str(settings.data), *args], input=stdin)
 
 
 def _spend_draft() -> Any:

@@ -94,7 +94,7 @@ def test_an_export_from_the_cli_is_private(tmp_path: Path) -> None:
     package = tmp_path / "exports" / "maple-2025.zip"
     done = CliRunner().invoke(
         main,
-        ["--data", str(data), "export", "maple", "2025", "--out", str(package)],
+        ["--lang", "en", "--data", str(data), "export", "maple", "2025", "--out", str(package)],
         env={"COMMONS_ACTOR": "audrey"},
     )
     assert done.exit_code == 0, done.output

@@ -80,7 +80,7 @@ def test_closing_under_a_broken_rules_file_is_a_409(
 def test_commons_verify_lists_a_broken_rules_file(books: Books, community: str) -> None:
     forget_rules(books, community)
     books.rules_path(community).write_text(BROKEN, encoding="utf-8")
-    result = CliRunner().invoke(main, ["--data", str(books.data_dir), "verify", community])
+    result = CliRunner().invoke(main, ["--lang", "en", "--data", str(books.data_dir), "verify", community])
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert WHY in result.output

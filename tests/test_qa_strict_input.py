@@ -224,7 +224,7 @@ def test_the_units_api_refuses_formula_and_bidi_codes(
 def test_a_slug_with_a_trailing_newline_is_refused(books: Books, data_dir: Path) -> None:
     with pytest.raises(ValidationFailed, match="slug"):
         create(books=books, slug="maple\n", name="枫林苑")
-    result = CliRunner().invoke(main, ["--data", str(data_dir), "init", "maple\n", "--name", "x"])
+    result = CliRunner().invoke(main, ["--lang", "en", "--data", str(data_dir), "init", "maple\n", "--name", "x"])
     assert result.exit_code == 1, result.output
     with Session(books.engine) as session:
         assert list(session.exec(select(col(Community.slug)))) == []

@@ -234,7 +234,7 @@ def test_commons_close_on_the_command_line(books: Books, community: str) -> None
     _books_of_q1(books, community, "4000.00")
     chair = add_member(books=books, username="chair", slug=community, role=Role.APPROVER)
     runner = CliRunner(env={"COMMONS_TOKEN": chair.token})
-    args = ["--data", str(books.data_dir), "close", community, "2025Q1", "--as", "chair"]
+    args = ["--lang", "en", "--data", str(books.data_dir), "close", community, "2025Q1", "--as", "chair"]
     refused = runner.invoke(main, args)
     assert refused.exit_code == 1
     assert "(reserve-share)" in refused.output and "shortfall 0.01" in refused.output

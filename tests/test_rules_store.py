@@ -124,7 +124,7 @@ def test_a_hand_edit_of_rules_toml_changes_nothing(books: Books, community: str)
     finally:
         other.dispose()
     assert [(n, who) for n, who, _sha, _text in _settings(books, community)] == [(1, "system")]
-    shown = CliRunner().invoke(main, ["--data", str(books.data_dir), "rules", "show", community])
+    shown = CliRunner().invoke(main, ["--lang", "en", "--data", str(books.data_dir), "rules", "show", community])
     assert shown.exit_code == 0, shown.output
     assert shown.stdout == DEFAULT_TEXT
 
@@ -141,7 +141,7 @@ def test_rules_set_applies_from_the_next_post_with_an_event(
     rev = _rev(books, community)
     file = tmp_path / "owned.toml"
     file.write_text(OWNED, encoding="utf-8")
-    data = ["--data", str(books.data_dir)]
+    data = ["--lang", "en", "--data", str(books.data_dir)]
     result = CliRunner().invoke(
         main, [*data, "rules", "set", community, str(file), "--as", "chair"]
     )
@@ -217,7 +217,7 @@ def test_a_broken_file_is_refused_naming_the_key(
     add_member(books=books, username="c", slug=community, role=Role.ADMIN)
     file = tmp_path / "broken.toml"
     file.write_text(BROKEN, encoding="utf-8")
-    data = ["--data", str(books.data_dir)]
+    data = ["--lang", "en", "--data", str(books.data_dir)]
     result = CliRunner().invoke(main, [*data, "rules", "set", community, str(file), "--as", "c"])
     assert result.exit_code == 1
     assert "refused (422" in result.output and WHY_BROKEN in result.output
