@@ -4,8 +4,9 @@
 The handlers here turn the ledger's exceptions, FastAPI's validation errors (wrong types,
 malformed JSON) and Starlette's HTTP errors into that one shape, with each ``message`` in the
 reader's language (:mod:`api.lang`: ``?lang=``, ``Accept-Language``, the default Chinese);
-``rule``, ``field`` and the numbers in ``details`` are the same in every language. ``ERRORS`` is the ``responses=``
-argument routes pass so the OpenAPI document shows the error body too.
+``rule``, ``field`` and the numbers in ``details`` are the same in every language (docs/i18n.md).
+``ERRORS`` is the ``responses=`` argument routes pass so the OpenAPI document shows the error
+body too.
 """
 
 from __future__ import annotations

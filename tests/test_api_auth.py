@@ -44,7 +44,8 @@ def test_bad_and_revoked_tokens_are_401(
     who = members["auditor"]
     assert client.get(path, headers=who.bearer).status_code == 200
     result = CliRunner().invoke(
-        main, ["--lang", "en", "--data", str(tmp_path / "data"), "user", "revoke-token", who.username]
+        main,
+        ["--lang", "en", "--data", str(tmp_path / "data"), "user", "revoke-token", who.username],
     )
     assert result.exit_code == 0, result.output
     assert "revoked 1 token" in result.output
@@ -58,6 +59,8 @@ def test_cli_user_add_prints_a_working_token_once(
     result = CliRunner().invoke(
         main,
         [
+            "--lang",
+            "en",
             "--data",
             data,
             "user",
@@ -85,15 +88,29 @@ def test_cli_user_add_prints_a_working_token_once(
         user = session.exec(select(User).where(User.username == "li")).one()
         assert user.password_hash and "li-password-1" not in user.password_hash
     refused = CliRunner().invoke(
-        main, ["--data", data, "user", "add", "li", "--community", "nowhere", "--role", "auditor"]
+        main,
+        [
+            "--lang",
+            "zh",
+            "--data",
+            data,
+            "user",
+            "add",
+            "li",
+            "--community",
+            "nowhere",
+            "--role",
+            "auditor",
+        ],
     )
     assert refused.exit_code == 1
-    assert "no community" in refused.output
+    assert "没有小区 'nowhere'" in refused.output  # --lang zh
 
 
 def test_members_of_one_community_see_nothing_of_another(
     client: TestClient, members: dict[str, Login]
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     outsider = members["outsider"].bearer
     assert client.get(f"{api(OTHER)}/balances", headers=outsider).status_code == 200
     for path in (f"{api()}/balances", f"{api()}/transactions"):

@@ -44,7 +44,9 @@ OTHER_PORT = "http://testserver:8081"
 
 
 def cli(settings: Settings, *args: str, stdin: str | None = None) -> Result:
-    return CliRunner().invoke(main, ["--lang", "en", "--data", str(settings.data), *args], input=stdin)
+    return CliRunner().invoke(
+        main, ["--lang", "en", "--data", str(settings.data), *args], input=stdin
+    )
 
 
 def _spend_draft() -> Any:
@@ -537,5 +539,5 @@ def test_the_entry_page_still_shows_what_happened(
     done = client.post(f"/entry/{SLUG}", data=form, follow_redirects=False)
     assert done.status_code == 303
     assert re.search(r"\?done=[0-9a-f-]+$", done.headers["location"])
-    assert "Posted as #1" in client.get(done.headers["location"]).text
-    assert "Posted as" not in client.get(f"/entry/{SLUG}?done=not-an-entry").text
+    assert "已记账 #1" in client.get(done.headers["location"]).text
+    assert "已记账" not in client.get(f"/entry/{SLUG}?done=not-an-entry").text

@@ -174,11 +174,23 @@ def test_cli_export_verify_and_audit_trail(books: Books, tmp_path: Path) -> None
     runner = CliRunner()
     out = tmp_path / "q1.zip"
     data = str(books.data_dir)
-    args = ["--data", data, "export", SLUG, "2025Q1", "--out", str(out), "--as", "auditor"]
+    args = [
+        "--lang",
+        "en",
+        "--data",
+        data,
+        "export",
+        SLUG,
+        "2025Q1",
+        "--out",
+        str(out),
+        "--as",
+        "auditor",
+    ]
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "5 entries of 2025Q1" in result.output
-    result = runner.invoke(main, ["verify-export", "--bean-check", str(out)])
+    result = runner.invoke(main, ["--lang", "en", "verify-export", "--bean-check", str(out)])
     assert result.exit_code == 0 and "OK, 21 files" in result.output
     with Session(books.engine) as session:
         event = (
@@ -192,11 +204,23 @@ def test_cli_export_verify_and_audit_trail(books: Books, tmp_path: Path) -> None
 
     damaged = tmp_path / "damaged.zip"
     damaged.write_bytes(rewrite(out.read_bytes(), {"rules.toml": b"# edited\n"}))
-    result = runner.invoke(main, ["verify-export", str(damaged)])
+    result = runner.invoke(main, ["--lang", "en", "verify-export", str(damaged)])
     assert result.exit_code == 1
     assert "rules.toml: SHA-256 differs from the manifest" in result.output
 
-    args = ["--data", data, "export", SLUG, "2025Q9", "--out", str(out), "--as", "auditor"]
+    args = [
+        "--lang",
+        "en",
+        "--data",
+        data,
+        "export",
+        SLUG,
+        "2025Q9",
+        "--out",
+        str(out),
+        "--as",
+        "auditor",
+    ]
     result = runner.invoke(main, args)
     assert result.exit_code == 1 and "period-format" in result.output
 

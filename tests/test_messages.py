@@ -64,7 +64,10 @@ def _error_classes() -> set[str]:
         for _path, tree in TREES:
             for node in ast.walk(tree):
                 if isinstance(node, ast.ClassDef) and node.name not in found:
-                    bases = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
+                    bases = {
+                        b.id if isinstance(b, ast.Name) else getattr(b, "attr", "")
+                        for b in node.bases
+                    }
                     if bases & found:
                         found.add(node.name)
                         grew = True
@@ -203,7 +206,10 @@ def test_every_legal_source_the_rules_cite_reads_in_chinese() -> None:
         text = cite(source)
         assert text.key.startswith("source."), source
         assert text.render("en") == source
-    assert cite("Shanghai 住宅物业管理规定 art. 51").render("zh") == "《上海市住宅物业管理规定》第五十一条"
+    assert (
+        cite("Shanghai 住宅物业管理规定 art. 51").render("zh")
+        == "《上海市住宅物业管理规定》第五十一条"
+    )
     assert cite("Beijing 物业管理条例 art. 74").render("zh") == "《北京市物业管理条例》第七十四条"
 
 
@@ -260,7 +266,9 @@ def test_errors_keep_the_chinese_message_and_render_english_on_request() -> None
         (None, None),
     ],
 )
-def test_a_language_tag_or_locale_names_one_of_ours(value: str | None, expected: str | None) -> None:
+def test_a_language_tag_or_locale_names_one_of_ours(
+    value: str | None, expected: str | None
+) -> None:
     assert parse_lang(value) == expected
 
 

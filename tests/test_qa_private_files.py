@@ -76,7 +76,9 @@ def test_commons_runs_with_umask_077(opened: Books, tmp_path: Path) -> None:
     data = str(tmp_path / "data")
     runner = CliRunner()
     out = tmp_path / "out" / "maple.tar.gz"
-    done = runner.invoke(main, ["--data", data, "backup", "maple", "--out", str(out)])
+    done = runner.invoke(
+        main, ["--lang", "en", "--data", data, "backup", "maple", "--out", str(out)]
+    )
     assert done.exit_code == 0, done.output
     assert (mode(out), mode(out.parent)) == (0o600, 0o700)
     current = os.umask(0o022)

@@ -127,6 +127,7 @@ def test_an_upgrade_within_a_passed_resolution_holds_and_its_budget_is_kept(
 def test_an_upgrade_without_a_resolution_is_refused(
     client: TestClient, members: dict[str, Login]
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     treasurer = members["treasurer"]
     assert _post(client, treasurer, _body("50000.00", "in")).status_code == 201
     upgrade = _spend("100.00", "u", debit=chart.USE_UPGRADE, kind="upgrade")
@@ -140,6 +141,7 @@ def test_an_upgrade_without_a_resolution_is_refused(
 def test_a_cited_resolution_must_exist_pass_be_in_effect_and_match(
     client: TestClient, members: dict[str, Login], api_books: Books
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     treasurer = members["treasurer"]
     add_resolution(api_books, SLUG, "2025-03", passed=False, title="分红")
     add_resolution(
@@ -189,6 +191,7 @@ def chart_date(text: str) -> Any:
 def test_spending_from_the_maintenance_fund_needs_a_resolution(
     client: TestClient, members: dict[str, Login]
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     treasurer = members["treasurer"]
     assert _post(client, treasurer, _body("50000.00", "in")).status_code == 201
     earmark = _body("8000.00", "earmark", debit=chart.UNRESTRICTED, credit=chart.RESTRICTED)
@@ -233,6 +236,7 @@ def test_money_earmarked_for_the_fund_cannot_pay_other_costs(
 ) -> None:
     """The bank holds 5,000.00 but all of it is restricted: a 100.00 cost overdraws the
     unrestricted fund."""
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     treasurer = members["treasurer"]
     assert _post(client, treasurer, _body("5000.00", "in")).status_code == 201
     earmark = _body("5000.00", "earmark", debit=chart.UNRESTRICTED, credit=chart.RESTRICTED)
@@ -247,6 +251,7 @@ def test_money_earmarked_for_the_fund_cannot_pay_other_costs(
 def test_a_reversal_that_would_overdraw_is_refused(
     client: TestClient, members: dict[str, Login]
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     treasurer = members["treasurer"]
     income = _post(client, treasurer, _body("1000.00", "in"))
     assert _post(client, treasurer, _spend("800.00", "out")).status_code == 201
@@ -296,6 +301,7 @@ def test_the_managers_share_is_at_most_30_percent_of_4301_income(
 def test_committee_expenses_are_at_most_10_percent_of_the_years_income(
     client: TestClient, members: dict[str, Login]
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     treasurer = members["treasurer"]
     assert _post(client, treasurer, _body("20000.00", "in")).status_code == 201
     allowance = _spend("2000.00", "a", debit=chart.USE_COMMITTEE)

@@ -255,7 +255,7 @@ def test_unknown_units_and_purposes_are_refused_all_at_once(books: Books) -> Non
     projection = books.projection(slug).path.read_bytes()
     with pytest.raises(ValidationFailed) as exc:
         resolution_register.create(books=books, slug=slug, body=bad, actor="chair")
-    assert [(p.field, p.message) for p in exc.value.problems] == [
+    assert [(p.field, p.text.render("en")) for p in exc.value.problems] == [
         (
             "purpose[1]",
             "purpose 'Expenses:NoSuch' is neither a kind (income, cost, subsidy, upgrade, "
