@@ -1077,9 +1077,25 @@ CATALOGUE: dict[str, T] = {
         zh="表单已过期或不属于此操作，请刷新重试。",
         en="The form expired or belongs to another action; reload the page and try again.",
     ),
+    "pages.limit-account": T(
+        zh="此账号",
+        en="account",
+    ),
+    "pages.limit-address": T(
+        zh="此地址",
+        en="address",
+    ),
+    "pages.limit-pair": T(
+        zh="此账号在此地址",
+        en="account and address",
+    ),
     "pages.log-in": T(
         zh="请先登录",
         en="Log in first",
+    ),
+    "pages.login-expired": T(
+        zh="登录表单已过期，请重试。",
+        en="The login form expired; try again.",
     ),
     "pages.logout-expired": T(
         zh="退出表单已过期，请刷新重试。",
@@ -1088,6 +1104,18 @@ CATALOGUE: dict[str, T] = {
     "pages.needs-role": T(
         zh="此页面需要角色：{needed}",
         en="This page needs the role: {needed}",
+    ),
+    "pages.no-asset": T(
+        zh="没有资源 {name!r}",
+        en="no asset {name!r}",
+    ),
+    "pages.throttled": T(
+        zh="登录失败次数过多（{limit}已失败 {count} 次，每 {minutes} 分钟最多 {allowed} 次），请 {wait} 秒后再试。",
+        en="Too many failed logins ({count} for this {limit}, {allowed} allowed per {minutes} minutes); try again in {wait} seconds.",
+    ),
+    "pages.wrong-password": T(
+        zh="用户名或密码不正确。",
+        en="Wrong username or password.",
     ),
     # passwords
     "passwords.common-password-with-digits": T(

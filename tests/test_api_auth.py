@@ -133,7 +133,7 @@ def test_login_session_and_logout(
         data={"username": "auditor", "password": "wrong-password", "csrf": login_token(client)},
     )
     assert wrong.status_code == 401
-    assert "Wrong username or password" in wrong.text
+    assert "用户名或密码不正确。" in wrong.text
     nobody = client.post(
         "/login",
         data={"username": "nobody", "password": "whatever-1", "csrf": login_token(client)},
@@ -223,7 +223,7 @@ def test_repeated_failed_logins_are_throttled(
     )
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) > 0
-    assert "Too many failed logins" in blocked.text
+    assert "登录失败次数过多" in blocked.text
     other = members["supervisor"]
     login(client, other)  # another user from the same address is not affected
 
