@@ -35,6 +35,11 @@ NAME = "no-overdraft"
 SOURCE = "民法典 art. 283; 民间非营利组织会计制度"
 UNRESTRICTED_FUND = "the unrestricted fund (非限定性净资产)"
 RESTRICTED_FUND = "the restricted fund (限定性净资产)"
+#: The funds in the reader's words (the names above stay in ``details`` for programs).
+FUND_WORDS = {
+    UNRESTRICTED_FUND: msg("overdraft.unrestricted-fund"),
+    RESTRICTED_FUND: msg("overdraft.restricted-fund"),
+}
 
 
 class NoOverdraft:
@@ -67,7 +72,7 @@ class NoOverdraft:
                         NAME,
                         msg(
                             "overdraft.no-overdraft-would-go",
-                            what=what,
+                            what=FUND_WORDS.get(what, what),
                             before=yuan(before),
                             change=yuan(change),
                             shortfall=yuan(-after),

@@ -74,4 +74,4 @@ def test_fava_errors_page_shows_a_tampered_entry(books: Books, community: str) -
         assert time.monotonic() < deadline, "Fava never noticed the edited file"
         time.sleep(0.5)
     errors = client.get(f"{base}/api/errors").json()["data"]
-    assert any("hash chain broken at seq 2" in e["message"] for e in errors), errors
+    assert any("哈希链在第 2 笔断开" in e["message"] for e in errors), errors

@@ -120,10 +120,7 @@ def test_chain_is_recomputed_even_when_the_manifest_is_forged(package: bytes) ->
     )
     assert any(
         p.startswith("ledger.beancount: bean-check: line ")
-        and p.endswith(
-            "hash chain broken at seq 7: the entry's text does not match its hash "
-            "(edited after posting?)"
-        )
+        and p.endswith("哈希链在第 7 笔断开：分录文本与其哈希不符（记账后被修改？）")
         for p in checked.problems
     ), checked.problems
 
@@ -159,13 +156,12 @@ def test_bean_check_catches_an_edit_and_a_false_start(package: bytes, tmp_path: 
     text = path.read_text()
     path.write_text(text.replace("  9600.00 CNY", "  9700.00 CNY").replace("-9600.00", "-9700.00"))
     _entries, errors, _options = loader.load_file(str(path))
-    assert [e.message for e in errors] == [
-        "hash chain broken at seq 2: the entry's text does not match its hash "
-        "(edited after posting?)"
+    assert [e.message for e in errors] == [  # in the community default language, as in Fava
+        "哈希链在第 2 笔断开：分录文本与其哈希不符（记账后被修改？）"
     ]
     path.write_text(text.replace(";chain-from=2:", ";chain-from=3:"))
     _entries, errors, _options = loader.load_file(str(path))
-    assert "hash chain: expected seq 3, found 2" in [e.message for e in errors]
+    assert "哈希链：应为第 3 笔，实际为第 2 笔" in [e.message for e in errors]
 
 
 def test_cli_export_verify_and_audit_trail(books: Books, tmp_path: Path) -> None:
