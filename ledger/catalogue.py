@@ -22,8 +22,8 @@ CATALOGUE: dict[str, T] = {
         en="allocating again needs a reason",
     ),
     "allocate.resolution-already-has-dated": T(
-        zh="决议 {number} 已有一笔 {kind}，日期 {date}（{status}，{id}）；如需再次分配请明确说明（--again --reason R，或 \"again\": true 并附 \"reason\"）",
-        en="resolution {number} already has a {kind} dated {date} ({status}, {id}); to allocate again say so (--again --reason R, or \"again\": true with a \"reason\")",
+        zh='决议 {number} 已有一笔 {kind}，日期 {date}（{status}，{id}）；如需再次分配请明确说明（--again --reason R，或 "again": true 并附 "reason"）',
+        en='resolution {number} already has a {kind} dated {date} ({status}, {id}); to allocate again say so (--again --reason R, or "again": true with a "reason")',
     ),
     "allocate.resolution-did-not-pass": T(
         zh="决议 {number} 未通过（{source}），因此不允许 {kind}。{arithmetic}",
@@ -694,8 +694,8 @@ CATALOGUE: dict[str, T] = {
         en="must be a non-negative number, got {value}",
     ),
     "config.must-number-as-string": T(
-        zh="须为字符串形式的数字，如 \"10000.00\"",
-        en="must be a number as a string like \"10000.00\"",
+        zh='须为字符串形式的数字，如 "10000.00"',
+        en='must be a number as a string like "10000.00"',
     ),
     "config.must-table": T(
         zh="{where}：须为表（table）",
@@ -1010,12 +1010,12 @@ CATALOGUE: dict[str, T] = {
         en="amount {value} exceeds the limit of {max_amount:,} yuan",
     ),
     "money.amount-write-ascii-digits": T(
-        zh="不是金额：{value}；请用 ASCII 数字书写，最多一个小数点和两位小数，例如 \"1234.50\" 或 \"-80.00\"（不要用 \"+\"、\"_\"、指数、空格或其他数字）",
-        en="not an amount: {value}; write ASCII digits with at most one point and two places, e.g. \"1234.50\" or \"-80.00\" (no \"+\", \"_\", exponent, spaces or other digits)",
+        zh='不是金额：{value}；请用 ASCII 数字书写，最多一个小数点和两位小数，例如 "1234.50" 或 "-80.00"（不要用 "+"、"_"、指数、空格或其他数字）',
+        en='not an amount: {value}; write ASCII digits with at most one point and two places, e.g. "1234.50" or "-80.00" (no "+", "_", exponent, spaces or other digits)',
     ),
     "money.amounts-are-decimal-strings": T(
-        zh="金额须为小数字符串，如 \"1234.50\"，不能是浮点数",
-        en="amounts are decimal strings such as \"1234.50\", not floats",
+        zh='金额须为小数字符串，如 "1234.50"，不能是浮点数',
+        en='amounts are decimal strings such as "1234.50", not floats',
     ),
     "money.at-most-two-decimal": T(
         zh="最多两位小数（分）：{value}",
@@ -1230,8 +1230,8 @@ CATALOGUE: dict[str, T] = {
         en="close a quarter (2025Q1) or a year (2025), not a date range",
     ),
     "periods.community-closes-whole-years": T(
-        zh="本小区按整年结账（period = \"year\"）",
-        en="this community closes whole years (period = \"year\")",
+        zh='本小区按整年结账（period = "year"）',
+        en='this community closes whole years (period = "year")',
     ),
     # plugin
     "plugin.chain-from": T(
@@ -1256,12 +1256,12 @@ CATALOGUE: dict[str, T] = {
     ),
     # prorata
     "prorata.mode-rate-needs-rate": T(
-        zh="mode \"rate\" 需要标准，例如 \"9.00\"（每平方米或每户的元数）",
-        en="mode \"rate\" needs a rate, e.g. \"9.00\" (yuan per m² or per unit)",
+        zh='mode "rate" 需要标准，例如 "9.00"（每平方米或每户的元数）',
+        en='mode "rate" needs a rate, e.g. "9.00" (yuan per m² or per unit)',
     ),
     "prorata.mode-total-takes-no": T(
-        zh="mode \"total\" 不能给出标准：总额在分配时给出",
-        en="mode \"total\" takes no rate: the total is given when allocating",
+        zh='mode "total" 不能给出标准：总额在分配时给出',
+        en='mode "total" takes no rate: the total is given when allocating',
     ),
     "prorata.nothing-split-over-register": T(
         zh="无可分摊对象：房屋登记册为空",
@@ -1272,8 +1272,8 @@ CATALOGUE: dict[str, T] = {
         en="not a rate: {value!r}",
     ),
     "prorata.rate-decimal-string-such": T(
-        zh="标准须为小数字符串，如 \"9.00\"，不能是浮点数",
-        en="a rate is a decimal string such as \"9.00\", not a float",
+        zh='标准须为小数字符串，如 "9.00"，不能是浮点数',
+        en='a rate is a decimal string such as "9.00", not a float',
     ),
     "prorata.rate-has-at-most": T(
         zh="标准最多四位小数：{value!r}",
@@ -1369,6 +1369,10 @@ CATALOGUE: dict[str, T] = {
     "resolution_required.kind-always": T(
         zh="{kind} 一律须经业主决议",
         en="a {kind} always needs an owners' resolution",
+    ),
+    "resolution_required.kind-always-an": T(
+        zh="{kind} 一律须经业主决议",
+        en="an {kind} always needs an owners' resolution",
     ),
     "resolution_required.no-such-resolution": T(
         zh="该交易引用的决议 {number!r} 不存在",

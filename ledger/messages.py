@@ -43,7 +43,9 @@ class Msg:
         return template.format_map(values)
 
     def __str__(self) -> str:
-        return self.render()
+        """English, as an exception's ``str()``: for logs, tracebacks and libraries that
+        format a message themselves (pydantic); people get :meth:`render` in their language."""
+        return self.render("en")
 
 
 def render(value: Any, lang: str = DEFAULT_LANG) -> Any:

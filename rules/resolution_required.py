@@ -96,7 +96,12 @@ class ResolutionRequired:
     def _needs(self, txn: Txn) -> tuple[Msg, str, dict[str, Any]] | None:
         """Why ``txn`` needs a resolution (reason, source, numbers), or None."""
         if txn.kind in ALWAYS:
-            return msg("resolution_required.kind-always", kind=txn.kind), SOURCE_KINDS, {}
+            an = txn.kind == "upgrade"
+            text = msg(
+                "resolution_required.kind-always-an" if an else "resolution_required.kind-always",
+                kind=txn.kind,
+            )
+            return text, SOURCE_KINDS, {}
         _free, restricted = fund_moves(self.context, txn)
         if restricted < 0:
             return (

@@ -216,15 +216,15 @@ def test_every_legal_source_the_rules_cite_reads_in_chinese() -> None:
 def test_a_message_renders_its_parameters_and_nested_messages_in_one_language() -> None:
     text = msg(
         "resolution_required.resolution-required",
-        text=msg("resolution_required.kind-always", kind="upgrade"),
+        text=msg("resolution_required.kind-always", kind="dividend"),
         source=cite("民法典 art. 278 (九), 283"),
     )
     assert text.render("en") == (
-        "resolution required: a upgrade always needs an owners' resolution "
+        "resolution required: a dividend always needs an owners' resolution "
         "(民法典 art. 278 (九), 283)"
     )
     zh = text.render("zh")
-    assert zh.startswith("须经业主决议：upgrade 一律须经业主决议")
+    assert zh.startswith("须经业主决议：dividend 一律须经业主决议")
     assert "《民法典》第二百七十八条" in zh and "resolution" not in zh
     assert render([msg("period.inside"), msg("period.before-end")], "zh") == "在；早于"
     with pytest.raises(KeyError):

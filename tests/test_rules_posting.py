@@ -13,9 +13,12 @@ from rules.config import DEFAULT_TEXT
 from tests.api_helpers import SLUG, Login, api, txn
 from tests.rules_helpers import add_resolution, set_rules_text
 
+#: This module asserts the rules' English words (tests/test_api_i18n.py, the Chinese).
+EN = {"Accept-Language": "en"}
+
 
 def _post(client: TestClient, who: Login, body: dict[str, Any]) -> Any:
-    return client.post(f"{api()}/transactions", json=body, headers=who.bearer)
+    return client.post(f"{api()}/transactions", json=body, headers={**who.bearer, **EN})
 
 
 def _body(
@@ -88,7 +91,7 @@ def test_an_upgrade_within_a_passed_resolution_holds_and_its_budget_is_kept(
     )
     assert first.status_code == 202, first.text
     approve = client.post(
-        f"{api()}/transactions/{first.json()['id']}/approve", headers=approver.bearer
+        f"{api()}/transactions/{first.json()['id']}/approve", headers={**approver.bearer, **EN}
     )
     assert approve.status_code == 200, approve.text
     over = _spend("2000.01", "u2", debit=chart.USE_UPGRADE, kind="upgrade", resolution="2025-01")
@@ -113,12 +116,12 @@ def test_an_upgrade_within_a_passed_resolution_holds_and_its_budget_is_kept(
     reverse = client.post(
         f"{api()}/transactions/{first.json()['id']}/reverse",
         json={"date": "2025-03-11", "reason": "重复录入"},
-        headers=treasurer.bearer,
+        headers={**treasurer.bearer, **EN},
     )
     assert reverse.status_code == 202, reverse.text  # an upgrade's reversal waits, like it
     approved = client.post(
         f"{api()}/transactions/{reverse.json()['id']}/approve",
-        headers=members["approver"].bearer,
+        headers={**members["approver"].bearer, **EN},
     )
     assert approved.status_code == 200, approved.text
     assert _post(client, treasurer, over).status_code == 202
@@ -127,7 +130,6 @@ def test_an_upgrade_within_a_passed_resolution_holds_and_its_budget_is_kept(
 def test_an_upgrade_without_a_resolution_is_refused(
     client: TestClient, members: dict[str, Login]
 ) -> None:
-    client.headers["Accept-Language"] = "en"  # the words asserted below
     treasurer = members["treasurer"]
     assert _post(client, treasurer, _body("50000.00", "in")).status_code == 201
     upgrade = _spend("100.00", "u", debit=chart.USE_UPGRADE, kind="upgrade")
@@ -141,7 +143,6 @@ def test_an_upgrade_without_a_resolution_is_refused(
 def test_a_cited_resolution_must_exist_pass_be_in_effect_and_match(
     client: TestClient, members: dict[str, Login], api_books: Books
 ) -> None:
-    client.headers["Accept-Language"] = "en"  # the words asserted below
     treasurer = members["treasurer"]
     add_resolution(api_books, SLUG, "2025-03", passed=False, title="分红")
     add_resolution(
@@ -191,7 +192,6 @@ def chart_date(text: str) -> Any:
 def test_spending_from_the_maintenance_fund_needs_a_resolution(
     client: TestClient, members: dict[str, Login]
 ) -> None:
-    client.headers["Accept-Language"] = "en"  # the words asserted below
     treasurer = members["treasurer"]
     assert _post(client, treasurer, _body("50000.00", "in")).status_code == 201
     earmark = _body("8000.00", "earmark", debit=chart.UNRESTRICTED, credit=chart.RESTRICTED)
@@ -236,7 +236,6 @@ def test_money_earmarked_for_the_fund_cannot_pay_other_costs(
 ) -> None:
     """The bank holds 5,000.00 but all of it is restricted: a 100.00 cost overdraws the
     unrestricted fund."""
-    client.headers["Accept-Language"] = "en"  # the words asserted below
     treasurer = members["treasurer"]
     assert _post(client, treasurer, _body("5000.00", "in")).status_code == 201
     earmark = _body("5000.00", "earmark", debit=chart.UNRESTRICTED, credit=chart.RESTRICTED)
@@ -251,14 +250,13 @@ def test_money_earmarked_for_the_fund_cannot_pay_other_costs(
 def test_a_reversal_that_would_overdraw_is_refused(
     client: TestClient, members: dict[str, Login]
 ) -> None:
-    client.headers["Accept-Language"] = "en"  # the words asserted below
     treasurer = members["treasurer"]
     income = _post(client, treasurer, _body("1000.00", "in"))
     assert _post(client, treasurer, _spend("800.00", "out")).status_code == 201
     refused = client.post(
         f"{api()}/transactions/{income.json()['id']}/reverse",
         json={"date": "2025-03-12", "reason": "重复录入"},
-        headers=treasurer.bearer,
+        headers={**treasurer.bearer, **EN},
     )
     assert [d["rule"] for d in _refused(refused)] == ["no-overdraft", "no-overdraft"]
     assert "shortfall 800.00" in refused.json()["detail"][0]["message"]
@@ -301,7 +299,6 @@ def test_the_managers_share_is_at_most_30_percent_of_4301_income(
 def test_committee_expenses_are_at_most_10_percent_of_the_years_income(
     client: TestClient, members: dict[str, Login]
 ) -> None:
-    client.headers["Accept-Language"] = "en"  # the words asserted below
     treasurer = members["treasurer"]
     assert _post(client, treasurer, _body("20000.00", "in")).status_code == 201
     allowance = _spend("2000.00", "a", debit=chart.USE_COMMITTEE)
