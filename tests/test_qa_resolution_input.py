@@ -25,7 +25,7 @@ def _register(client: TestClient, members: dict[str, Login]) -> None:
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        ({"matter": True}, "matter", "integer"),
+        ({"matter": True}, "matter", "whole number"),
         ({"title": "   "}, "title", "blank"),
         ({"budget": "0.00"}, "budget", "a budget of 0.00 allows no spending"),
     ],

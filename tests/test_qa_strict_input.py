@@ -168,7 +168,7 @@ def test_the_reject_form_refuses_control_and_bidi_characters(
     )
     assert csrf
     answer = approver.post(action, data={"csrf": csrf.group(1), "reason": reason})
-    assert "The reason was refused" in answer.text
+    assert "驳回理由无效" in answer.text
     with Session(api_books.engine) as session:
         entry = session.get(Entry, entry_id)
         assert entry is not None
