@@ -80,7 +80,7 @@ BooksDep = Annotated[Books, Depends(get_books)]
 
 
 def _refusal(exc: LedgerError) -> HTTPException:
-    return HTTPException(status_code=exc.status.value, detail=exc.problems)
+    return HTTPException(status_code=exc.status.value, detail=exc.detail())
 
 
 def _response(body: bytes, fmt: str, filename: str | None = None) -> Response:
@@ -337,7 +337,7 @@ def file_objection(
             rule="media-type",
             details={"content_type": media},
         )
-        raise HTTPException(status_code=415, detail=[problem])
+        raise HTTPException(status_code=415, detail=[problem.as_dict()])
     try:
         body = ObjectionIn.model_validate_json(raw)
     except ValidationError as exc:

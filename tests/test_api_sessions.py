@@ -164,7 +164,7 @@ def test_login_needs_its_form_token_and_this_origin(
     browser = TestClient(app)
     credentials = {"username": who.username, "password": who.password}
     bare = browser.post("/login", data=credentials, headers={"Origin": ORIGIN})
-    assert bare.status_code == 403 and "expired" in bare.text
+    assert bare.status_code == 403 and "登录表单已过期" in bare.text
     assert "commons_session" not in browser.cookies
     token = login_token(browser)
     foreign = browser.post(
