@@ -99,8 +99,9 @@ CASES = {
         [
             "ledger.beancount: seq 7: the entry does not match its hash (edited?)",
             POSTINGS,
-            "ledger.beancount: bean-check: line 246: hash chain broken at seq 7: the entry's "
-            "text does not match its hash (edited after posting?)",
+            # the plugin speaks the community default, as on Fava's Errors page
+            "ledger.beancount: bean-check: line 246: 哈希链在第 7 笔断开：分录文本与其哈希不符"
+            "（记账后被修改？）",
             "ledger.beancount: bean-check: line 246: Transaction does not balance: (100.00 CNY)",
         ],
     ),
