@@ -25,25 +25,32 @@ from api import (
     cli_users,
     files,
 )
-from api.cli_common import Ctx, member_option, operator, pass_ctx, refusals, validated
+from api.cli_common import Ctx, invalid, member_option, operator, pass_ctx, refusals, say, validated
 from api.users import Role
 from ledger import journal
 from ledger.books import Books
+from ledger.messages import LANGS, Lang, msg
 from ledger.schemas import TransactionIn
 
 
 @click.group()
 @click.option("--data", envvar="COMMONS_DATA", help="data directory [default: ./data]")
 @click.option("--db", envvar="COMMONS_DB", help="database URL [default: SQLite in the data dir]")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGS),
+    default=None,
+    help="the language of messages: zh or en [default: from LANG, else zh]",
+)
 @click.version_option("0.1.0", prog_name="commons")
 @click.pass_context
-def main(ctx: click.Context, data: str | None, db: str | None) -> None:
+def main(ctx: click.Context, data: str | None, db: str | None, lang: Lang | None) -> None:
     """commons-ledger: the books of an owners' committee's common income."""
     # Everything a command creates (the database, backups, exports, projections) is its
     # owner's alone; the umask is put back when the command ends (it matters in-process).
     old_umask = files.private_umask()
     ctx.call_on_close(lambda: os.umask(old_umask))
-    ctx.obj = Ctx(data, db)
+    ctx.obj = Ctx(data, db, lang)
 
 
 @main.command()
@@ -71,8 +78,14 @@ def init(ctx: Ctx, slug: str, name: str, start: Any) -> None:
             start=start.date() if start else None,
         )
     click.echo(
-        f"created {slug}: books start {community.start_date}, "
-        f"data in {ctx.books.community_dir(slug)}"
+        say(
+            msg(
+                "cli.created-books-start-data",
+                slug=slug,
+                start_date=community.start_date,
+                slug_2=ctx.books.community_dir(slug),
+            )
+        )
     )
 
 
@@ -85,7 +98,7 @@ def demo(ctx: Ctx, slug: str) -> None:
 
     with refusals():
         created = build_demo(books=ctx.books, slug=slug)
-    click.echo(f"demo community {slug}: {'created' if created else 'already there'}")
+    click.echo(say(msg("cli.demo-created" if created else "cli.demo-exists", slug=slug)))
     if created:
         _print_demo_statement(ctx.books, slug)
 
@@ -97,9 +110,15 @@ def _print_demo_statement(books: Books, slug: str) -> None:
     path = open_statement(books)
     if path is not None:
         click.echo(
-            f"the open month's bank statement, for the treasurer to import: {path}\n"
-            f"  try: commons --data {books.data_dir} bank import {slug} {path} "
-            f"--account '{ACCOUNT}' --as treasurer"
+            say(
+                msg(
+                    "cli.demo-statement",
+                    path=str(path),
+                    data=str(books.data_dir),
+                    slug=slug,
+                    account=ACCOUNT,
+                )
+            )
         )
 
 
@@ -117,9 +136,9 @@ def _load_drafts(file: Path) -> list[TransactionIn]:
         except ValidationError as exc:
             for error in exc.errors():
                 where = ".".join(str(p) for p in error["loc"])
-                problems.append(f"{file.name}:{number}: {where}: {error['msg']}")
+                problems.append(f"{file.name}:{number}: {invalid(error, where)}")
     if problems:
-        click.echo("refused (422): the file is not valid:", err=True)
+        click.echo(say(msg("cli.refused-file-valid")), err=True)
         for problem in problems:
             click.echo(f"  - {problem}", err=True)
         sys.exit(1)
@@ -147,8 +166,15 @@ def post(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
         lines.append(f"{result.id} {result.date} {state}{again}\n")
     click.echo("".join(lines), nl=False)
     click.echo(
-        f"{len(drafts)} transaction(s): read in {read - started:.2f} s, checked and posted in "
-        f"{posted - read:.2f} s ({len(drafts) / max(posted - read, 1e-9):,.0f} a second)",
+        say(
+            msg(
+                "cli.transaction-s-read-s",
+                drafts=len(drafts),
+                read=read - started,
+                posted=posted - read,
+                rate=len(drafts) / max(posted - read, 1e-9),
+            )
+        ),
         err=True,
     )
 
@@ -168,16 +194,16 @@ def reverse(ctx: Ctx, slug: str, entry_id: str, on: Any, reason: str, actor: str
     try:  # the API's rule for a reason: one line of plain text
         reason = ReverseIn.model_validate({"date": day, "reason": reason}).reason
     except ValidationError as exc:
-        click.echo("refused (422):", err=True)
+        click.echo(say(msg("cli.refused")), err=True)
         for error in exc.errors():
-            click.echo(f"  - reason: {error['msg']}", err=True)
+            click.echo(f"  - {invalid(error, 'reason')}", err=True)
         sys.exit(1)
     with refusals():
         result = journal.reverse(
             books=ctx.books, slug=slug, entry_id=entry_id, actor=actor, on=day, reason=reason
         )
     state = "pending approval" if result.pending else f"posted as seq {result.seq}"
-    click.echo(f"{result.id} reverses {entry_id}: {state}")
+    click.echo(say(msg("cli.reverses", id=result.id, entry_id=entry_id, state=state)))
 
 
 @main.command()
@@ -191,7 +217,7 @@ def approve(ctx: Ctx, slug: str, entry_id: str, actor: str) -> None:
     (--password-stdin)."""
     with refusals():
         out = journal.approve(books=ctx.books, slug=slug, entry_id=entry_id, actor=actor)
-    click.echo(f"{out.id} approved by {actor}: posted as seq {out.seq}")
+    click.echo(say(msg("cli.approved-by-posted-as", id=out.id, actor=actor, seq=out.seq)))
 
 
 @main.command()
@@ -210,7 +236,9 @@ def reject(ctx: Ctx, slug: str, entry_id: str, reason: str, actor: str) -> None:
         out = journal.reject(
             books=ctx.books, slug=slug, entry_id=entry_id, actor=actor, reason=body.reason
         )
-    click.echo(f"{out.id} rejected by {actor}: {out.rejected_reason}")
+    click.echo(
+        say(msg("cli.rejected-by", id=out.id, actor=actor, rejected_reason=out.rejected_reason))
+    )
 
 
 @main.command()
@@ -257,9 +285,11 @@ def rebuild(ctx: Ctx, slug: str) -> None:
     """Rewrite the projection from the journal."""
     with refusals():
         finding = ctx.books.rebuild_projection(slug)
-    click.echo(f"rebuilt {ctx.books.projection(slug).path} up to seq {finding.head}")
+    click.echo(
+        say(msg("cli.rebuilt-up-seq", path=ctx.books.projection(slug).path, head=finding.head))
+    )
     if finding.state != "current":
-        click.echo(f"  the file was {finding.describe()}")
+        click.echo(say(msg("cli.file-was", describe=finding.describe())))
 
 
 @main.command()
@@ -341,18 +371,27 @@ def serve(
     configure(settings.log_level)
     app = create_app(settings, books=ctx.books)
     base = f"http://{host}:{port}"
-    click.echo(f"commons-ledger on {base}/")
+    click.echo(say(msg("cli.commons-ledger", base=base)))
     who = "anyone" if settings.public_docs else "members"
-    click.echo(f"  API docs ({who}): {base}/docs    log in: {base}/login")
+    click.echo(say(msg("cli.api-docs-docs-log", who=who, base=base)))
     from audit.disclosure import closed_periods
 
     for slug in list_slugs(ctx.books):
-        click.echo(f"  {slug}: Fava (read-only) {base}/fava/{slug}/")
-        click.echo(f"  {slug}: entry page {base}/entry/{slug}")
+        click.echo(say(msg("cli.fava-read-only-fava", slug=slug, base=base)))
+        click.echo(say(msg("cli.entry-page-entry", slug=slug, base=base)))
         latest = closed_periods(books=ctx.books, slug=slug)[:1]
         if latest:
             period = latest[0].period
-            click.echo(f"  {slug}: latest disclosure {base}/public/{slug}/disclosures/{period}")
+            click.echo(
+                say(
+                    msg(
+                        "cli.latest-disclosure-public-disclosures",
+                        slug=slug,
+                        base=base,
+                        period=period,
+                    )
+                )
+            )
     _print_demo_logins(ctx.books, base)
     sys.stdout.flush()
     uvicorn.run(
@@ -380,7 +419,13 @@ def backup(ctx: Ctx, slug: str, out: Path) -> None:
     with refusals():
         manifest = take(books=ctx.books, slug=slug, out=out)
     rows = sum(manifest["rows"].values())
-    click.echo(f"backed up {slug} at seq {manifest['head_seq']} ({rows} rows) to {out}")
+    click.echo(
+        say(
+            msg(
+                "cli.backed-up-at-seq", slug=slug, head_seq=manifest["head_seq"], rows=rows, out=out
+            )
+        )
+    )
 
 
 @main.command()
@@ -395,11 +440,20 @@ def restore(ctx: Ctx, archive: Path) -> None:
         manifest = load(books=ctx.books, archive=archive)
         report = run(ctx.books, manifest["slug"])
     at_snapshot = (report.entries, report.head) == (manifest["head_seq"], manifest["head_hash"])
-    click.echo(f"restored {manifest['slug']} at seq {manifest['head_seq']}: {report.summary()}")
+    click.echo(
+        say(
+            msg(
+                "cli.restored-at-seq",
+                slug=manifest["slug"],
+                head_seq=manifest["head_seq"],
+                summary=report.summary(),
+            )
+        )
+    )
     for problem in report.problems:
         click.echo(f"  - {problem}")
     if not at_snapshot:
-        click.echo("  - the restored chain does not end at the snapshot's head")
+        click.echo(say(msg("cli.restored-chain-does-end")))
     sys.exit(0 if report.ok and at_snapshot else 1)
 
 
@@ -417,9 +471,19 @@ def _print_demo_logins(books: Books, base: str) -> None:
     rows = [u for u in DEMO_USERS if roles_in(books, u[0], "demo") is not None]
     if not rows:
         return
-    click.echo(f"demo logins at {base}/login (demo passwords; never use them for real books):")
+    click.echo(say(msg("cli.demo-logins-at-login", base=base)))
     for username, role, password in rows:
-        click.echo(f"  {role:<10} {username:<10} password {password:<16} then {pages[role]}")
+        click.echo(
+            say(
+                msg(
+                    "cli.password-then",
+                    role=role,
+                    username=username,
+                    password=password,
+                    pages=pages[role],
+                )
+            )
+        )
     _print_demo_statement(books, "demo")
 
 

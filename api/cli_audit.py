@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from api.cli_common import Ctx, member_option, refusals
+from api.cli_common import Ctx, member_option, refusals, say
 from api.users import Role
+from ledger.messages import msg
 
 
 @click.command("export")
@@ -52,8 +53,16 @@ def export_command(
         record_export(ctx.books, slug, manifest, actor=actor)
     chain = manifest["chain"]
     click.echo(
-        f"wrote {out}: {manifest['entries']} entries of {parsed.label}, "
-        f"chain head seq {chain['head_seq']} {chain['head_hash'] or '(no entries)'}"
+        say(
+            msg(
+                "cli_audit.wrote-entries-chain-head",
+                out=out,
+                entries=manifest["entries"],
+                label=parsed.label,
+                head_seq=chain["head_seq"],
+                head_hash=chain["head_hash"] or "(no entries)",
+            )
+        )
     )
     documents = manifest["documents"]
     click.echo(

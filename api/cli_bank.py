@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from api.cli_common import Ctx, dump, member_option, refusals
+from api.cli_common import Ctx, dump, invalid, member_option, refusals, say
 from api.users import Role
+from ledger.messages import msg
 
 
 @click.group()
@@ -52,15 +53,32 @@ def import_statement(
             actor=actor,
         )
     click.echo(
-        f"imported {out.imported} line(s) of {account} ({out.duplicates} already imported), "
-        f"matched {out.matched}; {len(out.proposals)} to confirm or dismiss "
-        f"(read as {chosen})"
+        say(
+            msg(
+                "cli_bank.imported-line-s-already",
+                imported=out.imported,
+                account=account,
+                duplicates=out.duplicates,
+                matched=out.matched,
+                proposals=len(out.proposals),
+                layout=chosen,
+            )
+        )
     )
     for proposal in out.proposals:
         line = proposal.line
         click.echo(
-            f"  line {line.id}: {line.date} {line.amount:>12} {line.counterparty} {line.memo} "
-            f"-> {proposal.draft.postings[1].account}"
+            say(
+                msg(
+                    "cli_bank.line",
+                    id=line.id,
+                    date=line.date,
+                    amount=line.amount,
+                    counterparty=line.counterparty,
+                    memo=line.memo,
+                    account=proposal.draft.postings[1].account,
+                )
+            )
         )
 
 
@@ -113,13 +131,13 @@ def confirm(ctx: Ctx, slug: str, line: int, file: Path | None, actor: str) -> No
         try:
             draft = TransactionIn.model_validate_json(file.read_bytes())
         except ValidationError as exc:
-            click.echo(f"refused (422): {file.name} is not a valid transaction:", err=True)
+            click.echo(say(msg("cli_bank.refused-valid-transaction", name=file.name)), err=True)
             for error in exc.errors():
-                click.echo(f"  - {'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
+                click.echo(f"  - {invalid(error, '.'.join(map(str, error['loc'])))}", err=True)
             sys.exit(1)
     with refusals():
         out, _created = run(books=ctx.books, slug=slug, line_id=line, draft=draft, actor=actor)
-    click.echo(f"line {line}: entry {out.entry.id} {out.entry.status}")
+    click.echo(say(msg("cli_bank.line-entry", line=line, id=out.entry.id, status=out.entry.status)))
 
 
 @bank.command("dismiss")
@@ -134,7 +152,7 @@ def dismiss(ctx: Ctx, slug: str, line: int, reason: str, actor: str) -> None:
 
     with refusals():
         run(books=ctx.books, slug=slug, line_id=line, reason=reason, actor=actor)
-    click.echo(f"line {line}: dismissed")
+    click.echo(say(msg("cli_bank.line-dismissed", line=line)))
 
 
 @bank.command("reconcile")
@@ -152,19 +170,66 @@ def reconcile(ctx: Ctx, slug: str, account: str, day: datetime, as_json: bool) -
     if as_json:
         click.echo(dump(out.model_dump(mode="json")))
         return
-    click.echo(f"{account} on {out.date} (statement from {out.statement_from})")
-    click.echo(f"  book balance {out.book_balance:>14}   bank balance {out.bank_balance:>14}")
+    click.echo(
+        say(
+            msg(
+                "cli_bank.statement-from",
+                account=account,
+                date=out.date,
+                statement_from=out.statement_from,
+            )
+        )
+    )
+    click.echo(
+        say(
+            msg(
+                "cli_bank.book-balance-bank-balance",
+                book_balance=out.book_balance,
+                bank_balance=out.bank_balance,
+            )
+        )
+    )
     for item in out.bank_only:
         click.echo(
-            f"  + bank only  {item.date} {item.amount:>12}  {item.description} ({item.status})"
+            say(
+                msg(
+                    "cli_bank.bank-only",
+                    date=item.date,
+                    amount=item.amount,
+                    description=item.description,
+                    status=item.status,
+                )
+            )
         )
     for item in out.book_only:
-        click.echo(f"  + book only  {item.date} {item.amount:>12}  {item.description}")
+        click.echo(
+            say(
+                msg(
+                    "cli_bank.book-only",
+                    date=item.date,
+                    amount=item.amount,
+                    description=item.description,
+                )
+            )
+        )
     click.echo(
-        f"  adjusted     {out.adjusted_book_balance:>14}"
-        f"   adjusted     {out.adjusted_bank_balance:>14}"
+        say(
+            msg(
+                "cli_bank.adjusted-adjusted",
+                adjusted_book_balance=out.adjusted_book_balance,
+                adjusted_bank_balance=out.adjusted_bank_balance,
+            )
+        )
     )
-    click.echo(f"  difference   {out.difference}; {out.open_lines} line(s) to confirm or dismiss")
+    click.echo(
+        say(
+            msg(
+                "cli_bank.difference-line-s-confirm",
+                difference=out.difference,
+                open_lines=out.open_lines,
+            )
+        )
+    )
     if out.difference != 0 or out.open_lines:
         sys.exit(1)
 

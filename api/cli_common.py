@@ -1,4 +1,5 @@
-"""What every ``commons`` command shares: the context (settings and books), printing a refusal,
+"""What every ``commons`` command shares: the context (settings and books), the reader's
+language (``--lang``, else ``LANG``; Chinese by default), printing a refusal,
 who may act (``member_option``: ``--as`` names a member holding the command's role, with their
 own credentials for four-eyes decisions; ``operator`` for the operator's own commands) and JSON
 output. The command modules import this, never each other."""
@@ -23,12 +24,14 @@ from api.settings import Settings
 from api.users import Role
 from ledger.books import Books
 from ledger.errors import LedgerError
+from ledger.messages import DEFAULT_LANG, Lang, Msg, msg, parse_lang, validation_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Ctx:
-    def __init__(self, data: str | None, db: str | None) -> None:
+    def __init__(self, data: str | None, db: str | None, lang: Lang | None = None) -> None:
+        self.lang = lang
         overrides: dict[str, Any] = {}
         if data:
             overrides["data"] = Path(data)
@@ -47,17 +50,45 @@ class Ctx:
 pass_ctx = click.make_pass_decorator(Ctx)
 
 
+def reader() -> Lang:
+    """The language the command prints in: ``--lang``, else the first of ``LC_ALL``,
+    ``LC_MESSAGES`` and ``LANG`` that names Chinese or English (``C``/``POSIX`` name neither),
+    else the community default, Chinese."""
+    context = click.get_current_context(silent=True)
+    chosen = context.find_object(Ctx) if context is not None else None
+    if chosen is not None and chosen.lang is not None:
+        return chosen.lang
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        found = parse_lang(os.environ.get(name))
+        if found is not None:
+            return found
+    return DEFAULT_LANG
+
+
+def say(text: Msg) -> str:
+    """A catalogue message in the command's language."""
+    return text.render(reader())
+
+
+def invalid(error: Any, where: str | None) -> str:
+    """A pydantic error, as the API's 422 words it, in the command's language."""
+    return say(validation_text(error, where or None))
+
+
 @contextmanager
 def refusals() -> Iterator[None]:
     """Print a refusal's problems (not a traceback) and exit 1."""
     try:
         yield
     except LedgerError as exc:
-        click.echo(f"refused ({exc.status.value} {exc.status.phrase}):", err=True)
+        click.echo(
+            say(msg("cli_common.refused", status=exc.status.value, phrase=exc.status.phrase)),
+            err=True,
+        )
         for problem in exc.problems:
             where = f"[{problem.field}] " if problem.field else ""
             rule = f"({problem.rule}) " if problem.rule else ""
-            click.echo(f"  - {where}{rule}{problem.message}", err=True)
+            click.echo(f"  - {where}{rule}{say(problem.text)}", err=True)
         sys.exit(1)
 
 
@@ -66,9 +97,9 @@ def refusals() -> Iterator[None]:
 operator = users.operator_actor
 
 
-def refuse(message: str) -> NoReturn:
+def refuse(message: Msg) -> NoReturn:
     """A refusal before anything is written (who may act, credentials): exit 2."""
-    click.echo(f"refused: {message}; nothing was written", err=True)
+    click.echo(say(msg("cli_common.refused-nothing-was-written", message=message)), err=True)
     sys.exit(2)
 
 
@@ -103,24 +134,34 @@ def check_member(
     (``password_stdin``); otherwise print why and exit 2, before anything is written."""
     command, needed = _command_name(), _roles_text(roles)
     if not actor:
-        refuse(
-            f"{command} acts as a member of {slug} holding the role {needed}: "
-            "name them with --as USER (or $COMMONS_ACTOR)"
-        )
+        refuse(msg("cli_common.acts-as-member-holding", command=command, slug=slug, needed=needed))
     who = users.standing(books, actor, slug)
     if who.community_id is None:
-        refuse(f"no community {slug!r}")
+        refuse(msg("backup.no-community", slug=slug))
     if not who.user_exists:
         refuse(
-            f"{actor} is not a user, so not a member of {slug}; {command} needs a member "
-            f"holding the role {needed} there (the operator adds one with "
-            f"`commons user add USER --community {slug} --role ROLE`)"
+            msg(
+                "cli_common.user-so-member-needs",
+                actor=actor,
+                slug=slug,
+                command=command,
+                needed=needed,
+            )
         )
     if who.disabled:
-        refuse(f"{actor} is disabled, so cannot act in {slug}")
+        refuse(msg("cli_common.disabled-so-cannot-act", actor=actor, slug=slug))
     if not who.roles & roles:
         held = ", ".join(sorted(r.value for r in who.roles)) or "no role"
-        refuse(f"{command} needs the role {needed} in {slug}; {actor} holds {held} there")
+        refuse(
+            msg(
+                "cli_common.needs-role-holds-there",
+                command=command,
+                needed=needed,
+                slug=slug,
+                actor=actor,
+                held=held,
+            )
+        )
     if credentials:
         _check_credentials(books, actor=actor, slug=slug, password_stdin=password_stdin)
     return actor
@@ -132,23 +173,19 @@ def _check_credentials(books: Books, *, actor: str, slug: str, password_stdin: b
     if password_stdin:
         password = read_secret(f"password of {actor}")
         if users.user_by_password(books, actor, password) != actor:
-            refuse(f"wrong password for {actor} (or {actor} has no password)")
+            refuse(msg("cli_common.wrong-password-for-has", actor=actor))
         return
     token = os.environ.get("COMMONS_TOKEN", "").strip()
     if not token:
-        refuse(
-            f"{command} records {actor}'s own decision, so it needs {actor}'s credentials: "
-            f"set COMMONS_TOKEN to one of {actor}'s API tokens, or pass --password-stdin "
-            "and give their password on standard input"
-        )
+        refuse(msg("cli_common.records-s-own-decision", command=command, actor=actor))
     found = users.member_by_token(books, token, slug)
     if found is None:
-        refuse("the API token in COMMONS_TOKEN is unknown or revoked")
+        refuse(msg("cli_common.api-token-commons-token"))
     owner, membership = found
     if owner != actor:
-        refuse(f"the API token in COMMONS_TOKEN is {owner}'s, not {actor}'s")
+        refuse(msg("cli_common.api-token-commons-token-2", owner=owner, actor=actor))
     if membership is None:  # ``check_member`` found the member: the token is scoped elsewhere
-        refuse(f"the API token in COMMONS_TOKEN is scoped to another community, not {slug}")
+        refuse(msg("cli_common.api-token-commons-token-3", slug=slug))
 
 
 def member_option(*roles: Role, credentials: bool = False) -> Callable[[F], F]:
@@ -222,8 +259,10 @@ def validated(model: type[M], data: object, what: str = "") -> M:
             return model.model_validate_json(data)
         return model.model_validate(data)
     except ValidationError as exc:
-        click.echo(f"refused (422){': ' + what if what else ''}:", err=True)
+        click.echo(
+            say(msg("cli_common.refused-what", what=what) if what else msg("cli.refused")), err=True
+        )
         for error in exc.errors():
             where = ".".join(str(p) for p in error["loc"])
-            click.echo(f"  - {where}: {error['msg']}", err=True)
+            click.echo(f"  - {invalid(error, where)}", err=True)
         sys.exit(1)

@@ -10,18 +10,19 @@ from typing import Any
 import click
 from pydantic import BaseModel, ValidationError
 
-from api.cli_common import Ctx, dump, member_option, refusals
+from api.cli_common import Ctx, dump, invalid, member_option, refusals, say
 from api.users import Role
+from ledger.messages import msg
 
 
 def _read(model: type[BaseModel], file: Path, what: str) -> Any:
     try:
         return model.model_validate_json(file.read_bytes())
     except ValidationError as exc:
-        click.echo(f"refused (422): {file.name} is not a valid {what}:", err=True)
+        click.echo(say(msg("cli_contracts.refused-valid", name=file.name, what=what)), err=True)
         for error in exc.errors():
             where = ".".join(str(p) for p in error["loc"])
-            click.echo(f"  - {where}: {error['msg']}", err=True)
+            click.echo(f"  - {invalid(error, where)}", err=True)
         sys.exit(1)
 
 
@@ -43,7 +44,7 @@ def add_contract(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
     with refusals():
         out = add(books=ctx.books, slug=slug, body=body, actor=actor)
     state = "compliant" if out.compliant else "NOT compliant: " + "; ".join(out.issues)
-    click.echo(f"contract {out.number} registered ({state})")
+    click.echo(say(msg("cli_contracts.contract-registered", number=out.number, state=state)))
 
 
 @contracts.command("list")
@@ -91,8 +92,15 @@ def set_budget(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
     with refusals():
         out = store(books=ctx.books, slug=slug, body=body, actor=actor)
     click.echo(
-        f"budget {out.year} version {out.version} (resolution {out.resolution}): "
-        f"{len(out.lines)} lines"
+        say(
+            msg(
+                "cli_contracts.budget-version-resolution-lines",
+                year=out.year,
+                version=out.version,
+                resolution=out.resolution,
+                lines=len(out.lines),
+            )
+        )
     )
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from api.cli_common import Ctx, pass_ctx, refusals
+from api.cli_common import Ctx, pass_ctx, refusals, say
+from ledger.messages import msg
 
 
 @click.command()
@@ -49,7 +50,7 @@ def disclose(ctx: Ctx, slug: str, period: str, fmt: str, lang: str, out: Path, f
         if fresh:
             statement = disclosure.statement(books=ctx.books, slug=slug, period=period)
             body = render.render(statement, fmt=fmt, lang=lang)
-            what = f"drawn anew at chain head #{statement.head_seq}"
+            what = msg("cli_disclose.drawn-anew", head_seq=statement.head_seq)
         else:
             found = notices.notice(
                 books=ctx.books,
@@ -60,14 +61,24 @@ def disclose(ctx: Ctx, slug: str, period: str, fmt: str, lang: str, out: Path, f
                 site=ctx.settings.public_url,
             )
             body = found.body
-            what = f"the stored notice (chain head #{found.head_seq})"
+            what = msg("cli_disclose.stored", head_seq=found.head_seq)
     if str(out) == "-":
         sys.stdout.buffer.write(body)
         return
     out.write_bytes(body)
     click.echo(
-        f"{slug} {period}: {fmt} ({lang}) written to {out}: {what}, "
-        f"sha256 {hashlib.sha256(body).hexdigest()}",
+        say(
+            msg(
+                "cli_disclose.written-sha",
+                slug=slug,
+                period=period,
+                fmt=fmt,
+                lang=lang,
+                out=out,
+                what=what,
+                hexdigest=hashlib.sha256(body).hexdigest(),
+            )
+        ),
         err=True,
     )
 

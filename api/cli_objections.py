@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from api.cli_common import Ctx, dump, member_option, refusals, validated
+from api.cli_common import Ctx, dump, member_option, refusals, say, validated
 from api.users import Role
+from ledger.messages import msg
 
 
 @click.group()
@@ -39,7 +40,9 @@ def answer_objection(ctx: Ctx, slug: str, objection_id: int, text: str, actor: s
     body = validated(AnswerIn, {"answer": text}, "answer")
     with refusals():
         out = answer(books=ctx.books, slug=slug, objection_id=objection_id, body=body, actor=actor)
-    click.echo(f"objection #{out.id} answered on {out.answered_on}")
+    click.echo(
+        say(msg("cli_objections.objection-answered", id=out.id, answered_on=out.answered_on))
+    )
 
 
 def register(main: click.Group) -> None:

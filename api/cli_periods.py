@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from api.cli_common import Ctx, member_option, refusals
+from api.cli_common import Ctx, member_option, refusals, say
 from api.users import Role
+from ledger.messages import msg
 
 
 @click.command("close")
@@ -25,9 +26,19 @@ def close_command(ctx: Ctx, slug: str, period: str, actor: str) -> None:
     for item in done:
         c, r = item.close, item.reserve
         click.echo(
-            f"closed {slug} {c.period} ({c.start} to {c.end}) at seq {c.head_seq} "
-            f"{c.head_hash}; set aside {r.set_aside:,.2f} of net common income "
-            f"{r.net_income:,.2f}"
+            say(
+                msg(
+                    "cli_periods.closed-at-seq-set",
+                    slug=slug,
+                    period=c.period,
+                    start=c.start,
+                    end=c.end,
+                    head_seq=c.head_seq,
+                    head_hash=c.head_hash,
+                    set_aside=r.set_aside,
+                    net_income=r.net_income,
+                )
+            )
         )
 
 

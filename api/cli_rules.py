@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from api.cli_common import Ctx, dump, member_option, refusals, validated
+from api.cli_common import Ctx, dump, member_option, refusals, say, validated
 from api.users import Role
+from ledger.messages import msg
 
 
 @click.group()
@@ -31,8 +32,15 @@ def import_units(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
         rows = parse_csv(file.read_bytes(), name=file.name)
         summary = store(books=ctx.books, slug=slug, units=rows, actor=actor, source=file.name)
     click.echo(
-        f"imported {summary.added} units into {slug}: the register has {summary.units} units, "
-        f"{summary.total_area} m²"
+        say(
+            msg(
+                "cli_rules.imported-units-into-register",
+                added=summary.added,
+                slug=slug,
+                units=summary.units,
+                total_area=summary.total_area,
+            )
+        )
     )
 
 
@@ -53,7 +61,9 @@ def add_resolution(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
     body = validated(ResolutionIn, file.read_bytes(), f"{file.name} is not a valid resolution")
     with refusals():
         out = create(books=ctx.books, slug=slug, body=body, actor=actor)
-    click.echo(f"resolution {out.number}: {'passed' if out.passed else 'NOT passed'}")
+    click.echo(
+        say(msg("cli_rules.passed" if out.passed else "cli_rules.not-passed", number=out.number))
+    )
     click.echo(out.arithmetic)
 
 
@@ -116,13 +126,22 @@ def allocate(
         out, _ = run(books=ctx.books, slug=slug, number=resolution, body=body, actor=actor)
     entry = out.entry
     click.echo(
-        f"{entry.kind} {entry.id} {entry.status}: {out.total} CNY over {len(out.schedule)} units "
-        f"(resolution {out.resolution})"
+        say(
+            msg(
+                "cli_rules.cny-over-units-resolution",
+                kind=entry.kind,
+                id=entry.id,
+                status=entry.status,
+                total=out.total,
+                schedule=len(out.schedule),
+                resolution=out.resolution,
+            )
+        )
     )
     for line in out.schedule[:5]:
-        click.echo(f"  {line.unit:<12} {line.area:>10} m²  {line.amount:>12}")
+        click.echo(say(msg("cli_rules.m", unit=line.unit, area=line.area, amount=line.amount)))
     if len(out.schedule) > 5:
-        click.echo(f"  ... {len(out.schedule) - 5} more")
+        click.echo(say(msg("cli_rules.more", count=len(out.schedule) - 5)))
 
 
 @click.group("rules")
@@ -147,14 +166,31 @@ def set_rules_command(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
         try:
             text = file.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
-            raise ValidationFailed(f"{file.name} is not UTF-8 text: {exc}") from None
+            raise ValidationFailed(msg("units.utf-text", name=file.name, exc=exc)) from None
         out, changed = set_rules(books=ctx.books, slug=slug, text=text, actor=actor)
     if not changed:
-        click.echo(f"rules of {slug} unchanged: #{out.number} (sha256 {out.sha256}) is in force")
+        click.echo(
+            say(
+                msg(
+                    "cli_rules.rules-unchanged-sha-force",
+                    slug=slug,
+                    number=out.number,
+                    sha256=out.sha256,
+                )
+            )
+        )
         return
     click.echo(
-        f"rules of {slug}: #{out.number} in force (sha256 {out.sha256}), set by {out.set_by} "
-        f"at {out.set_at.isoformat(timespec='seconds')}"
+        say(
+            msg(
+                "cli_rules.rules-force-sha-set",
+                slug=slug,
+                number=out.number,
+                sha256=out.sha256,
+                set_by=out.set_by,
+                isoformat=out.set_at.isoformat(timespec="seconds"),
+            )
+        )
     )
 
 
@@ -168,8 +204,16 @@ def show_rules(ctx: Ctx, slug: str) -> None:
     with refusals():
         out = in_force(books=ctx.books, slug=slug)
     click.echo(
-        f"# {slug} rules #{out.number}, sha256 {out.sha256}, set by {out.set_by} at "
-        f"{out.set_at.isoformat(timespec='seconds')}",
+        say(
+            msg(
+                "cli_rules.rules-sha-set-by",
+                slug=slug,
+                number=out.number,
+                sha256=out.sha256,
+                set_by=out.set_by,
+                isoformat=out.set_at.isoformat(timespec="seconds"),
+            )
+        ),
         err=True,
     )
     click.echo(out.text, nl=False)
@@ -216,8 +260,17 @@ def payout(
         out, _ = run(books=ctx.books, slug=slug, number=resolution, body=body, actor=actor)
     entry = out.entry
     click.echo(
-        f"payout {entry.id} {entry.status}: {out.total} CNY to {len(out.lines)} units "
-        f"(resolution {out.resolution}, {out.method})"
+        say(
+            msg(
+                "cli_rules.payout-cny-units-resolution",
+                id=entry.id,
+                status=entry.status,
+                total=out.total,
+                lines=len(out.lines),
+                resolution=out.resolution,
+                method=out.method,
+            )
+        )
     )
 
 

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from api.cli_common import Ctx, dump, operator, pass_ctx, read_secret, refusals
+from api.cli_common import Ctx, dump, operator, pass_ctx, read_secret, refusals, say
 from api.passwords import MIN_LENGTH
 from api.users import (
     Role,
@@ -24,6 +24,7 @@ from api.users import (
     set_disabled,
     set_password,
 )
+from ledger.messages import msg
 
 ROLE_CHOICE = click.Choice([r.value for r in Role])
 
@@ -63,7 +64,7 @@ def add(
     """Give USERNAME a role in a community (creating the user if new); prints a new API token
     once. Setting the password of an existing user ends their browser sessions."""
     if password_stdin and password is not None:
-        click.echo("refused: give the password once: --password-stdin or --password", err=True)
+        click.echo(say(msg("cli_users.refused-give-password-once")), err=True)
         sys.exit(2)
     if password_stdin:
         password = read_secret(f"password of {username}")
@@ -77,10 +78,10 @@ def add(
             token=not no_token,
             actor=operator(),
         )
-    what = "created user" if added.created_user else "user"
-    click.echo(f"{what} {username}: {role} in {slug}")
+    what = msg("cli_users.created-user" if added.created_user else "cli_users.user")
+    click.echo(say(msg("cli_users.message", what=what, username=username, role=role, slug=slug)))
     if added.token:
-        click.echo("API token (shown once; store it now):")
+        click.echo(say(msg("cli_users.api-token-shown-once")))
         click.echo(added.token)
 
 
@@ -96,7 +97,17 @@ def remove(ctx: Ctx, username: str, slug: str, role: str) -> None:
         ended = remove_member(
             books=ctx.books, username=username, slug=slug, role=Role(role), actor=operator()
         )
-    click.echo(f"{username} no longer holds {role} in {slug}; {ended} browser session(s) ended")
+    click.echo(
+        say(
+            msg(
+                "cli_users.no-longer-holds-browser",
+                username=username,
+                role=role,
+                slug=slug,
+                ended=ended,
+            )
+        )
+    )
 
 
 @user.command("list")
@@ -127,8 +138,17 @@ def list_(ctx: Ctx, as_json: bool) -> None:
         state = "DISABLED" if r.disabled else "active"
         password = "password" if r.has_password else "no password"
         click.echo(
-            f"{r.username:<16} {state:<8} {password:<11} tokens {r.tokens:<3} "
-            f"sessions {r.sessions:<3} {roles}"
+            say(
+                msg(
+                    "cli_users.tokens-sessions",
+                    username=r.username,
+                    state=state,
+                    password=password,
+                    tokens=r.tokens,
+                    sessions=r.sessions,
+                    roles=roles,
+                )
+            )
         )
 
 
@@ -139,7 +159,7 @@ def disable(ctx: Ctx, username: str) -> None:
     """Lock USERNAME out: their browser sessions end and their API tokens are revoked."""
     with refusals():
         ended = set_disabled(books=ctx.books, username=username, disabled=True, actor=operator())
-    click.echo(f"disabled {username}: {ended} browser session(s) ended, tokens revoked")
+    click.echo(say(msg("cli_users.disabled-browser-session-s", username=username, ended=ended)))
 
 
 @user.command("enable")
@@ -149,7 +169,7 @@ def enable(ctx: Ctx, username: str) -> None:
     """Let USERNAME log in again (tokens revoked when disabled stay revoked)."""
     with refusals():
         set_disabled(books=ctx.books, username=username, disabled=False, actor=operator())
-    click.echo(f"enabled {username}")
+    click.echo(say(msg("cli_users.enabled", username=username)))
 
 
 @user.command("passwd")
@@ -179,7 +199,7 @@ def passwd(ctx: Ctx, username: str, password_stdin: bool) -> None:
         ended = set_password(
             books=ctx.books, username=username, password=password, actor=operator()
         )
-    click.echo(f"password of {username} set; {ended} browser session(s) ended")
+    click.echo(say(msg("cli_users.password-set-browser-session", username=username, ended=ended)))
 
 
 @user.command("token")
@@ -209,7 +229,7 @@ def revoke(ctx: Ctx, username: str, plain: str | None) -> None:
     """Revoke one API token of USERNAME, or all of them; their browser sessions end too."""
     with refusals():
         count = revoke_tokens(books=ctx.books, username=username, token=plain, actor=operator())
-    click.echo(f"revoked {count} token(s) of {username}")
+    click.echo(say(msg("cli_users.revoked-token-s", count=count, username=username)))
 
 
 def register(main: click.Group) -> None:

@@ -43,6 +43,7 @@ from starlette.status import (
 from api import sessions, users
 from api.users import Role
 from ledger.books import Books
+from ledger.messages import Msg, msg
 
 __all__ = [
     "BEARER_SCHEME",
@@ -90,7 +91,7 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _problem(status: int, message: str, rule: str) -> HTTPException:
+def _problem(status: int, message: Msg, rule: str) -> HTTPException:
     return HTTPException(
         status_code=status,
         detail=[{"field": None, "rule": rule, "message": message, "details": {}}],
@@ -107,7 +108,7 @@ def _bearer_token(request: Request) -> str | None:
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise _problem(HTTP_401_UNAUTHORIZED, "use 'Authorization: Bearer <token>'", "auth")
+        raise _problem(HTTP_401_UNAUTHORIZED, msg("deps.use-authorization-bearer-token"), "auth")
     return token
 
 
@@ -118,7 +119,7 @@ def current_username(request: Request, books: Books) -> str | None:
     if token is not None:
         found = users.user_by_token(books, token)
         if found is None:
-            raise _problem(HTTP_401_UNAUTHORIZED, "the token is unknown or revoked", "auth")
+            raise _problem(HTTP_401_UNAUTHORIZED, msg("deps.token-unknown-revoked"), "auth")
         username, scope = found
         request.scope[_TOKEN_SCOPE] = scope
         return username
@@ -163,25 +164,30 @@ def authorize(request: Request, books: Books, slug: str, wanted: frozenset[Role]
     if token is not None:  # the common case for programs: one query answers it all
         found = users.member_by_token(books, token, slug)
         if found is None:
-            raise _problem(HTTP_401_UNAUTHORIZED, "the token is unknown or revoked", "auth")
+            raise _problem(HTTP_401_UNAUTHORIZED, msg("deps.token-unknown-revoked"), "auth")
         username, membership = found
         member = _member(request, membership, username)
     else:
         browser = sessions.of_request(request, books)
         if browser is None:
-            raise _problem(HTTP_401_UNAUTHORIZED, "log in or send an API token", "auth")
+            raise _problem(HTTP_401_UNAUTHORIZED, msg("deps.log-send-api-token"), "auth")
         if request.method not in sessions.SAFE_METHODS:
             require_csrf_header(request, browser)
         username = browser.username
         member = member_of(request, books, slug, username)
     if member is None:
-        raise _problem(HTTP_404_NOT_FOUND, f"no community {slug!r}", "community")
+        raise _problem(HTTP_404_NOT_FOUND, msg("backup.no-community", slug=slug), "community")
     if wanted and not member.roles & wanted:
         needed = " or ".join(sorted(r.value for r in wanted))
         raise _problem(
             HTTP_403_FORBIDDEN,
-            f"this needs the role {needed} in {slug}; {username} holds "
-            + ", ".join(sorted(r.value for r in member.roles)),
+            msg(
+                "deps.needs-role",
+                needed=needed,
+                slug=slug,
+                username=username,
+                held=", ".join(sorted(r.value for r in member.roles)),
+            ),
             "role",
         )
     if request.method not in sessions.SAFE_METHODS:
@@ -197,8 +203,7 @@ def require_csrf_header(request: Request, browser: sessions.BrowserSession) -> N
     if not sessions.token_ok(browser.csrf, request.headers.get(sessions.CSRF_HEADER)):
         raise _problem(
             HTTP_403_FORBIDDEN,
-            f"a write with the session cookie needs the session's CSRF token in the "
-            f"{sessions.CSRF_HEADER} header (the pages carry it as the csrf form field)",
+            msg("deps.write-with-session-cookie", csrf_header=sessions.CSRF_HEADER),
             "csrf",
         )
 
@@ -244,8 +249,7 @@ def require_json_body(request: Request) -> None:
             {
                 "field": None,
                 "rule": "content-type",
-                "message": f"this route takes an application/json body; got "
-                f"{sent or 'no Content-Type'}",
+                "message": msg("deps.json-only", sent=sent or msg("deps.no-content-type")),
                 "details": {"content_type": sent or None, "accepted": list(declared)},
             }
         ],

@@ -25,6 +25,7 @@ from starlette.status import HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN, HTTP_404
 from api import users
 from api.deps import current_username
 from ledger.books import Books
+from ledger.messages import Msg, msg
 
 DOCS_URL = "/docs"
 REDOC_URL = "/redoc"
@@ -58,7 +59,7 @@ def asset(name: str) -> str:
     return f"{ASSETS_URL}/{VERSION}/{name}"
 
 
-def _problem(status: int, message: str, rule: str) -> HTTPException:
+def _problem(status: int, message: Msg, rule: str) -> HTTPException:
     return HTTPException(
         status_code=status,
         detail=[{"field": None, "rule": rule, "message": message, "details": {}}],
@@ -80,7 +81,7 @@ def _member(books: Books, request: Request) -> str | None:
     if not users.communities_of(books, username):
         raise _problem(
             HTTP_403_FORBIDDEN,
-            f"the API documentation is for members; {username} belongs to no community",
+            msg("docs.api-documentation-for-members-2", username=username),
             "docs-members",
         )
     return username
@@ -99,8 +100,7 @@ async def _guard(request: Request, *, page: bool) -> Response | None:
         return RedirectResponse(f"/login?next={quote(request.url.path, safe='/')}", 303)
     raise _problem(
         HTTP_401_UNAUTHORIZED,
-        "the API documentation is for members: log in or send an API token "
-        "(or start the server with --public-docs)",
+        msg("docs.api-documentation-for-members"),
         "auth",
     )
 
@@ -169,7 +169,9 @@ async def docs_asset(request: Request, version: str, name: str) -> Response:
     await _guard(request, page=False)
     found = ASSETS.get(name)
     if version != VERSION or found is None:
-        raise _problem(HTTP_404_NOT_FOUND, f"no documentation asset {name!r}", "docs-asset")
+        raise _problem(
+            HTTP_404_NOT_FOUND, msg("docs.no-documentation-asset", name=name), "docs-asset"
+        )
     path, media_type = found
     scope = "public" if _public(request) else "private"
     return FileResponse(

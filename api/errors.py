@@ -2,8 +2,11 @@
 ``{"detail": [{"field", "rule", "message", "details"}, ...]}`` (docs/architecture.md).
 
 The handlers here turn the ledger's exceptions, FastAPI's validation errors (wrong types,
-malformed JSON) and Starlette's HTTP errors into that one shape. ``ERRORS`` is the ``responses=``
-argument routes pass so the OpenAPI document shows the error body too.
+malformed JSON) and Starlette's HTTP errors into that one shape, with each ``message`` in the
+reader's language (:mod:`api.lang`: ``?lang=``, ``Accept-Language``, the default Chinese);
+``rule``, ``field`` and the numbers in ``details`` are the same in every language (docs/i18n.md).
+``ERRORS`` is the ``responses=`` argument routes pass so the OpenAPI document shows the error
+body too.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledger.errors import LedgerError
+from api import lang
+from ledger.errors import LedgerError, Problem
+from ledger.messages import Msg, msg, validation_text
 
 
 class ProblemOut(BaseModel):
@@ -49,7 +54,8 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 ERRORS = _errors(400, 401, 403, 404, 409, 413, 422)
 
 
-def problem(message: str, *, field: str | None = None, rule: str | None = None) -> dict[str, Any]:
+def problem(message: Msg, *, field: str | None = None, rule: str | None = None) -> dict[str, Any]:
+    """An error item whose message is rendered by the handler, in the reader's language."""
     return {"field": field, "rule": rule, "message": message, "details": {}}
 
 
@@ -63,24 +69,25 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str | None:
     return out or None
 
 
-async def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _ledger_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LedgerError)
-    return JSONResponse({"detail": exc.detail()}, status_code=exc.status.value)
+    return JSONResponse(
+        {"detail": exc.detail(lang.of_request(request))}, status_code=exc.status.value
+    )
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    reader = lang.of_request(request)
     detail = []
     for error in exc.errors():
         kind = str(error.get("type", "invalid"))
-        message = str(error.get("msg", "invalid"))
-        if kind == "json_invalid":
-            message = "the body is not valid JSON: " + str(error.get("ctx", {}).get("error", ""))
+        field = _field_of(error.get("loc", ()))
         detail.append(
             {
-                "field": _field_of(error.get("loc", ())),
+                "field": field,
                 "rule": kind,
-                "message": message,
+                "message": validation_text(error, field).render(reader),
                 "details": {"input": _safe(error.get("input"))} if "input" in error else {},
             }
         )
@@ -94,12 +101,27 @@ def _safe(value: Any) -> Any:
     return None
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    reader = lang.of_request(request)
     detail: Any = exc.detail
     if not isinstance(detail, list):
-        detail = [problem(str(detail))]
-    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+        detail = [problem(detail if isinstance(detail, Msg) else msg("common.text", text=detail))]
+    return JSONResponse(
+        {"detail": [_rendered(item, reader) for item in detail]},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+def _rendered(item: Any, reader: str) -> Any:
+    """An error item in the reader's language: a :class:`Problem`, or a dict whose message
+    may be a :class:`Msg` (``api.deps``, ``api.docs``)."""
+    if isinstance(item, Problem):
+        return item.as_dict(reader)
+    if isinstance(item, dict) and isinstance(item.get("message"), Msg):
+        return {**item, "message": item["message"].render(reader)}
+    return item
 
 
 def install(app: FastAPI) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 
-# Re-exported (``X as X``): other modules take the ASGI types from here.
 from starlette.types import ASGIApp as ASGIApp
 from starlette.types import Message as Message
 from starlette.types import Receive as Receive
 from starlette.types import Scope as Scope
 from starlette.types import Send as Send
+
+# Re-exported (``X as X``): other modules take the ASGI types from here.
+from api import lang
+from ledger.messages import msg
 
 NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -28,7 +31,7 @@ class BodyLimit:
         if declared is not None:
             try:
                 if int(declared) > self.limit:
-                    await self._refuse(send)
+                    await self._refuse(scope, send)
                     return
             except ValueError:
                 pass
@@ -43,21 +46,23 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                await self._refuse(send)
+                await self._refuse(scope, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         await self.app(scope, _replay([b"".join(chunks)], None, receive), send)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send) -> None:
         body = json.dumps(
             {
                 "detail": [
                     {
                         "field": None,
                         "rule": "body-size",
-                        "message": f"the request body is larger than {self.limit} bytes",
+                        "message": msg("middleware.body-too-large", limit=self.limit).render(
+                            lang.of_scope(scope)
+                        ),
                         "details": {"limit": self.limit},
                     }
                 ]

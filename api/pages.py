@@ -20,9 +20,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api import sessions
+from api import lang, sessions
 from api.deps import Member, Role, current_username, member_of
 from ledger.books import Books
+from ledger.messages import Msg, msg
 
 
 @lru_cache(maxsize=1)
@@ -32,10 +33,17 @@ def templates() -> Jinja2Templates:
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page; ``lang`` (the reader's, :mod:`api.lang`) renders the catalogue messages in it."""
     browser = sessions.of_request(request)
+    context.setdefault("lang", lang.of_request(request))
     context.setdefault("username", browser.username if browser else None)
     context.setdefault("logout_csrf", browser.csrf if browser else "")
     return templates().TemplateResponse(request, name, context, status_code=status)
+
+
+def words(request: Request, text: Msg) -> str:
+    """A catalogue message in the reader's language."""
+    return text.render(lang.of_request(request))
 
 
 def logged_in(request: Request) -> str | None:
@@ -64,15 +72,22 @@ def form_refusal(request: Request, sent: str | None, *bound: str) -> Response | 
         return None
     browser = sessions.of_request(request)
     if browser is None:
-        return render(request, "message.html", 403, heading="403", message="请先登录 Log in first")
+        return render(
+            request, "message.html", 403, heading="403", message=words(request, msg("pages.log-in"))
+        )
     if not sessions.same_origin(request.scope):
         return render(
             request,
             "message.html",
             403,
             heading="403",
-            message="表单须从本站提交 The form must be sent from this site: "
-            + sessions.origin_refusal(request.scope)["message"],
+            message=words(
+                request,
+                msg(
+                    "pages.cross-site-form",
+                    why=sessions.origin_refusal(request.scope)["message"],
+                ),
+            ),
         )
     expected = sessions.bound_token(browser.csrf, *bound) if bound else browser.csrf
     if not sessions.token_ok(expected, sent):
@@ -81,8 +96,7 @@ def form_refusal(request: Request, sent: str | None, *bound: str) -> Response | 
             "message.html",
             403,
             heading="403",
-            message="表单已过期或不属于此操作，请刷新重试。The form expired or belongs to "
-            "another action; reload the page and try again.",
+            message=words(request, msg("pages.form-expired")),
         )
     return None
 
@@ -105,7 +119,7 @@ def browser_member(request: Request, books: Books, slug: str, *roles: Role) -> M
             "message.html",
             404,
             heading="404",
-            message=f"没有这个小区 No community {slug!r}",
+            message=words(request, msg("backup.no-community", slug=slug)),
         )
     if roles and not member.has(*roles):
         needed = " / ".join(r.value for r in roles)
@@ -114,6 +128,6 @@ def browser_member(request: Request, books: Books, slug: str, *roles: Role) -> M
             "message.html",
             403,
             heading="403",
-            message=f"此页面需要角色 This page needs the role: {needed}",
+            message=words(request, msg("pages.needs-role", needed=needed)),
         )
     return member

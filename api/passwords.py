@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ledger.errors import Problem, ValidationFailed
+from ledger.messages import Msg, msg
 
 MIN_LENGTH = 10
 MAX_LENGTH = 1000
@@ -27,34 +28,36 @@ def common_passwords() -> frozenset[str]:
 def problems(password: str, username: str = "") -> list[Problem]:
     """What is wrong with ``password`` as ``username``'s new password (empty: nothing)."""
 
-    def problem(message: str, **details: object) -> Problem:
+    def problem(message: Msg, **details: object) -> Problem:
         return Problem(message, field="password", rule="password", details=dict(details))
 
     if len(password) < MIN_LENGTH:
         return [
             problem(
-                f"a password has at least {MIN_LENGTH} characters; this one has {len(password)}",
+                msg(
+                    "passwords.password-has-at-least", min_length=MIN_LENGTH, password=len(password)
+                ),
                 min_length=MIN_LENGTH,
                 length=len(password),
             )
         ]
     if len(password) > MAX_LENGTH:
-        return [problem(f"a password has at most {MAX_LENGTH} characters", max_length=MAX_LENGTH)]
-    if not password.strip():
-        return [problem("a password is not only spaces")]
-    folded = password.strip().casefold()
-    if username and folded == username.strip().casefold():
-        return [problem("a password is not the username")]
-    common = common_passwords()
-    if folded in common:
-        return [problem("this is one of the most common passwords; choose another")]
-    core = folded.strip(_PADDING)
-    if core and core in common:
         return [
             problem(
-                f"this is a common password ({core!r}) with digits or signs added; choose another"
+                msg("passwords.password-has-at-most", max_length=MAX_LENGTH), max_length=MAX_LENGTH
             )
         ]
+    if not password.strip():
+        return [problem(msg("passwords.password-only-spaces"))]
+    folded = password.strip().casefold()
+    if username and folded == username.strip().casefold():
+        return [problem(msg("passwords.password-username"))]
+    common = common_passwords()
+    if folded in common:
+        return [problem(msg("passwords.one-most-common-passwords"))]
+    core = folded.strip(_PADDING)
+    if core and core in common:
+        return [problem(msg("passwords.common-password-with-digits", core=core))]
     return []
 
 

@@ -32,6 +32,7 @@ from api.pages import bound_csrf, browser_member, csrf_token, form_refusal, rend
 from api.pending_view import describe
 from ledger import chart, clock, journal, reading
 from ledger.errors import LedgerError, Problem, ValidationFailed
+from ledger.messages import msg, validation_text
 from ledger.models import Community, Entry
 from ledger.money import AmountError, parse_amount
 from ledger.schemas import TransactionIn, clean_text
@@ -148,13 +149,13 @@ def _notice_of(entry: Entry | None, community_id: str) -> dict[str, Any] | None:
     if entry is None or entry.community_id != community_id:
         return None
     if entry.status == "pending":
-        message = f"已提交，等待另一位委员审批。Stored; waiting for approval ({entry.id})."
+        message = msg("entry.stored", id=entry.id)
     elif entry.status == "rejected":
-        message = "已驳回。Rejected; it will never reach the books."
+        message = msg("entry.rejected")
     elif entry.approved_by:
-        message = f"已批准并记账 #{entry.seq}。Approved and posted as #{entry.seq}."
+        message = msg("entry.approved", seq=entry.seq)
     else:
-        message = f"已记账 #{entry.seq}：{entry.narration}。Posted as #{entry.seq}."
+        message = msg("entry.posted", seq=entry.seq, narration=entry.narration)
     return {"message": message, "error": False}
 
 
@@ -192,21 +193,17 @@ def draft_of(form: dict[str, str]) -> TransactionIn | list[Problem]:
     problems: list[Problem] = []
     preset = PRESET_BY_KEY.get(form["preset"])
     if preset is None:
-        return [Problem("choose a kind from the list", field="preset")]
+        return [Problem(msg("routes_entry.choose-kind-from-list"), field="preset")]
     debit = form["debit"] or preset.debit
     credit = form["credit"] or preset.credit
     if debit == credit:
-        problems.append(
-            Problem("debit and credit are the same account; nothing would move", field="credit")
-        )
+        problems.append(Problem(msg("routes_entry.debit-credit-are-same"), field="credit"))
     try:
         amount = parse_amount(form["amount"].replace(",", "").replace("，", ""))
         if amount <= 0:
-            problems.append(
-                Problem("enter the amount without a sign; the page derives it", field="amount")
-            )
+            problems.append(Problem(msg("routes_entry.enter-amount-without-sign"), field="amount"))
     except AmountError as exc:
-        problems.append(Problem(str(exc), field="amount"))
+        problems.append(Problem(exc.text, field="amount"))
         amount = Decimal("0.00")
     if problems:
         return problems
@@ -229,7 +226,7 @@ def draft_of(form: dict[str, str]) -> TransactionIn | list[Problem]:
     except ValidationError as exc:
         return [
             Problem(
-                str(e["msg"]),
+                validation_text(e, ".".join(str(p) for p in e["loc"]) or None),
                 field=".".join(str(p) for p in e["loc"]) or None,
                 rule=str(e["type"]),
             )
@@ -318,7 +315,7 @@ def approve_entry(
 
 def _refused(request: Request, books: BooksDep, member: Member, exc: LedgerError) -> Response:
     """The page again, saying why an approval or rejection was refused, with its status."""
-    notice = {"message": "; ".join(p.message for p in exc.problems), "error": True}
+    notice = {"message": msg("common.list", items=[p.text for p in exc.problems]), "error": True}
     return _page(request, books, member, form=_blank_form(), notice=notice, status=exc.status.value)
 
 
@@ -338,13 +335,13 @@ def reject_entry(
     if refused is not None:
         return refused
     if not reason.strip():
-        problem = Problem("驳回需要理由。A rejection needs a reason.", field="reason")
+        problem = Problem(msg("routes_entry.rejection-needs-reason"), field="reason")
         return _refused(request, books, member, ValidationFailed([problem]))
     try:
         # The API's rule for a reason (``RejectIn``): one line, no control or bidi characters.
         reason = clean_text(reason.strip(), max_length=1000, min_length=1, multiline=False)
     except ValueError as exc:
-        problem = Problem(f"驳回理由无效。The reason was refused: {exc}", field="reason")
+        problem = Problem(msg("routes_entry.reason-was-refused", exc=exc), field="reason")
         return _refused(request, books, member, ValidationFailed([problem]))
     try:
         out = journal.reject(

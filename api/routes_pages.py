@@ -17,12 +17,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import sessions, users
 from api.deps import BooksDep, client_address
-from api.pages import logged_in, render
+from api.errors import problem
+from api.pages import logged_in, render, words
 from api.settings import Settings
 from api.throttle import LoginThrottle
 from ledger import events
 from ledger.books import Books
 from ledger.db import writer
+from ledger.messages import msg
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ ASSET_DIR = Path(__file__).with_name("static")
 def asset(name: str) -> Response:
     media_type = ASSETS.get(name)
     if media_type is None:
-        raise HTTPException(404, f"no asset {name!r}")
+        raise HTTPException(404, detail=[problem(msg("pages.no-asset", name=name), rule="asset")])
     return Response(
         (ASSET_DIR / name).read_bytes(),
         media_type=media_type,
@@ -63,6 +65,14 @@ def home(request: Request, books: BooksDep) -> Response:
         for slug, roles in users.communities_of(books, username)
     ]
     return render(request, "home.html", communities=communities)
+
+
+#: The throttle's limits (``api.throttle``) in the reader's words.
+_LIMITS = {
+    "account and address": "pages.limit-pair",
+    "account": "pages.limit-account",
+    "address": "pages.limit-address",
+}
 
 
 def _login_page(
@@ -116,7 +126,7 @@ async def login(
             request,
             403,
             next=next,
-            error="登录表单已过期，请重试。The login form expired; try again.",
+            error=words(request, msg("pages.login-expired")),
             username_value=username,
         )
     throttle: LoginThrottle = request.app.state.login_throttle
@@ -126,10 +136,17 @@ async def login(
             request,
             429,
             next=next,
-            error=f"登录失败次数过多，请 {verdict.wait} 秒后再试。Too many failed logins "
-            f"({verdict.count} for this {verdict.limit}, {verdict.allowed} allowed per "
-            f"{int(throttle.window.total_seconds()) // 60} minutes); try again in "
-            f"{verdict.wait} seconds.",
+            error=words(
+                request,
+                msg(
+                    "pages.throttled",
+                    wait=verdict.wait,
+                    count=verdict.count,
+                    limit=msg(_LIMITS.get(verdict.limit or "", "pages.limit-account")),
+                    allowed=verdict.allowed,
+                    minutes=int(throttle.window.total_seconds()) // 60,
+                ),
+            ),
             username_value=username,
         )
         response.headers["Retry-After"] = str(verdict.wait)
@@ -149,7 +166,7 @@ async def login(
             request,
             401,
             next=next,
-            error="用户名或密码不正确。Wrong username or password.",
+            error=words(request, msg("pages.wrong-password")),
             username_value=username,
         )
     settings: Settings = request.app.state.settings
@@ -214,8 +231,7 @@ def logout(
                 "message.html",
                 403,
                 heading="403",
-                message="退出表单已过期，请刷新重试。"
-                "The logout form expired; reload and try again.",
+                message=words(request, msg("pages.logout-expired")),
             )
         sessions.end(books, browser.key, "logout")
         sessions.forget(request)

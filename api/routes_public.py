@@ -42,6 +42,7 @@ from audit import disclosure_render as render
 from ledger.books import Books
 from ledger.db import reader
 from ledger.errors import LedgerError, Problem, ValidationFailed
+from ledger.messages import msg, text_of, validation_text
 from ledger.schemas import unit_code
 from rules import objections
 from rules.objections import Filed, ObjectionIn
@@ -314,7 +315,7 @@ def _unit(text: str) -> str:
             ValidationFailed(
                 [
                     Problem(
-                        str(exc),
+                        text_of(exc),
                         field="unit",
                         rule="unit-format",
                         details={"example": "1-1-0101"},
@@ -391,7 +392,7 @@ def _media(request: Request) -> str:
 def _problems(exc: ValidationError) -> list[Problem]:
     return [
         Problem(
-            str(error.get("msg", "invalid")),
+            validation_text(error, ".".join(str(p) for p in error.get("loc", ())) or None),
             field=".".join(str(p) for p in error.get("loc", ())) or None,
             rule=str(error.get("type", "invalid")),
         )
@@ -459,8 +460,11 @@ def file_objection(
         return RedirectResponse(f"{target}#objection-{filed.id}", status_code=303)
     if media != "application/json":
         problem = Problem(
-            f"send the objection as application/json or {FORM_TYPE}, not "
-            f"{media or 'no content type'}",
+            msg(
+                "routes_public.send-objection-as-application",
+                form_type=FORM_TYPE,
+                media=media or "no content type",
+            ),
             rule="media-type",
             details={"content_type": media},
         )

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from api.deps import BooksDep, Member, Role, entry_status, require_role
 from api.errors import ERRORS
 from ledger.errors import Problem, ValidationFailed
+from ledger.messages import msg
 from ledger.money import fmt
 from rules import allocate as allocation_service
 from rules import resolution_register, rules_store, units
@@ -243,7 +244,13 @@ def put_rules(
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValidationFailed(
-            [Problem(f"the rules file is not UTF-8 text: {exc}", field="body", rule="rules-file")]
+            [
+                Problem(
+                    msg("routes_rules.rules-file-utf-text", exc=exc),
+                    field="body",
+                    rule="rules-file",
+                )
+            ]
         ) from None
     out, changed = rules_store.set_rules(
         books=books, slug=member.slug, text=text, actor=member.username, address=member.address

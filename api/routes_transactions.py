@@ -24,6 +24,7 @@ from api.deps import BooksDep, Member, Role, entry_status, require_role
 from api.errors import ERRORS
 from ledger import clock, journal, reading
 from ledger.errors import LedgerError, Problem, ValidationFailed
+from ledger.messages import msg, text_of
 from ledger.models import Entry
 from ledger.schemas import IsoDate, Money, TransactionIn, TransactionOut, clean_text
 
@@ -153,7 +154,7 @@ def _with_key(body: TransactionIn, header: str | None) -> TransactionIn:
         clean_text(header, max_length=200, min_length=1, multiline=False)
     except ValueError as exc:
         raise ValidationFailed(
-            [Problem(str(exc), field="Idempotency-Key", rule="idempotency")]
+            [Problem(text_of(exc), field="Idempotency-Key", rule="idempotency")]
         ) from None
     if body.idempotency_key is None:
         return body.model_copy(update={"idempotency_key": header})
@@ -161,7 +162,7 @@ def _with_key(body: TransactionIn, header: str | None) -> TransactionIn:
         raise ValidationFailed(
             [
                 Problem(
-                    "the Idempotency-Key header and the body's idempotency_key differ; send one",
+                    msg("routes_transactions.idempotency-key-header-body"),
                     field="idempotency_key",
                     rule="idempotency",
                     details={"header": header, "body": body.idempotency_key},
@@ -261,7 +262,7 @@ def _decode_cursor(cursor: str) -> tuple[date, datetime, str]:
         raise BadCursor(
             [
                 Problem(
-                    "the paging cursor is not one this server issued; start again without it",
+                    msg("routes_transactions.paging-cursor-one-server"),
                     field="cursor",
                     rule="cursor",
                 )

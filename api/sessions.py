@@ -39,9 +39,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api import lang
 from ledger import clock
 from ledger.books import Books
 from ledger.db import reader, writer
+from ledger.messages import msg
 from ledger.models import ServerKey, User, UserSession
 
 SESSION_COOKIE = "commons_session"
@@ -306,12 +308,12 @@ def same_origin(scope: Scope) -> bool:
 
 def origin_refusal(scope: Scope) -> dict[str, Any]:
     sent = sent_origin(scope)
-    what = "no Origin or Referer header" if sent is None else f"the origin {sent}"
+    what = msg("sessions.no-origin") if sent is None else msg("sessions.the-origin", origin=sent)
+    text = msg("sessions.cross-site", own=own_origin(scope), what=what)
     return {
         "field": None,
         "rule": "csrf",
-        "message": f"a browser's write must come from this site ({own_origin(scope)}); "
-        f"this request has {what}",
+        "message": text.render(lang.of_scope(scope)),
         "details": {"origin": sent, "expected": own_origin(scope)},
     }
 

@@ -32,6 +32,7 @@ from ledger import clock, events
 from ledger.books import Books
 from ledger.db import writer
 from ledger.errors import NotFound, Problem, ValidationFailed
+from ledger.messages import msg
 from ledger.models import ApiToken, Community, Membership, User
 from ledger.prepared import Statements
 
@@ -117,7 +118,7 @@ def add_member(
     username = username.strip()
     if not username or len(username) > 100 or any(c.isspace() for c in username):
         raise ValidationFailed(
-            [Problem("a username is 1 to 100 characters without spaces", field="username")]
+            [Problem(msg("users.username-characters-without-spaces"), field="username")]
         )
     if password is not None:
         passwords.check(password, username)
@@ -180,7 +181,7 @@ def remove_member(
         community = books.community(session, slug)
         user = _user(session, username)
         if user is None or user.id is None:
-            raise NotFound(f"no user {username!r}")
+            raise NotFound(msg("users.no-user", username=username))
         held = (
             session.execute(
                 select(Membership)
@@ -196,8 +197,13 @@ def remove_member(
             raise NotFound(
                 [
                     Problem(
-                        f"{username} does not hold the role {role.value} in {slug} "
-                        f"(holds {roles} there)",
+                        msg(
+                            "users.does-hold-role-holds",
+                            username=username,
+                            value=role.value,
+                            slug=slug,
+                            roles=roles,
+                        ),
                         field="role",
                         rule="membership",
                         details={"held": sorted(m.role for m in held)},
@@ -241,7 +247,9 @@ def _revoke(session: Session, user_id: int, *, community_id: str | None = None) 
 def _existing(session: Session, username: str) -> User:
     user = _user(session, username)
     if user is None or user.id is None:
-        raise NotFound([Problem(f"no user {username!r}", field="username", rule="user")])
+        raise NotFound(
+            [Problem(msg("users.no-user", username=username), field="username", rule="user")]
+        )
     return user
 
 
@@ -352,7 +360,7 @@ def issue_token(
     with writer(books.engine) as session:
         user = _user(session, username)
         if user is None or user.id is None:
-            raise NotFound(f"no user {username!r}")
+            raise NotFound(msg("users.no-user", username=username))
         community_id: str | None = None
         if slug is not None:
             community_id = books.community(session, slug).id
@@ -365,8 +373,7 @@ def issue_token(
                 raise NotFound(
                     [
                         Problem(
-                            f"{username} holds no role in {slug}, so a token for {slug} "
-                            "would open nothing",
+                            msg("users.holds-no-role-so", username=username, slug=slug),
                             field="community",
                             rule="membership",
                         )
@@ -402,7 +409,7 @@ def revoke_tokens(
     with writer(books.engine) as session:
         user = _user(session, username)
         if user is None or user.id is None:
-            raise NotFound(f"no user {username!r}")
+            raise NotFound(msg("users.no-user", username=username))
         query = (
             select(ApiToken)
             .where(col(ApiToken.user_id) == user.id)

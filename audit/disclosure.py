@@ -66,6 +66,7 @@ from ledger import chart
 from ledger.books import Books
 from ledger.clock import CST
 from ledger.errors import NotFound, Problem, StateConflict
+from ledger.messages import msg
 from ledger.models import (
     Account,
     AllocationLine,
@@ -176,8 +177,9 @@ def find_close(session: Session, community: Community, period: str) -> PeriodClo
         raise NotFound(
             [
                 Problem(
-                    f"no closed period {period!r} in {community.slug}: statements are published "
-                    "only for closed periods",
+                    msg(
+                        "disclosure.no-closed-period-statements", period=period, slug=community.slug
+                    ),
                     rule="closed-periods-only",
                     details={"period": period},
                 )
@@ -337,8 +339,13 @@ def statement(*, books: Books, slug: str, period: str) -> Statement:
             raise StateConflict(
                 [
                     Problem(
-                        f"the journal's entry #{close.head_seq} has hash {found}, not the chain "
-                        f"head {close.head_hash} recorded when {period} closed; run commons verify",
+                        msg(
+                            "disclosure.journal-s-entry-has",
+                            head_seq=close.head_seq,
+                            found=found,
+                            head_hash=close.head_hash,
+                            period=period,
+                        ),
                         rule="chain-head",
                         details={"seq": close.head_seq, "recorded": close.head_hash},
                     )

@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 from audit.disclosure_model import SCHEDULE_KINDS, ZERO, UnitDividend, UnitReceipt, UnitReceipts
 from ledger.books import Books
 from ledger.errors import NotFound, Problem
+from ledger.messages import msg
 from ledger.models import AllocationLine, Entry, PeriodClose, Unit
 from ledger.money import from_fen
 
@@ -37,7 +38,15 @@ def unit_receipts(*, books: Books, slug: str, unit: str) -> UnitReceipts:
             .first()
         )
         if row is None:
-            raise NotFound([Problem(f"no unit {unit!r} in {slug}", rule="unit", details={})])
+            raise NotFound(
+                [
+                    Problem(
+                        msg("disclosure_units.no-unit", unit=unit, slug=slug),
+                        rule="unit",
+                        details={},
+                    )
+                ]
+            )
         receipts: list[UnitReceipt] = []
         paid: dict[str | None, int] = {}
         for close, entry, _unit, fen in _counted(session, community.id, row.id):

@@ -18,6 +18,7 @@ from ledger import clock
 from ledger.books import Books
 from ledger.chain import Head
 from ledger.errors import Problem, StateConflict
+from ledger.messages import msg
 
 _HASH = re.compile(r"[0-9a-f]{64}")
 
@@ -124,8 +125,7 @@ def checkpoint(books: Books, slug: str) -> Checkpoint:
         raise StateConflict(
             [
                 Problem(
-                    f"the books of {slug} do not verify, and a kept head would vouch for them: "
-                    f"{problem} (run commons verify {slug})",
+                    msg("heads.books-do-verify-kept", slug=slug, problem=problem),
                     rule="chain",
                 )
                 for problem in report.problems

@@ -43,6 +43,7 @@ from ledger import clock
 from ledger.books import Books
 from ledger.db import reader, writer
 from ledger.errors import Problem, ValidationFailed
+from ledger.messages import msg
 from ledger.models import Entry, StoredNotice
 from ledger.money import fmt_cny
 from rules import objections
@@ -143,7 +144,7 @@ def check(fmt: str, lang: str) -> None:
     if fmt not in FORMATS:
         problems.append(
             Problem(
-                f"unknown format {fmt!r}: one of {', '.join(FORMATS)}",
+                msg("notices.unknown-format-one", fmt=fmt, formats=", ".join(FORMATS)),
                 field="format",
                 rule="notice-format",
                 details={"format": fmt, "allowed": list(FORMATS)},
@@ -152,7 +153,7 @@ def check(fmt: str, lang: str) -> None:
     if lang not in LANGS:
         problems.append(
             Problem(
-                f"unknown language {lang!r}: one of {', '.join(LANGS)}",
+                msg("notices.unknown-language-one", lang=lang, langs=", ".join(LANGS)),
                 field="lang",
                 rule="notice-lang",
                 details={"lang": lang, "allowed": list(LANGS)},

@@ -31,6 +31,7 @@ from sqlmodel import SQLModel
 from ledger import clock
 from ledger.books import Books
 from ledger.errors import Conflict, NotFound, ValidationFailed
+from ledger.messages import msg
 
 FORMAT = "commons-ledger-backup/1"
 
@@ -117,7 +118,7 @@ def backup(*, books: Books, slug: str, out: Path) -> dict[str, Any]:
             .first()
         )
         if found is None:
-            raise NotFound(f"no community {slug!r}")
+            raise NotFound(msg("backup.no-community", slug=slug))
         counts: dict[str, int] = {}
         rules: bytes | None = None  # the text in force: the last rules row (by number)
         for table in _tables():
@@ -171,9 +172,13 @@ def restore(*, books: Books, archive: Path) -> dict[str, Any]:
             names = tar.getnames()
             rules = _read(tar, "rules.toml") if "rules.toml" in names else None
     except (tarfile.TarError, OSError, KeyError, ValueError) as exc:
-        raise ValidationFailed(f"{archive} is not a commons-ledger backup: {exc}") from None
+        raise ValidationFailed(
+            msg("backup.commons-ledger-backup", archive=archive, exc=exc)
+        ) from None
     if manifest.get("format") != FORMAT:
-        raise ValidationFailed(f"{archive}: unknown backup format {manifest.get('format')!r}")
+        raise ValidationFailed(
+            msg("backup.unknown-backup-format", archive=archive, format=manifest.get("format"))
+        )
     slug = manifest["slug"]
     tables = SQLModel.metadata.tables
     by_table: dict[str, list[dict[str, Any]]] = {}
@@ -186,17 +191,14 @@ def restore(*, books: Books, archive: Path) -> dict[str, Any]:
     with books.engine.begin() as conn:
         community = tables["community"]
         if conn.execute(select(community.c.id).where(community.c.slug == slug)).first():
-            raise Conflict(f"community {slug!r} already exists here; restore into empty books")
+            raise Conflict(msg("backup.community-already-exists-here", slug=slug))
         user = tables["user"]
         existing_users = {
             r.username: r.id for r in conn.execute(select(user.c.username, user.c.id))
         }
         for item in by_table.get("user", []):
             if existing_users.get(item["username"], item["id"]) != item["id"]:
-                raise Conflict(
-                    f"user {item['username']!r} exists here under another id; "
-                    "restore into empty books"
-                )
+                raise Conflict(msg("backup.user-exists-here-under", username=item["username"]))
         for table in _tables():
             items = by_table.get(table.name, [])
             if table.name == "user":

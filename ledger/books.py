@@ -33,6 +33,7 @@ from ledger.facts import (
     render_resolution,
     resolution_fact,
 )
+from ledger.messages import msg
 from ledger.models import Account, Community, Entry, PeriodClose, Posting, Resolution
 from ledger.money import from_fen
 from ledger.prepared import Statements
@@ -157,7 +158,7 @@ class Books:
             query = query.with_for_update()
         community: Community | None = session.execute(query).scalars().first()
         if community is None:
-            raise NotFound(f"no community {slug!r}")
+            raise NotFound(msg("backup.no-community", slug=slug))
         return community
 
     @staticmethod

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from ledger.messages import Invalid, msg
 from ledger.models import BudgetLine
 from ledger.money import CURRENCY, fmt, from_fen
 from ledger.render import quote
@@ -65,7 +66,7 @@ def parse_budget_period(text: str) -> BudgetPeriod:
     if (m := _YEAR.match(text)) is not None:
         year = int(m.group(1))
         return BudgetPeriod(text, "year", date(year, 1, 1), date(year, 12, 31))
-    raise ValueError(f"{text!r} is not a month (2026-03), a quarter (2026Q1) or a year (2026)")
+    raise Invalid(msg("budgets.month-quarter-q-year", text=text))
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,8 @@ def budgets_from_entries(entries: Iterable[Any]) -> dict[int, list[BudgetFact]]:
             )
         except (KeyError, IndexError, ValueError, TypeError, ArithmeticError) as exc:
             where = f"{meta.get('filename', '?')}:{meta.get('lineno', '?')}"
-            raise ValueError(f"{where}: custom 'budget' directive is malformed: {exc}") from None
+            raise Invalid(
+                msg("budgets.custom-budget-directive-malformed", where=where, exc=exc)
+            ) from None
         out.setdefault(fact.year, []).append(fact)
     return out

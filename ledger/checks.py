@@ -22,6 +22,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ledger.messages import Msg
 from ledger.txn import Txn
 
 if TYPE_CHECKING:
@@ -47,6 +48,9 @@ class Violation(Protocol):
 
     @property
     def rule(self) -> str: ...
+
+    @property
+    def text(self) -> Msg: ...
 
     @property
     def message(self) -> str: ...

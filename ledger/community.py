@@ -15,6 +15,7 @@ from ledger.books import Books
 from ledger.chart import DEFAULT_CHART
 from ledger.db import writer
 from ledger.errors import Conflict, ValidationFailed
+from ledger.messages import msg
 from ledger.models import Account, Community
 from ledger.render import genesis_hash
 from ledger.schemas import clean_text
@@ -33,24 +34,21 @@ def create(
     start = start or date(clock.today().year, 1, 1)
     opened = start - timedelta(days=1)
     if not SLUG.match(slug):
-        raise ValidationFailed(
-            "a community slug is 1 to 40 lowercase letters, digits and dashes, starting with a "
-            "letter or digit, e.g. 'maple-court'"
-        )
+        raise ValidationFailed(msg("community.community-slug-lowercase-letters"))
     if slug in RESERVED:
-        raise ValidationFailed(f"{slug!r} names part of the service's URLs; choose another slug")
+        raise ValidationFailed(msg("community.names-part-service-s", slug=slug))
     try:
         clean_text(name, max_length=200, min_length=1, multiline=False)
     except ValueError as exc:
-        raise ValidationFailed(f"a community name is one line of plain text: {exc}") from None
+        raise ValidationFailed(msg("community.community-name-one-line-2", exc=exc)) from None
     if not name.strip():
-        raise ValidationFailed("a community name is one line of 1 to 200 characters")
+        raise ValidationFailed(msg("community.community-name-one-line"))
     with writer(books.engine) as session:
         exists = session.execute(
             select(col(Community.id)).where(col(Community.slug) == slug)
         ).first()
         if exists is not None:
-            raise Conflict(f"community {slug!r} already exists")
+            raise Conflict(msg("community.community-already-exists", slug=slug))
         community_id = str(uuid.uuid4())
         community = Community(
             id=community_id,

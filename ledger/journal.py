@@ -39,6 +39,7 @@ from ledger.errors import (
     StateConflict,
     ValidationFailed,
 )
+from ledger.messages import Msg, msg
 from ledger.models import AllocationLine, Community, DocumentLink, Entry, Posting
 from ledger.money import CURRENCY, from_fen, to_fen
 from ledger.period import before_start_message, locked_message
@@ -129,7 +130,7 @@ def _problems_of_date(day: date, today: date, field: str) -> list[Problem]:
     if day > today:
         return [
             Problem(
-                f"date {day} is in the future (today is {today})",
+                msg("journal.date-future-today", day=day, today=today),
                 field=field,
                 rule="no-future-dates",
                 details={"date": str(day), "today": str(today)},
@@ -148,7 +149,7 @@ def _problems_of_accounts(
         if account is None:
             problems.append(
                 Problem(
-                    f"unknown account {leg.account!r}",
+                    msg("journal.unknown-account", account=leg.account),
                     field=f"{where}.account",
                     rule="known-account",
                     details={"account": leg.account},
@@ -157,8 +158,13 @@ def _problems_of_accounts(
         elif not account.is_open_on(day):
             problems.append(
                 Problem(
-                    f"account {leg.account} is not open on {day} "
-                    f"(open {account.open_date} to {account.close_date or 'now'})",
+                    msg(
+                        "journal.account-open-open",
+                        account=leg.account,
+                        day=day,
+                        open_date=account.open_date,
+                        close_date=account.close_date or "now",
+                    ),
                     field=f"{where}.account",
                     rule="open-account",
                     details={"account": leg.account, "date": str(day)},
@@ -174,8 +180,9 @@ def _problems_of_draft(
     if draft.kind in ALLOCATED and not allocated:
         problems.append(
             Problem(
-                f"a {draft.kind} is not typed by hand: it comes from a passed resolution with "
-                f"its per-unit schedule ({ALLOCATED[draft.kind]})",
+                msg(
+                    "journal.typed-by-hand-comes", kind=draft.kind, allocated=ALLOCATED[draft.kind]
+                ),
                 field="kind",
                 rule="allocation-only",
                 details={"kind": draft.kind},
@@ -185,7 +192,7 @@ def _problems_of_draft(
     if total != 0:
         problems.append(
             Problem(
-                f"postings do not balance: they sum to {total} {CURRENCY}, not 0.00",
+                msg("journal.postings-do-balance-they", total=total, currency=CURRENCY),
                 field="postings",
                 rule="balanced",
                 details={"sum": str(total)},
@@ -195,7 +202,7 @@ def _problems_of_draft(
         if posting.amount == 0:
             problems.append(
                 Problem(
-                    "a posting of 0.00 moves nothing",
+                    msg("journal.posting-moves-nothing"),
                     field=f"postings[{index}].amount",
                     rule="non-zero",
                 )
@@ -204,7 +211,7 @@ def _problems_of_draft(
     return problems + _problems_of_accounts(legs, state, draft.date)
 
 
-def _check_period_open(state: BookState, day: date, what: str, kind: str = "") -> None:
+def _check_period_open(state: BookState, day: date, what: Msg, kind: str = "") -> None:
     """Refuse (409) anything dated before the books start (but the opening balances, dated
     the day before), or in or before a closed period, in the words of the plugin's rule
     (:func:`ledger.period.locked_message`)."""
@@ -222,7 +229,7 @@ def _violations(state: BookState, txn: Txn, prefix: str = "") -> list[Problem]:
     """What the rules handed to the books say about ``txn``, as problems."""
     return [
         _prefixed(
-            Problem(v.message, field=v.details.get("field"), rule=v.rule, details=dict(v.details)),
+            Problem(v.text, field=v.details.get("field"), rule=v.rule, details=dict(v.details)),
             prefix,
         )
         for v in state.checks.check(txn)
@@ -278,7 +285,7 @@ def legs_of(session: Session, entry_id: str) -> list[Leg]:
 def _entry(session: Session, community: Community, entry_id: str) -> Entry:
     entry = session.get(Entry, entry_id)
     if entry is None or entry.community_id != community.id:
-        raise NotFound(f"no transaction {entry_id!r} in {community.slug}")
+        raise NotFound(msg("journal.no-transaction", entry_id=entry_id, slug=community.slug))
     return entry
 
 
@@ -430,7 +437,7 @@ def _locked_community(connection: Connection, slug: str) -> Community:
     IMMEDIATE`` already holds the database's write lock), as a detached ``Community``."""
     rows = SQL("community", connection.dialect).rows(connection, {"slug": slug})
     if not rows:
-        raise NotFound(f"no community {slug!r}")
+        raise NotFound(msg("backup.no-community", slug=slug))
     return Community(**rows[0])
 
 
@@ -648,7 +655,7 @@ def _post_many(
                 results.append(Posted(results[first].entry, created=False))
                 continue
             schedule = (schedules[index] if schedules is not None else None) or []
-            _check_period_open(state, draft.date, "the transaction", kind=draft.kind)
+            _check_period_open(state, draft.date, msg("period.the-transaction"), kind=draft.kind)
             found = _problems_of_draft(draft, state, today, allocated=bool(schedule))
             if found:
                 problems += [_prefixed(p, prefix) for p in found]
@@ -708,8 +715,11 @@ def _key_conflict(draft: TransactionIn, existing_id: str) -> IdempotencyConflict
     return IdempotencyConflict(
         [
             Problem(
-                f"idempotency key {draft.idempotency_key!r} was already used for a different "
-                f"transaction ({existing_id}); use a new key for a new transaction",
+                msg(
+                    "journal.idempotency-key-was-already",
+                    idempotency_key=draft.idempotency_key,
+                    existing_id=existing_id,
+                ),
                 field="idempotency_key",
                 rule="idempotency",
                 details={"existing": existing_id},
@@ -734,7 +744,7 @@ def _prefixed(problem: Problem, prefix: str) -> Problem:
     if not prefix:
         return problem
     field = prefix + problem.field if problem.field else prefix.rstrip(".")
-    return Problem(problem.message, field=field, rule=problem.rule, details=problem.details)
+    return Problem(problem.text, field=field, rule=problem.rule, details=problem.details)
 
 
 def _txn_of_draft(draft: TransactionIn, actor: str) -> Txn:
@@ -803,13 +813,14 @@ def approve(
     def build(session: Session, write: Write) -> TransactionOut:
         entry = _entry(session, write.community, entry_id)
         if entry.status != "pending":
-            raise StateConflict(f"transaction {entry_id} is {entry.status}, not pending")
+            raise StateConflict(
+                msg("journal.transaction-pending", entry_id=entry_id, status=entry.status)
+            )
         if entry.entered_by == actor:
             raise Forbidden(
                 [
                     Problem(
-                        f"{actor} entered this transaction and cannot also approve it; "
-                        "a second committee member must approve (four eyes)",
+                        msg("journal.entered-transaction-cannot-also", actor=actor),
                         rule="four-eyes",
                         details={"entered_by": entry.entered_by},
                     )
@@ -818,7 +829,7 @@ def approve(
         legs = legs_of(session, entry.id)
         entry.approved_by = actor
         txn = txn_of(entry, tuple(legs))
-        _check_period_open(write.state, entry.date, "the transaction")
+        _check_period_open(write.state, entry.date, msg("period.the-transaction"))
         violations = _violations(write.state, txn) + _missing_document(session, books, write, txn)
         if violations:
             raise RuleViolations(violations)
@@ -853,11 +864,12 @@ def _missing_document(session: Session, books: Books, write: Write, txn: Txn) ->
         return []
     return [
         Problem(
-            f"{amount:.2f} is at or over the approval threshold {approval.threshold:.2f}, and "
-            "this community approves such an entry only with a document behind it "
-            "(require_document_for_approval): upload the invoice or receipt with "
-            f"`commons documents add SLUG FILE --entry {txn.id}` or POST "
-            ".../documents with entry, then approve",
+            msg(
+                "journal.at-over-approval-threshold",
+                amount=amount,
+                threshold=approval.threshold,
+                id=txn.id,
+            ),
             rule="document-required",
             details={"amount": f"{amount:.2f}", "threshold": f"{approval.threshold:.2f}"},
         )
@@ -878,7 +890,9 @@ def reject(
         community = books.community(session, slug, for_update=True)
         entry = _entry(session, community, entry_id)
         if entry.status != "pending":
-            raise StateConflict(f"transaction {entry_id} is {entry.status}, not pending")
+            raise StateConflict(
+                msg("journal.transaction-pending", entry_id=entry_id, status=entry.status)
+            )
         entry.status = "rejected"
         entry.rejected_by = actor
         entry.rejected_reason = reason
@@ -919,7 +933,9 @@ def reverse(
     try:
         return _reverse(books, slug, entry_id, actor, on, reason, address)
     except IntegrityError:
-        raise AlreadyReversed(f"transaction {entry_id} has already been reversed") from None
+        raise AlreadyReversed(
+            msg("journal.transaction-has-already-been", entry_id=entry_id)
+        ) from None
 
 
 def _reverse(
@@ -937,12 +953,16 @@ def _reverse(
         original = _entry(session, write.community, entry_id)
         if original.status != "posted":
             raise StateConflict(
-                f"transaction {entry_id} is {original.status}; only posted entries can be reversed"
+                msg(
+                    "journal.transaction-only-posted-entries",
+                    entry_id=entry_id,
+                    status=original.status,
+                )
             )
         if original.kind == "reversal":
-            raise StateConflict("a reversal cannot itself be reversed; post the original again")
+            raise StateConflict(msg("journal.reversal-cannot-itself-reversed"))
         if original.kind == "closing":
-            raise StateConflict("a year's closing entry belongs to its close; it is not reversed")
+            raise StateConflict(msg("journal.year-s-closing-entry"))
         already = session.execute(
             select(col(Entry.id), col(Entry.status)).where(col(Entry.reverses) == entry_id)
         ).first()
@@ -950,20 +970,28 @@ def _reverse(
             raise AlreadyReversed(
                 [
                     Problem(
-                        f"transaction {entry_id} was already reversed by {already[0]} "
-                        f"({already[1]})",
+                        msg(
+                            "journal.transaction-was-already-reversed",
+                            entry_id=entry_id,
+                            already=already[0],
+                            already_2=already[1],
+                        ),
                         rule="reverse-once",
                         details={"reversal": already[0], "status": already[1]},
                     )
                 ]
             )
-        _check_period_open(write.state, day, "the reversal")
+        _check_period_open(write.state, day, msg("period.the-reversal"))
         problems = _problems_of_date(day, clock.today(), "date")
         if day < original.date:
             problems.append(
                 Problem(
-                    f"the reversal is dated {day}, before the entry it reverses "
-                    f"(#{original.seq}, {original.date})",
+                    msg(
+                        "journal.reversal-dated-before-entry",
+                        day=day,
+                        seq=original.seq,
+                        date=original.date,
+                    ),
                     field="date",
                     rule="reversal-date",
                     details={"date": str(day), "original": str(original.date)},

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from ledger.messages import Invalid, msg
+
 CURRENCY = "CNY"
 FEN = Decimal("0.01")
 #: A sane ceiling for one posting: one hundred billion yuan. Larger is a typo or an attack.
@@ -22,7 +24,7 @@ MAX_AMOUNT = Decimal("100000000000.00")
 AMOUNT_TEXT = re.compile(r"\A-?(0|[1-9][0-9]*)(\.[0-9]+)?\Z")
 
 
-class AmountError(ValueError):
+class AmountError(Invalid):
     """An amount that is not a two-place decimal within the limits."""
 
 
@@ -40,7 +42,7 @@ def parse_amount(value: object) -> Decimal:
     point or an exponent arrives as a float). A ``Decimal`` from Python code is taken as is.
     """
     if isinstance(value, bool | float):
-        raise AmountError('amounts are decimal strings such as "1234.50", not floats')
+        raise AmountError(msg("money.amounts-are-decimal-strings"))
     if isinstance(value, Decimal):
         amount = value
     elif isinstance(value, int):
@@ -48,24 +50,22 @@ def parse_amount(value: object) -> Decimal:
     elif isinstance(value, str):
         text = value.strip(" ")
         if len(text) > 24 or not AMOUNT_TEXT.match(text):
-            raise AmountError(
-                f"not an amount: {_short(value)}; write ASCII digits with at most one point "
-                'and two places, e.g. "1234.50" or "-80.00" (no "+", "_", exponent, spaces '
-                "or other digits)"
-            )
+            raise AmountError(msg("money.amount-write-ascii-digits", value=_short(value)))
         try:
             amount = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-            raise AmountError(f"not an amount: {_short(value)}") from None
+            raise AmountError(msg("money.amount", value=_short(value))) from None
     else:
-        raise AmountError(f"not an amount: {_short(value)}")
+        raise AmountError(msg("money.amount", value=_short(value)))
     if not amount.is_finite():
-        raise AmountError(f"not a finite amount: {_short(value)}")
+        raise AmountError(msg("money.finite-amount", value=_short(value)))
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
-        raise AmountError(f"at most two decimal places (fen): {_short(value)}")
+        raise AmountError(msg("money.at-most-two-decimal", value=_short(value)))
     if abs(amount) > MAX_AMOUNT:
-        raise AmountError(f"amount {_short(value)} exceeds the limit of {MAX_AMOUNT:,} yuan")
+        raise AmountError(
+            msg("money.amount-exceeds-limit-yuan", value=_short(value), max_amount=MAX_AMOUNT)
+        )
     amount = amount.quantize(FEN)
     if amount.is_zero():
         amount = Decimal("0.00")  # negative zero is zero
@@ -76,7 +76,7 @@ def to_fen(amount: Decimal) -> int:
     """Yuan to integer fen; the amount must already have at most two places."""
     fen = amount * 100
     if fen != fen.to_integral_value():
-        raise AmountError(f"{amount} has more than two decimal places")
+        raise AmountError(msg("money.has-more-than-two", amount=amount))
     return int(fen)
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ledger.errors import Problem, ValidationFailed
+from ledger.messages import Msg, msg
 
 _YEAR = re.compile(r"\A([0-9]{4})\Z")
 _QUARTER = re.compile(r"\A([0-9]{4})[Qq]([1-4])\Z")
@@ -44,9 +45,7 @@ def parse_period(text: str) -> Period:
     raise ValidationFailed(
         [
             Problem(
-                f"not a period: {text!r}; use a year (2025), a quarter (2025Q1) or a date "
-                "range (2025-01-01..2025-06-30, start on or before end), from "
-                f"{FIRST_DAY.year} on",
+                msg("period.period-use-year-quarter", text=text, year=FIRST_DAY.year),
                 field="period",
                 rule="period-format",
                 details={"period": text, "first_day": FIRST_DAY.isoformat()},
@@ -83,15 +82,21 @@ def _parse(text: str) -> Period | None:
 LOCKED_SOURCE = "Shanghai 住宅物业管理规定 art. 66 (disclosed periods stay as disclosed)"
 
 
-def locked_message(what: str, day: date, close: Any) -> tuple[str, dict[str, Any]]:
+def locked_message(what: Msg, day: date, close: Any) -> tuple[Msg, dict[str, Any]]:
     """The one wording of the refusal of anything dated in or before a closed period (periods
     close in order, so everything up to the last close's end is sealed), for the posting path
     and the plugin alike, with its details."""
-    where = "inside" if close.start <= day <= close.end else "before the end of"
-    message = (
-        f"closed period: {what} is dated {day}, {where} the closed period {close.period} "
-        f"({close.start} to {close.end}, closed at seq {close.head_seq}); post a correction "
-        f"in an open period ({LOCKED_SOURCE})"
+    where = msg("period.inside" if close.start <= day <= close.end else "period.before-end")
+    message = msg(
+        "period.locked",
+        what=what,
+        day=day,
+        where=where,
+        period=close.period,
+        start=close.start,
+        end=close.end,
+        head_seq=close.head_seq,
+        source=msg("source.locked"),
     )
     details = {
         "period": close.period,
@@ -103,10 +108,7 @@ def locked_message(what: str, day: date, close: Any) -> tuple[str, dict[str, Any
     return message, details
 
 
-def before_start_message(what: str, day: date, start: date) -> tuple[str, dict[str, Any]]:
+def before_start_message(what: Msg, day: date, start: date) -> tuple[Msg, dict[str, Any]]:
     """The refusal of anything dated before the books start."""
-    message = (
-        f"before the books: {what} is dated {day}, before the books start on {start}; "
-        "balances from before the start belong in the opening entry"
-    )
+    message = msg("period.before-start", what=what, day=day, start=start)
     return message, {"date": str(day), "books_start": str(start)}

@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 
 from ledger.errors import Problem, ValidationFailed
 from ledger.journal import to_out
+from ledger.messages import msg
 from ledger.models import Account, Entry, Posting
 from ledger.money import from_fen
 from ledger.schemas import TransactionOut
@@ -64,7 +65,7 @@ def account_ids(session: Session, community_id: str, account: str) -> list[int]:
         raise ValidationFailed(
             [
                 Problem(
-                    f"unknown account {account!r}",
+                    msg("journal.unknown-account", account=account),
                     field="account",
                     rule="known-account",
                     details={"account": account},

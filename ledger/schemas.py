@@ -21,6 +21,7 @@ from pydantic import (
     PlainSerializer,
 )
 
+from ledger.messages import Invalid, msg
 from ledger.money import fmt, parse_amount
 from ledger.txn import KINDS
 
@@ -58,18 +59,18 @@ def clean_text(
     """Plain text for the books: a string within its length, without control characters
     (newlines and tabs are allowed where ``multiline``) or bidirectional overrides."""
     if not isinstance(value, str):
-        raise ValueError("must be a string")
+        raise Invalid(msg("schemas.must-string"))
     if len(value) > max_length:
-        raise ValueError(f"at most {max_length} characters (got {len(value)})")
+        raise Invalid(
+            msg("schemas.at-most-characters-got", max_length=max_length, value=len(value))
+        )
     if len(value) < min_length:
-        raise ValueError(f"at least {min_length} character(s)")
+        raise Invalid(msg("schemas.at-least-character-s", min_length=min_length))
     found = (_FORBIDDEN if multiline else _FORBIDDEN_ONE_LINE).search(value)
     if found is not None:
-        raise ValueError(
-            f"contains the control character U+{ord(found.group()):04X}; books keep plain text"
-        )
+        raise Invalid(msg("schemas.contains-control-character-u", code=ord(found.group())))
     if value.count("\n") >= 20:
-        raise ValueError("at most 20 lines")
+        raise Invalid(msg("schemas.at-most-lines"))
     return value
 
 
@@ -88,9 +89,9 @@ def iso_date(value: object) -> date:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"{value!r} is not a day of the calendar") from None
+            raise Invalid(msg("schemas.day-calendar", value=value)) from None
     shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-    raise ValueError(f"a date is written YYYY-MM-DD, e.g. 2025-03-31 (got {shown})")
+    raise Invalid(msg("schemas.date-written-yyyy-mm", shown=shown))
 
 
 def unit_code(value: object) -> str:
@@ -98,19 +99,16 @@ def unit_code(value: object) -> str:
     and ``.``, starting with a letter or digit. Codes go into URLs, file names, CSV cells and
     the public disclosure: no spaces, slashes, quotes, controls or formula characters."""
     if not isinstance(value, str):
-        raise ValueError(f"a unit code is text such as '1-1-0101', not {type(value).__name__}")
+        raise Invalid(msg("schemas.unit-code-text-such", type=type(value).__name__))
     try:
         text = clean_text(value, max_length=40, min_length=1, multiline=False)
     except ValueError as exc:
-        raise ValueError(f"unit code {value[:40]!r}: {exc}") from None
+        raise Invalid(msg("schemas.unit-code", value=value[:40], exc=exc)) from None
     for ch in text:
         if not (ch.isalpha() or ("0" <= ch <= "9") or ch in "-_."):
-            raise ValueError(
-                f"unit code {text!r}: {ch!r} (U+{ord(ch):04X}) is not allowed; use letters, "
-                "digits, '-', '_' and '.', e.g. 1-1-0101"
-            )
+            raise Invalid(msg("schemas.unit-code-u-allowed", text=text, ch=ch, code=ord(ch)))
     if not (text[0].isalpha() or "0" <= text[0] <= "9"):
-        raise ValueError(f"unit code {text!r} must start with a letter or a digit, e.g. 1-1-0101")
+        raise Invalid(msg("schemas.unit-code-must-start", text=text))
     return text
 
 

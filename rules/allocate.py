@@ -30,6 +30,7 @@ from sqlmodel import Session, col
 from ledger import chart, journal
 from ledger.books import Books
 from ledger.errors import Problem, RuleViolations, StateConflict, ValidationFailed
+from ledger.messages import Msg, msg
 from ledger.models import AllocationLine, Entry, Unit
 from ledger.money import fmt, from_fen, to_fen
 from ledger.schemas import (
@@ -88,7 +89,7 @@ class AllocationOut(BaseModel):
     schedule: list[ScheduleLine]
 
 
-def _refuse(message: str, rule: str, *, field: str | None = None, **details: object) -> Problem:
+def _refuse(message: Msg, rule: str, *, field: str | None = None, **details: object) -> Problem:
     return Problem(message, field=field, rule=rule, details=dict(details))
 
 
@@ -120,8 +121,13 @@ def allocate(
     if not row.passed:
         rules.append(
             _refuse(
-                f"resolution {number} did not pass ({SOURCE}), so it allows no {body.kind}. "
-                + arithmetic,
+                msg(
+                    "allocate.resolution-did-not-pass",
+                    number=number,
+                    source=SOURCE,
+                    kind=body.kind,
+                    arithmetic=arithmetic,
+                ),
                 "resolution-passed",
                 resolution=number,
             )
@@ -129,8 +135,12 @@ def allocate(
     if not allows(purpose, body.kind, expense):
         rules.append(
             _refuse(
-                f"resolution {number} does not allow a {body.kind}: its purpose is "
-                f"{', '.join(purpose) or 'empty'}",
+                msg(
+                    "allocate.resolution-does-allow-purpose",
+                    number=number,
+                    kind=body.kind,
+                    purpose=", ".join(purpose) or "empty",
+                ),
                 "resolution-purpose",
                 resolution=number,
                 purpose=list(purpose),
@@ -139,8 +149,7 @@ def allocate(
     if setting is None:
         rules.append(
             _refuse(
-                f"resolution {number} sets no allocation (mode, basis, rate, rounding); a "
-                "dividend or subsidy is computed from it, never typed",
+                msg("allocate.resolution-sets-no-allocation", number=number),
                 "allocation-setting",
                 resolution=number,
             )
@@ -148,7 +157,7 @@ def allocate(
     elif setting.mode == "total" and body.total is None:
         fields.append(
             _refuse(
-                f"resolution {number} splits a total: give the total to split",
+                msg("allocate.resolution-splits-total-give", number=number),
                 "allocation-total",
                 field="total",
             )
@@ -156,9 +165,12 @@ def allocate(
     elif setting.mode == "rate" and body.total is not None:
         fields.append(
             _refuse(
-                f"resolution {number} pays {setting.rate:f} yuan per "
-                f"{'m²' if setting.basis == 'area' else 'unit'}: the total is the sum of the "
-                "parts, so none may be given",
+                msg(
+                    "allocate.resolution-pays-yuan-per",
+                    number=number,
+                    rate=setting.rate,
+                    value="m²" if setting.basis == "area" else "unit",
+                ),
                 "allocation-total",
                 field="total",
                 total=str(body.total),
@@ -167,21 +179,27 @@ def allocate(
     elif body.total is not None and (
         body.total <= 0 or to_fen(body.total) % STEP[setting.rounding]
     ):
-        whole = " in whole yuan (the resolution pays whole yuan)"
+        whole = setting.rounding == "yuan_floor"
         fields.append(
             _refuse(
-                f"the total {body.total} must be positive"
-                + (whole if setting.rounding == "yuan_floor" else ""),
+                msg(
+                    "allocate.total-must-be-positive-yuan"
+                    if whole
+                    else "allocate.total-must-be-positive",
+                    total=body.total,
+                ),
                 "allocation-total",
                 field="total",
                 total=str(body.total),
             )
         )
     if not units:
-        rules.append(_refuse(f"the unit register of {slug} is empty", "unit-register"))
+        rules.append(_refuse(msg("allocate.unit-register-empty", slug=slug), "unit-register"))
     if body.again and body.reason is None:
         fields.append(
-            _refuse("allocating again needs a reason", "allocation-again", field="reason")
+            _refuse(
+                msg("allocate.allocating-again-needs-reason"), "allocation-again", field="reason"
+            )
         )
     if fields:
         raise ValidationFailed(fields)
@@ -196,8 +214,7 @@ def allocate(
         raise RuleViolations(
             [
                 _refuse(
-                    f"resolution {number}'s rate gives every unit 0.00 after rounding; "
-                    "nothing to allocate",
+                    msg("allocate.resolution-s-rate-gives", number=number),
                     "allocation-total",
                 )
             ]
@@ -289,9 +306,14 @@ def _refuse_again(
         raise StateConflict(
             [
                 _refuse(
-                    f"resolution {number} already has a {same_day[0].kind} dated {body.date} "
-                    f"({same_day[0].status}, {same_day[0].id}); to allocate again say so "
-                    '(--again --reason R, or "again": true with a "reason")',
+                    msg(
+                        "allocate.resolution-already-has-dated",
+                        number=number,
+                        kind=same_day[0].kind,
+                        date=body.date,
+                        status=same_day[0].status,
+                        id=same_day[0].id,
+                    ),
                     "allocation-again",
                     resolution=number,
                     existing=[e.id for e in same_day],
@@ -306,9 +328,13 @@ def _refuse_again(
         raise StateConflict(
             [
                 _refuse(
-                    f"resolution {number}'s budget is {fmt(budget)}; {fmt(allocated)} is already "
-                    f"allocated (posted or pending), so {fmt(amount)} more would exceed it; to "
-                    "allocate again say so (--again --reason R)",
+                    msg(
+                        "allocate.resolution-s-budget-already",
+                        number=number,
+                        budget=fmt(budget),
+                        allocated=fmt(allocated),
+                        amount=fmt(amount),
+                    ),
                     "allocation-again",
                     resolution=number,
                     budget=str(budget),

@@ -24,6 +24,7 @@ from pydantic import (
 
 from ledger import clock
 from ledger.errors import Problem, ValidationFailed
+from ledger.messages import msg, text_of
 from ledger.money import CURRENCY, fmt
 from rules.bank_format import (
     Layout,
@@ -55,8 +56,12 @@ def read_rows(rows: list[tuple[int, list[Any]]], layout: Layout, *, today: date)
             [
                 problem(
                     "file",
-                    f"no header row naming {layout.columns.date!r}: is this a statement in the "
-                    f"{layout.name} layout? ({layout.description})",
+                    msg(
+                        "bank_files.no-header-row-naming",
+                        date=layout.columns.date,
+                        name=layout.name,
+                        description=layout.description,
+                    ),
                     rule="bank-columns",
                 )
             ]
@@ -69,8 +74,11 @@ def read_rows(rows: list[tuple[int, list[Any]]], layout: Layout, *, today: date)
             [
                 problem(
                     f"line {number}",
-                    f"the header lacks the column(s) {', '.join(missing)} of the {layout.name} "
-                    "layout",
+                    msg(
+                        "bank_files.header-lacks-column-s",
+                        missing=", ".join(missing),
+                        name=layout.name,
+                    ),
                     rule="bank-columns",
                     missing=missing,
                 )
@@ -88,7 +96,9 @@ def read_rows(rows: list[tuple[int, list[Any]]], layout: Layout, *, today: date)
         if total_row is not None:
             problems.append(
                 problem(
-                    where, f"a row after the total row (line {total_row[0]})", rule="bank-total"
+                    where,
+                    msg("bank_files.row-after-total-row", total_row=total_row[0]),
+                    rule="bank-total",
                 )
             )
             continue
@@ -106,16 +116,22 @@ def read_rows(rows: list[tuple[int, list[Any]]], layout: Layout, *, today: date)
             problems.append(
                 problem(
                     where,
-                    f"{layout.columns.date} {cell_text(cell('date'))!r} is not a date "
-                    f"({' or '.join(layout.date_formats)}); a total row must start with "
-                    f"{' or '.join(layout.total)}",
+                    msg(
+                        "bank_files.date-total-row-must",
+                        date=layout.columns.date,
+                        value=cell_text(cell("date")),
+                        date_formats=" or ".join(layout.date_formats),
+                        total=" or ".join(layout.total),
+                    ),
                     rule="bank-date",
                 )
             )
             continue
         if day > today:
             problems.append(
-                problem(where, f"date {day} is in the future (today is {today})", rule="bank-date")
+                problem(
+                    where, msg("journal.date-future-today", day=day, today=today), rule="bank-date"
+                )
             )
             continue
         try:
@@ -131,17 +147,21 @@ def read_rows(rows: list[tuple[int, list[Any]]], layout: Layout, *, today: date)
                 amount = income if income else (-expense if expense else None)
             balance = cell_money(cell("balance"))
         except ValueError as exc:
-            problems.append(problem(where, f"not an amount: {exc}", rule="bank-amount"))
+            problems.append(problem(where, msg("bank_files.amount", exc=exc), rule="bank-amount"))
             continue
         except _Bad as exc:
-            problems.append(problem(where, str(exc), rule="bank-amount"))
+            problems.append(problem(where, text_of(exc), rule="bank-amount"))
             continue
         if not amount:
-            problems.append(problem(where, "no amount in or out", rule="bank-amount"))
+            problems.append(problem(where, msg("bank_files.no-amount-out"), rule="bank-amount"))
             continue
         if balance is None:
             problems.append(
-                problem(where, f"no {layout.columns.balance} (running balance)", rule="bank-amount")
+                problem(
+                    where,
+                    msg("bank_files.no-running-balance", balance=layout.columns.balance),
+                    rule="bank-amount",
+                )
             )
             continue
         try:
@@ -156,7 +176,14 @@ def read_rows(rows: list[tuple[int, list[Any]]], layout: Layout, *, today: date)
         except ValidationError as exc:
             for error in exc.errors():
                 problems.append(
-                    problem(where, f"{'.'.join(map(str, error['loc']))}: {error['msg']}")
+                    problem(
+                        where,
+                        msg(
+                            "bank_files.message",
+                            str=".".join(map(str, error["loc"])),
+                            msg=error["msg"],
+                        ),
+                    )
                 )
             continue
         found.append(Read(line, where))
@@ -165,7 +192,9 @@ def read_rows(rows: list[tuple[int, list[Any]]], layout: Layout, *, today: date)
     if problems:
         raise refused(problems)
     if not found:
-        raise refused([problem("file", "the statement has no lines", rule="bank-statement")])
+        raise refused(
+            [problem("file", msg("bank_files.statement-has-no-lines"), rule="bank-statement")]
+        )
     if layout.order == "newest_first":
         found.reverse()
     return found
@@ -194,8 +223,12 @@ def _check_total(
             problems.append(
                 problem(
                     f"line {number}",
-                    f"the total row says {title} {fmt(stated)}, but the lines add up to "
-                    f"{fmt(sums[field])}: a line is missing or extra",
+                    msg(
+                        "bank_files.total-row-says-but",
+                        title=title,
+                        stated=fmt(stated),
+                        sums=fmt(sums[field]),
+                    ),
                     rule="bank-total",
                     stated=fmt(stated),
                     lines=fmt(sums[field]),
@@ -282,10 +315,16 @@ def choose_layout(body: bytes, filename: str, account: str, layout_name: str | N
     """The layout a statement file is read in: the one named, else the one preset that fits
     it (refused when none or several fit)."""
     if not body:
-        raise refused([problem("file", "the file is empty", rule="bank-format")])
+        raise refused([problem("file", msg("bank_files.file-empty"), rule="bank-format")])
     if len(body) > MAX_FILE_BYTES:
         raise refused(
-            [problem("file", f"the file is over {MAX_FILE_BYTES} bytes", rule="bank-format")]
+            [
+                problem(
+                    "file",
+                    msg("bank_files.file-over-bytes", max_file_bytes=MAX_FILE_BYTES),
+                    rule="bank-format",
+                )
+            ]
         )
     if layout_name is not None:
         return layout_named(layout_name)
@@ -306,8 +345,7 @@ def choose_layout(body: bytes, filename: str, account: str, layout_name: str | N
             [
                 problem(
                     "file",
-                    f"{why}: name one with --format ({known}) or write a layout file "
-                    "(README: the monthly bank routine)",
+                    msg("bank_files.name-one-with-format", why=why, known=known),
                     rule="bank-layout",
                 )
             ]
@@ -324,13 +362,15 @@ def read_file(body: bytes, filename: str, account: str, layout_name: str | None)
 def lines_of_json(statement: StatementIn, *, today: date) -> list[Read]:
     problems = [
         problem(
-            f"lines[{i}]", f"date {line.date} is in the future (today is {today})", rule="bank-date"
+            f"lines[{i}]",
+            msg("bank_files.date-future-today", date=line.date, today=today),
+            rule="bank-date",
         )
         for i, line in enumerate(statement.lines)
         if line.date > today
     ]
     problems += [
-        problem(f"lines[{i}]", "no amount in or out", rule="bank-amount")
+        problem(f"lines[{i}]", msg("bank_files.no-amount-out"), rule="bank-amount")
         for i, line in enumerate(statement.lines)
         if line.amount == 0
     ]

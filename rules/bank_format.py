@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from ledger.errors import Problem, ValidationFailed
+from ledger.messages import Invalid, msg
 from rules.bank_lines import problem, refused
 
 LAYOUTS = "rules.bank_layouts"
@@ -52,7 +53,7 @@ class Columns(BaseModel):
     def _amounts(self) -> Columns:
         two = self.income is not None and self.expense is not None
         if two == (self.amount is not None) or (self.income is None) != (self.expense is None):
-            raise ValueError("name either amount (one signed column) or both income and expense")
+            raise Invalid(msg("bank_format.name-either-amount-one"))
         return self
 
     def named(self) -> dict[str, str]:
@@ -86,12 +87,23 @@ def parse_layout(text: str, *, name: str = "layout.toml") -> Layout:
         return Layout.model_validate(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
         raise ValidationFailed(
-            [Problem(f"{name}: {exc}", field="format", rule="bank-layout")]
+            [
+                Problem(
+                    msg("bank_format.message-2", name=name, exc=exc),
+                    field="format",
+                    rule="bank-layout",
+                )
+            ]
         ) from None
     except ValidationError as exc:
         problems = [
             Problem(
-                f"{name}: {'.'.join(str(p) for p in e['loc']) or 'layout'}: {e['msg']}",
+                msg(
+                    "bank_format.message",
+                    name=name,
+                    value=".".join(str(p) for p in e["loc"]) or "layout",
+                    msg=e["msg"],
+                ),
                 field="format",
                 rule="bank-layout",
             )
@@ -121,8 +133,7 @@ def layout_named(name: str) -> Layout:
     raise ValidationFailed(
         [
             Problem(
-                f"no layout {name!r}: use one of {', '.join(sorted(known))} or the path of a "
-                "layout .toml file",
+                msg("bank_format.no-layout-use-one", name=name, known=", ".join(sorted(known))),
                 field="format",
                 rule="bank-layout",
             )
@@ -163,9 +174,7 @@ def csv_rows(body: bytes, layout: Layout) -> list[tuple[int, list[Any]]]:
             [
                 problem(
                     where,
-                    "the file is not text in any of this layout's encodings "
-                    f"({', '.join(layout.encodings)}); export it again as CSV, or choose "
-                    "another --format",
+                    msg("bank_format.file-text-any-layout", encodings=", ".join(layout.encodings)),
                     rule="bank-encoding",
                 )
             ]
@@ -178,7 +187,9 @@ def csv_rows(body: bytes, layout: Layout) -> list[tuple[int, list[Any]]]:
             rows.append((start, [c.strip() for c in row]))
             start = reader_.line_num + 1
     except csv.Error as exc:
-        raise refused([problem(f"line {start}", f"not CSV: {exc}", rule="bank-format")]) from None
+        raise refused(
+            [problem(f"line {start}", msg("bank_format.csv", exc=exc), rule="bank-format")]
+        ) from None
     return rows
 
 
@@ -189,13 +200,19 @@ def xlsx_rows(body: bytes, layout: Layout) -> list[tuple[int, list[Any]]]:
         book = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise refused(
-            [problem("file", f"not an XLSX workbook ({exc})", rule="bank-format")]
+            [problem("file", msg("bank_format.xlsx-workbook", exc=exc), rule="bank-format")]
         ) from None
     try:
         sheets = book.worksheets
         if layout.sheet >= len(sheets):
             raise refused(
-                [problem("file", f"the workbook has no sheet #{layout.sheet}", rule="bank-format")]
+                [
+                    problem(
+                        "file",
+                        msg("bank_format.workbook-has-no-sheet", sheet=layout.sheet),
+                        rule="bank-format",
+                    )
+                ]
             )
         return [
             (number, list(row))

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from ledger.errors import Problem, ValidationFailed
+from ledger.messages import Msg, msg
 from ledger.models import Account
 from ledger.schemas import Money, TransactionIn, clean_text
 
@@ -98,8 +99,13 @@ class ImportOut(BaseModel):
     proposals: list[ProposalOut]
 
 
-def problem(where: str, message: str, rule: str = "bank-statement", **details: Any) -> Problem:
-    return Problem(f"{where}: {message}", field=where, rule=rule, details=dict(details))
+def problem(where: str, message: Msg, rule: str = "bank-statement", **details: Any) -> Problem:
+    return Problem(
+        msg("common.at", where=where, message=message),
+        field=where,
+        rule=rule,
+        details=dict(details),
+    )
 
 
 def refused(problems: list[Problem]) -> ValidationFailed:
@@ -114,8 +120,7 @@ def bank_account(session: Session, community_id: str, name: str) -> Account:
         raise ValidationFailed(
             [
                 Problem(
-                    f"{name!r} is not a bank account of this community (1002 银行存款 or "
-                    "1009 其他货币资金)",
+                    msg("bank_lines.bank-account-community", name=name),
                     field="account",
                     rule="bank-account",
                     details={"account": name},

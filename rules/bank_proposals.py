@@ -23,6 +23,7 @@ from ledger.books import Books
 from ledger.db import reader, writer
 from ledger.errors import NotFound, Problem, StateConflict, ValidationFailed
 from ledger.four_eyes import payee_key
+from ledger.messages import msg
 from ledger.models import Account, BankLine, Posting
 from ledger.money import fmt, from_fen
 from ledger.schemas import PostingIn, TransactionIn, TransactionOut
@@ -99,13 +100,13 @@ def proposal_of(session: Session, community_id: str, row: BankLine) -> ProposalO
 
 def _line(session: Session, community_id: str, line_id: int, *, lock: bool = False) -> BankLine:
     if not 0 < line_id < 2**31:
-        raise NotFound(f"no statement line {line_id} in this community")
+        raise NotFound(msg("bank_proposals.no-statement-line-community", line_id=line_id))
     query = select(BankLine).where(col(BankLine.id) == line_id)
     if lock:
         query = query.with_for_update()
     row: BankLine | None = session.execute(query).scalar_one_or_none()
     if row is None or row.community_id != community_id:
-        raise NotFound(f"no statement line {line_id} in this community")
+        raise NotFound(msg("bank_proposals.no-statement-line-community", line_id=line_id))
     return row
 
 
@@ -171,9 +172,14 @@ def confirm(
             raise StateConflict(
                 [
                     Problem(
-                        f"statement line {line_id} is {row.status}"
-                        + (f" (entry {row.entry_id})" if row.entry_id else "")
-                        + "; only an open proposal is confirmed",
+                        msg(
+                            "bank_proposals.line-not-open",
+                            line_id=line_id,
+                            status=row.status,
+                            entry=msg("bank_proposals.line-entry", entry_id=row.entry_id)
+                            if row.entry_id
+                            else "",
+                        ),
                         rule="bank-proposal",
                         details={"status": row.status},
                     )
@@ -188,8 +194,12 @@ def confirm(
     if on_line != from_fen(row.amount_fen):
         problems.append(
             Problem(
-                f"the entry puts {fmt(on_line)} on {row.account}, but the statement line is "
-                f"{fmt(from_fen(row.amount_fen))}",
+                msg(
+                    "bank_proposals.entry-puts-but-statement",
+                    on_line=fmt(on_line),
+                    account=row.account,
+                    amount_fen=fmt(from_fen(row.amount_fen)),
+                ),
                 field="draft.postings",
                 rule="bank-proposal",
             )
@@ -197,8 +207,12 @@ def confirm(
     if abs((chosen.date - row.date).days) > MATCH_WINDOW_DAYS:
         problems.append(
             Problem(
-                f"the entry is dated {chosen.date}, more than {MATCH_WINDOW_DAYS} days from the "
-                f"statement line ({row.date})",
+                msg(
+                    "bank_proposals.entry-dated-more-than",
+                    date=chosen.date,
+                    match_window_days=MATCH_WINDOW_DAYS,
+                    date_2=row.date,
+                ),
                 field="draft.date",
                 rule="bank-proposal",
             )
@@ -245,8 +259,11 @@ def dismiss(
             raise StateConflict(
                 [
                     Problem(
-                        f"statement line {line_id} is {row.status}; only an open proposal is "
-                        "dismissed",
+                        msg(
+                            "bank_proposals.statement-line-only-open",
+                            line_id=line_id,
+                            status=row.status,
+                        ),
                         rule="bank-proposal",
                     )
                 ]

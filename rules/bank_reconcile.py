@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 from ledger.books import Books
 from ledger.db import reader
 from ledger.errors import NotFound, Problem
+from ledger.messages import msg
 from ledger.models import Account, BankLine, Entry, Posting
 from ledger.money import fmt, from_fen
 from ledger.schemas import Money
@@ -68,8 +69,7 @@ def _reconcile(session: Session, community_id: str, account: str, day: date) -> 
         raise NotFound(
             [
                 Problem(
-                    f"no statement line of {account} on or before {day}: import the statement "
-                    "first",
+                    msg("bank_reconcile.no-statement-line-before", account=account, day=day),
                     field="date",
                     rule="bank-reconciliation",
                 )
@@ -184,13 +184,16 @@ def unreconciled(
             continue
         problems.append(
             Problem(
-                f"cannot close {period or f'{start} to {end}'}: the bank reconciliation of "
-                f"{account} on {end} shows a "
-                f"difference of {fmt(found.difference)} (adjusted book "
-                f"{fmt(found.adjusted_book_balance)}, adjusted bank "
-                f"{fmt(found.adjusted_bank_balance)}) and {found.open_lines} statement "
-                "line(s) not yet confirmed or dismissed; reconcile it first "
-                "(`commons bank reconcile`), or set reconcile_before_close = false",
+                msg(
+                    "bank_reconcile.cannot-close-bank-reconciliation",
+                    period=period or f"{start} to {end}",
+                    account=account,
+                    end=end,
+                    difference=fmt(found.difference),
+                    adjusted_book_balance=fmt(found.adjusted_book_balance),
+                    adjusted_bank_balance=fmt(found.adjusted_bank_balance),
+                    open_lines=found.open_lines,
+                ),
                 rule="reconcile-before-close",
                 details={
                     "period": period,

@@ -21,6 +21,7 @@ from ledger import clock, events
 from ledger.books import Books
 from ledger.db import writer
 from ledger.errors import Problem
+from ledger.messages import msg
 from ledger.models import BankLine
 from ledger.money import fmt, from_fen, to_fen
 from rules.bank_files import StatementImporter, choose_layout
@@ -40,8 +41,12 @@ def _check_running(reads: Sequence[Read]) -> list[Problem]:
             problems.append(
                 problem(
                     read.where,
-                    f"dated {read.line.date}, before {before.where} ({before.line.date}): the "
-                    "lines must be in the statement's order",
+                    msg(
+                        "bank_statements.dated-before-lines-must",
+                        date=read.line.date,
+                        where=before.where,
+                        date_2=before.line.date,
+                    ),
                     rule="bank-order",
                 )
             )
@@ -51,9 +56,14 @@ def _check_running(reads: Sequence[Read]) -> list[Problem]:
             problems.append(
                 problem(
                     read.where,
-                    f"the balance {fmt(read.line.balance)} does not follow from {before.where} "
-                    f"(balance {fmt(before.line.balance)} plus {fmt(read.line.amount)} is "
-                    f"{fmt(expected)}): a line is missing, extra or altered",
+                    msg(
+                        "bank_statements.balance-does-follow-from-2",
+                        balance=fmt(read.line.balance),
+                        where=before.where,
+                        balance_2=fmt(before.line.balance),
+                        amount=fmt(read.line.amount),
+                        expected=fmt(expected),
+                    ),
                     rule="bank-balance",
                     expected=fmt(expected),
                     stated=fmt(read.line.balance),
@@ -90,10 +100,13 @@ def _neighbours(
         problems.append(
             problem(
                 first.where,
-                f"the balance {fmt(first.line.balance)} does not follow from the line imported "
-                f"before it ({before.date}, {before.reference or 'no reference'}, balance "
-                f"{fmt(from_fen(before.balance_fen))}): lines between the two statements are "
-                "missing",
+                msg(
+                    "bank_statements.balance-does-follow-from",
+                    balance=fmt(first.line.balance),
+                    date=before.date,
+                    reference=before.reference or "no reference",
+                    balance_fen=fmt(from_fen(before.balance_fen)),
+                ),
                 rule="bank-balance",
             )
         )
@@ -113,10 +126,13 @@ def _neighbours(
         problems.append(
             problem(
                 last.where,
-                f"the line imported after this one ({after.date}, "
-                f"{after.reference or 'no reference'}, balance "
-                f"{fmt(from_fen(after.balance_fen))}) does not follow from its balance "
-                f"{fmt(last.line.balance)}",
+                msg(
+                    "bank_statements.line-imported-after-one",
+                    date=after.date,
+                    reference=after.reference or "no reference",
+                    balance_fen=fmt(from_fen(after.balance_fen)),
+                    balance=fmt(last.line.balance),
+                ),
                 rule="bank-balance",
             )
         )
@@ -145,8 +161,7 @@ def import_lines(
             problems.append(
                 problem(
                     read.where,
-                    f"repeats {seen[key]}: same date, reference and amount (the key of a "
-                    "statement line)",
+                    msg("bank_statements.repeats-same-date-reference", seen=seen[key]),
                     rule="bank-duplicate",
                 )
             )
@@ -171,8 +186,11 @@ def import_lines(
         conflicts = [
             problem(
                 read.where,
-                f"already imported with the balance {fmt(from_fen(stored[k].balance_fen))}, "
-                f"this statement says {fmt(read.line.balance)}",
+                msg(
+                    "bank_statements.already-imported-with-balance",
+                    balance_fen=fmt(from_fen(stored[k].balance_fen)),
+                    balance=fmt(read.line.balance),
+                ),
                 rule="bank-duplicate",
             )
             for read in reads

@@ -37,6 +37,7 @@ from ledger.books import Books
 from ledger.budgets import BudgetFact, in_force, parse_budget_period
 from ledger.db import writer
 from ledger.errors import Problem, StateConflict, ValidationFailed
+from ledger.messages import Msg, cite, msg, text_of
 from ledger.models import Account, BudgetLine, Entry, PeriodClose, Posting, Resolution
 from ledger.money import fmt, from_fen, quantize, to_fen
 from ledger.schemas import AccountName, Money
@@ -93,7 +94,7 @@ class ActualOut(BaseModel):
     lines: list[dict[str, str]]
 
 
-def _problem(field: str, message: str, rule: str, **details: Any) -> Problem:
+def _problem(field: str, message: Msg, rule: str, **details: Any) -> Problem:
     return Problem(message, field=field, rule=rule, details=details)
 
 
@@ -113,8 +114,7 @@ def _validate(
         problems.append(
             _problem(
                 "resolution",
-                f"resolution {body.resolution} is not in the register; a budget is adopted by "
-                "an owners' resolution",
+                msg("budget.resolution-register-budget-adopted", resolution=body.resolution),
                 "budget-resolution",
             )
         )
@@ -122,7 +122,7 @@ def _validate(
         problems.append(
             _problem(
                 "resolution",
-                f"resolution {body.resolution} did not pass; a budget needs a passed resolution",
+                msg("budget.resolution-did-pass-budget", resolution=body.resolution),
                 "budget-resolution",
             )
         )
@@ -133,7 +133,7 @@ def _validate(
             problems.append(
                 _problem(
                     f"{where}.account",
-                    f"unknown account {line.account!r}",
+                    msg("journal.unknown-account", account=line.account),
                     "known-account",
                     account=line.account,
                 )
@@ -142,24 +142,26 @@ def _validate(
             problems.append(
                 _problem(
                     f"{where}.account",
-                    f"{line.account}: a budget line is for an income or expense account",
+                    msg("budget.budget-line-for-income", account=line.account),
                     "budget-account",
                 )
             )
         if line.amount < 0:
             problems.append(
-                _problem(f"{where}.amount", "a budget line cannot be negative", "budget-amount")
+                _problem(
+                    f"{where}.amount", msg("budget.budget-line-cannot-negative"), "budget-amount"
+                )
             )
         try:
             period = parse_budget_period(line.period)
         except ValueError as exc:
-            problems.append(_problem(f"{where}.period", str(exc), "budget-period"))
+            problems.append(_problem(f"{where}.period", text_of(exc), "budget-period"))
             continue
         if period.start.year != body.year:
             problems.append(
                 _problem(
                     f"{where}.period",
-                    f"{line.period} is not in {body.year}",
+                    msg("budget.message", period=line.period, year=body.year),
                     "budget-period",
                 )
             )
@@ -173,8 +175,13 @@ def _validate(
                 problems.append(
                     _problem(
                         f"{where}.period",
-                        f"{line.account}: {line.period} overlaps {other.period} "
-                        f"(lines[{other_index}])",
+                        msg(
+                            "budget.overlaps-lines",
+                            account=line.account,
+                            period=line.period,
+                            period_2=other.period,
+                            other_index=other_index,
+                        ),
                         "budget-overlap",
                     )
                 )
@@ -205,7 +212,11 @@ def set_budget(
                 [
                     _problem(
                         "year",
-                        f"{body.year} is closed ({closed_year.period}); its budget cannot change",
+                        msg(
+                            "budget.closed-budget-cannot-change",
+                            year=body.year,
+                            period=closed_year.period,
+                        ),
                         "closed-period",
                         closed=closed_year.period,
                     )
@@ -230,8 +241,7 @@ def set_budget(
                     [
                         _problem(
                             "lines",
-                            f"{close.period} is closed: the budget lines covering it cannot "
-                            "change (a published budget-vs-actual never changes)",
+                            msg("budget.closed-budget-lines-covering", period=close.period),
                             "closed-period",
                             closed=close.period,
                         )
@@ -381,7 +391,7 @@ def _line(account: str, period: str, budget: Decimal, actual: Decimal) -> dict[s
 @dataclass(frozen=True)
 class _Need:
     account: str
-    why: str
+    why: Msg
     details: dict[str, str]
 
 
@@ -430,7 +440,12 @@ class OverBudget:
                 needs.append(
                     _Need(
                         account,
-                        f"{account} has no line in the {txn.date.year} budget for {txn.date}",
+                        msg(
+                            "budget.no-line",
+                            account=account,
+                            year=txn.date.year,
+                            date=txn.date,
+                        ),
                         {"account": account, "amount": f"{amount:.2f}"},
                     )
                 )
@@ -445,9 +460,16 @@ class OverBudget:
                 needs.append(
                     _Need(
                         account,
-                        f"{line.account} in {line.period} would come to {yuan(actual)}, over its "
-                        f"budget line of {yuan(line.amount)} by more than {percent(tolerance)} "
-                        f"(limit {yuan(limit)}, excess {yuan(actual - limit)})",
+                        msg(
+                            "budget.over-line",
+                            account=line.account,
+                            period=line.period,
+                            actual=yuan(actual),
+                            budget=yuan(line.amount),
+                            tolerance=percent(tolerance),
+                            limit=yuan(limit),
+                            excess=yuan(actual - limit),
+                        ),
                         {
                             "account": line.account,
                             "period": line.period,
@@ -464,16 +486,20 @@ class OverBudget:
         if cited is not None and cited.passed and cited.in_effect(txn.date):
             return []
         why = (
-            f"cites {txn.resolution}, which is not a passed resolution in effect on {txn.date}"
+            msg("budget.cites-not-in-effect", resolution=txn.resolution, date=txn.date)
             if txn.resolution
-            else "cites none"
+            else msg("budget.cites-none")
         )
         source = SOURCES["budget_tolerance"]
         return [
             RuleViolation(
                 NAME,
-                f"over budget: {need.why}; spending beyond the budget needs an owners' "
-                f"resolution, and this transaction {why} ({source})",
+                msg(
+                    "budget.over-budget-spending-beyond",
+                    why=need.why,
+                    why_2=why,
+                    source=cite(source),
+                ),
                 details={"field": "resolution", **need.details},
                 source={"rule": source},
             )

@@ -30,6 +30,7 @@ from datetime import date
 from decimal import Decimal
 
 from ledger import chart
+from ledger.messages import cite, msg
 from ledger.txn import Txn
 from rules.accounts import ZERO, net, under, yuan
 from rules.config import SOURCES, settings_of
@@ -86,9 +87,11 @@ class CivilDefence:
         return [
             RuleViolation(
                 NAME,
-                f"civil defence: {yuan(amount)} of 人防 parking income is not common income; "
-                "it belongs to the investor unless the rules file sets "
-                f"civil_defence_owned = true ({SOURCE})",
+                msg(
+                    "civil_defence.civil-defence-parking-income",
+                    amount=yuan(amount),
+                    source=cite(SOURCE),
+                ),
                 details={
                     "account": chart.INCOME_CIVIL_DEFENCE,
                     "actual": f"{amount:.2f}",

@@ -22,6 +22,7 @@ After: ``closed period: the transaction is dated 2025-03-30, inside the closed p
 
 from __future__ import annotations
 
+from ledger.messages import msg
 from ledger.period import LOCKED_SOURCE, locked_message
 from ledger.txn import Txn
 from rules.engine import Context, RuleViolation
@@ -40,7 +41,7 @@ class ClosedPeriod:
         for close in self.context.closed:
             after_close = txn.seq is None or txn.seq > close.head_seq
             if after_close and txn.date <= close.end:
-                message, details = locked_message("the transaction", txn.date, close)
+                message, details = locked_message(msg("period.the-transaction"), txn.date, close)
                 return [RuleViolation(NAME, message, details=details, source={"rule": SOURCE})]
         return []
 

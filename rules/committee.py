@@ -35,9 +35,9 @@ NAME = "committee-expenses"
 
 class CommitteeExpenses(ShareCap):
     name = NAME
-    title = "committee expenses"
-    cost_name = "committee working expenses"
-    income_name = "common income"
+    title = "committee.title"
+    cost_name = "committee.cost"
+    income_name = "committee.income"
 
     @staticmethod
     def cost(txn: Txn) -> Decimal:

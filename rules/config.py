@@ -35,6 +35,7 @@ from pydantic.dataclasses import dataclass as settings_dataclass
 from pydantic_core import PydanticCustomError
 
 from ledger.errors import StateConflict
+from ledger.messages import Msg, msg
 
 
 class RulesFileError(StateConflict, ValueError):
@@ -100,7 +101,9 @@ PERIODS: tuple[str, ...] = get_args(Period)
 # "<file> [[version]] #<n> (effective <date>) <key>: "; values are shown as written in the file.
 
 
-def _refuse(reason: str) -> PydanticCustomError:
+def _refuse(reason: Msg) -> PydanticCustomError:
+    """The refusal pydantic reports; the message travels in its context, to be rendered in
+    the reader's language (:func:`_changed`)."""
     return PydanticCustomError("rules_file", "{reason}", {"reason": reason})
 
 
@@ -113,13 +116,13 @@ def _number(value: object) -> Decimal:
     """A non-negative number from a string, a TOML integer or a TOML float (kept as its text,
     never a binary float)."""
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise _refuse('must be a number as a string like "10000.00"')
+        raise _refuse(msg("config.must-number-as-string"))
     try:
         result = Decimal(value)
     except InvalidOperation:
-        raise _refuse(f"not a number: {_shown(value)}") from None
+        raise _refuse(msg("config.number", value=_shown(value))) from None
     if not result.is_finite() or result < 0:
-        raise _refuse(f"must be a non-negative number, got {_shown(value)}")
+        raise _refuse(msg("config.must-non-negative-number", value=_shown(value)))
     return result
 
 
@@ -127,20 +130,20 @@ def _amount(value: object) -> Decimal:
     amount = _number(value)
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
-        raise _refuse(f"at most two decimal places (fen), got {_shown(value)}")
+        raise _refuse(msg("config.at-most-two-decimal", value=_shown(value)))
     return amount
 
 
 def _share(value: object) -> Decimal:
     share = _number(value)
     if share > 1:
-        raise _refuse(f"a share must be between 0 and 1, got {_shown(value)}")
+        raise _refuse(msg("config.share-must-between-got", value=_shown(value)))
     return share
 
 
 def _flag(value: object) -> bool:
     if not isinstance(value, bool):
-        raise _refuse(f"must be true or false (no quotes), got {_shown(value)}")
+        raise _refuse(msg("config.must-true-false-no", value=_shown(value)))
     return value
 
 
@@ -148,15 +151,15 @@ def _text(value: object) -> str:
     """One line of text for people (a source, a basis): 1 to 200 characters, no control
     characters."""
     if not isinstance(value, str) or not value.strip():
-        raise _refuse(f"must be a non-empty string, got {_shown(value)}")
+        raise _refuse(msg("config.must-non-empty-text", value=_shown(value)))
     if len(value) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise _refuse("must be one line of at most 200 characters")
+        raise _refuse(msg("config.must-one-line"))
     return value.strip()
 
 
 def _days(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _refuse(f"must be a whole number of days, got {_shown(value)}")
+        raise _refuse(msg("config.must-whole-number-days", value=_shown(value)))
     return value
 
 
@@ -166,7 +169,7 @@ def _one_of(choices: Any) -> PlainValidator:
 
     def check(value: object) -> str:
         if value not in allowed:
-            raise _refuse(f"must be {listed}, got {_shown(value)}")
+            raise _refuse(msg("config.must-got", listed=listed, value=_shown(value)))
         return str(value)
 
     return PlainValidator(check)
@@ -369,14 +372,29 @@ def _changed(current: RuleSettings, item: dict[str, Any], where: str) -> RuleSet
     key (each bad key, in order)."""
     unknown = set(item) - SETTING_NAMES
     if unknown:
-        raise RulesFileError(f"{where}: unknown setting(s) {sorted(unknown)}")
+        raise RulesFileError(msg("config.unknown-setting-s", where=where, unknown=sorted(unknown)))
     try:
         return replace(current, **item)
     except ValidationError as exc:
-        problems = sorted((".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors())
+        problems = sorted(
+            ((".".join(map(str, e["loc"])), _reason(e)) for e in exc.errors()),
+            key=lambda found: found[0],
+        )
         raise RulesFileError(
-            "; ".join(f"{where} {key}: {message}" for key, message in problems)
+            msg(
+                "config.bad-keys",
+                problems=[
+                    msg("config.bad-key", where=where, key=key, reason=reason)
+                    for key, reason in problems
+                ],
+            )
         ) from None
+
+
+def _reason(error: Any) -> Msg:
+    """Why pydantic refused a setting: the message :func:`_refuse` put in its context."""
+    reason = (error.get("ctx") or {}).get("reason")
+    return reason if isinstance(reason, Msg) else msg("common.text", text=str(error["msg"]))
 
 
 def parse(text: str, *, name: str = "rules.toml") -> RulesFile:
@@ -384,28 +402,30 @@ def parse(text: str, *, name: str = "rules.toml") -> RulesFile:
         # Floats as Decimal from their text: "0.30" or 0.30, never a binary float.
         raw = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
-        raise RulesFileError(f"{name}: {exc}") from None
+        raise RulesFileError(msg("bank_format.message-2", name=name, exc=exc)) from None
     unknown_top = set(raw) - {"version"}
     if unknown_top:
-        raise RulesFileError(f"{name}: unknown section(s) {sorted(unknown_top)}")
+        raise RulesFileError(
+            msg("config.unknown-section-s", name=name, unknown_top=sorted(unknown_top))
+        )
     items = raw.get("version")
     if not isinstance(items, list) or not items:
-        raise RulesFileError(f"{name}: needs at least one [[version]]")
+        raise RulesFileError(msg("config.needs-at-least-one", name=name))
     versions: list[Version] = []
     current = DEFAULTS
     for index, item in enumerate(items, start=1):
         where = f"{name} [[version]] #{index}"
         if not isinstance(item, dict):
-            raise RulesFileError(f"{where}: must be a table")
+            raise RulesFileError(msg("config.must-table", where=where))
         effective = item.get("effective_from")
         # A TOML date-time is a datetime, a subclass of date; it does not compare with dates.
         if not isinstance(effective, date) or isinstance(effective, datetime):
-            raise RulesFileError(f"{where}: effective_from must be a date like 2025-01-01")
+            raise RulesFileError(msg("config.effective-from-must-date", where=where))
         where = f"{where} (effective {effective})"
         changes = {key: value for key, value in item.items() if key != "effective_from"}
         current = _changed(current, changes, where)
         if versions and effective <= versions[-1].effective_from:
-            raise RulesFileError(f"{where}: versions must be in increasing date order")
+            raise RulesFileError(msg("config.versions-must-increasing-date", where=where))
         versions.append(Version(effective, current))
     return RulesFile(tuple(versions))
 

@@ -53,6 +53,7 @@ from ledger.books import Books
 from ledger.db import writer
 from ledger.errors import Problem, StateConflict, ValidationFailed
 from ledger.facts import ResolutionFact
+from ledger.messages import Msg, msg
 from ledger.models import Account, Contract, Entry, Posting
 from ledger.money import FEN, fmt, from_fen, to_fen
 from ledger.schemas import AccountName, Money
@@ -474,7 +475,7 @@ def arrears_on(session: Session, community_id: str, day: date) -> list[Arrears]:
 # --- the register ----------------------------------------------------------------------------
 
 
-def _problem(field: str, message: str, rule: str, **details: Any) -> Problem:
+def _problem(field: str, message: Msg, rule: str, **details: Any) -> Problem:
     return Problem(message, field=field, rule=rule, details=details)
 
 
@@ -490,14 +491,17 @@ def validate(body: ContractIn, accounts: dict[str, Account]) -> list[Problem]:
     problems: list[Problem] = []
     if body.end < body.start:
         problems.append(
-            _problem("end", f"the term ends on {body.end}, before it starts ({body.start})", "term")
+            _problem(
+                "end",
+                msg("contracts.term-ends-before-starts", end=body.end, start=body.start),
+                "term",
+            )
         )
     if body.start.day != 1:
         problems.append(
             _problem(
                 "start",
-                f"a term starts on the first of a month (got {body.start}); "
-                "income is earned by the month",
+                msg("contracts.term-starts-first-month", start=body.start),
                 "term",
             )
         )
@@ -505,19 +509,20 @@ def validate(body: ContractIn, accounts: dict[str, Account]) -> list[Problem]:
         problems.append(
             _problem(
                 "end",
-                f"a term ends on the last day of a month (got {body.end}); "
-                "income is earned by the month",
+                msg("contracts.term-ends-last-day", end=body.end),
                 "term",
             )
         )
     schedule = body.schedule
     if schedule.amount is not None and schedule.amount <= 0:
         problems.append(
-            _problem("schedule.amount", "an instalment must be more than 0.00", "schedule-amount")
+            _problem(
+                "schedule.amount", msg("contracts.instalment-must-more-than"), "schedule-amount"
+            )
         )
     if schedule.amount is None and schedule.every == "once":
         problems.append(
-            _problem("schedule.amount", "a one-off contract needs its amount", "schedule-amount")
+            _problem("schedule.amount", msg("contracts.one-off-contract-needs"), "schedule-amount")
         )
     if not problems and schedule.every != "once":
         months, step = term_months(body), EVERY[schedule.every]
@@ -525,22 +530,27 @@ def validate(body: ContractIn, accounts: dict[str, Account]) -> list[Problem]:
             problems.append(
                 _problem(
                     "schedule.every",
-                    f"a schedule every {schedule.every} ({step} months) does not fit a term of "
-                    f"{months} months ({body.start} to {body.end}); the term must be a whole "
-                    "number of instalments",
+                    msg(
+                        "contracts.schedule-every-months-does",
+                        every=schedule.every,
+                        step=step,
+                        months=months,
+                        start=body.start,
+                        end=body.end,
+                    ),
                     "schedule-term",
                     months=months,
                     step=step,
                 )
             )
     if body.deposit < 0:
-        problems.append(_problem("deposit", "a deposit cannot be negative", "deposit"))
+        problems.append(_problem("deposit", msg("contracts.deposit-cannot-negative"), "deposit"))
     account = accounts.get(body.income_account)
     if account is None:
         problems.append(
             _problem(
                 "income_account",
-                f"unknown account {body.income_account!r}",
+                msg("contracts.unknown-account", income_account=body.income_account),
                 "known-account",
                 account=body.income_account,
             )
@@ -549,8 +559,11 @@ def validate(body: ContractIn, accounts: dict[str, Account]) -> list[Problem]:
         problems.append(
             _problem(
                 "income_account",
-                f"{body.income_account} is not an income account; deposits are liabilities "
-                f"({chart.DEPOSITS}), never income",
+                msg(
+                    "contracts.income-account-deposits-are",
+                    income_account=body.income_account,
+                    deposits=chart.DEPOSITS,
+                ),
                 "income-account",
             )
         )
@@ -575,7 +588,7 @@ def add(
                     [
                         _problem(
                             "number",
-                            f"contract {body.number} is already registered",
+                            msg("contracts.contract-already-registered", number=body.number),
                             "contract-number",
                         )
                     ]
@@ -590,9 +603,15 @@ def add(
                         [
                             _problem(
                                 "space",
-                                f"{body.space}: the term {body.start} to {body.end} overlaps "
-                                f"contract {other.number} ({other.start} to {other.end}) for "
-                                "the same space",
+                                msg(
+                                    "contracts.term-overlaps-contract-for",
+                                    space=body.space,
+                                    start=body.start,
+                                    end=body.end,
+                                    number=other.number,
+                                    start_2=other.start,
+                                    end_2=other.end,
+                                ),
                                 "contract-overlap",
                                 contract=other.number,
                             )
@@ -635,7 +654,13 @@ def add(
             session.flush()
     except IntegrityError:
         raise StateConflict(
-            [_problem("number", f"contract {body.number} is already registered", "contract-number")]
+            [
+                _problem(
+                    "number",
+                    msg("contracts.contract-already-registered", number=body.number),
+                    "contract-number",
+                )
+            ]
         ) from None
     return out
 
@@ -666,7 +691,7 @@ class ContractReceipts:
         self.context = context
         self.got: dict[str, Decimal] = {}  # contract -> received (income credits)
 
-    def _violation(self, rule: str, message: str, field: str, **details: Any) -> RuleViolation:
+    def _violation(self, rule: str, message: Msg, field: str, **details: Any) -> RuleViolation:
         return RuleViolation(rule, message, details={"field": field, **details})
 
     def check(self, txn: Txn) -> list[RuleViolation]:
@@ -678,8 +703,7 @@ class ContractReceipts:
             return [
                 self._violation(
                     "contract-unknown",
-                    f"contract {txn.contract!r} is not registered; register it first "
-                    "(commons contracts add, POST .../contracts)",
+                    msg("contracts.contract-registered-register-first", contract=txn.contract),
                     "contract",
                     contract=txn.contract,
                 )
@@ -694,9 +718,14 @@ class ContractReceipts:
                 found.append(
                     self._violation(
                         "contract-ended",
-                        f"contract {fact.number} ended on {fact.end}; a receipt dated {txn.date} "
-                        f"can only settle what it still owes ({yuan(max(owed, ZERO))}), not "
-                        f"{yuan(own)}",
+                        msg(
+                            "contracts.contract-ended-receipt-dated",
+                            number=fact.number,
+                            end=fact.end,
+                            date=txn.date,
+                            owed=yuan(max(owed, ZERO)),
+                            own=yuan(own),
+                        ),
                         "contract",
                         end=str(fact.end),
                         owed=f"{max(owed, ZERO):.2f}",
@@ -706,8 +735,11 @@ class ContractReceipts:
             found.append(
                 self._violation(
                     "contract-account",
-                    f"a receipt under contract {fact.number} credits its income to "
-                    f"{fact.income_account}, not to another income account",
+                    msg(
+                        "contracts.receipt-under-contract-credits",
+                        number=fact.number,
+                        income_account=fact.income_account,
+                    ),
                     "postings",
                     account=fact.income_account,
                 )
@@ -719,10 +751,16 @@ class ContractReceipts:
                 found.append(
                     self._violation(
                         "contract-gross",
-                        f"contract {fact.number} is remitted net of the manager's share "
-                        f"({fact.manager_share * 100:.2f}%): book it gross, {yuan(own)} to "
-                        f"{fact.income_account} with the share {yuan(share)} as the manager's "
-                        f"cost ({chart.COST_MANAGER_SHARE}), not {yuan(cost)} (民法典 art. 282)",
+                        msg(
+                            "contracts.contract-remitted-net-manager",
+                            number=fact.number,
+                            value=fact.manager_share * 100,
+                            own=yuan(own),
+                            income_account=fact.income_account,
+                            share=yuan(share),
+                            cost_manager_share=chart.COST_MANAGER_SHARE,
+                            cost=yuan(cost),
+                        ),
                         "postings",
                         expected=f"{share:.2f}",
                         actual=f"{cost:.2f}",

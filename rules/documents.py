@@ -38,6 +38,7 @@ from ledger.books import Books
 from ledger.db import reader, writer
 from ledger.documents import EXTENSIONS
 from ledger.errors import NotFound, Problem, ValidationFailed
+from ledger.messages import Msg, msg
 from ledger.models import Document, DocumentLink, Entry, Resolution
 
 #: The largest document accepted, in bytes (a phone's photo of a receipt, a scanned contract).
@@ -82,7 +83,7 @@ class DocumentListed(DocumentOut):
 
 
 def _refuse(
-    message: str, field: str = "file", rule: str = "document", **details: object
+    message: Msg, field: str = "file", rule: str = "document", **details: object
 ) -> ValidationFailed:
     return ValidationFailed([Problem(message, field=field, rule=rule, details=dict(details))])
 
@@ -120,10 +121,10 @@ def sniff(body: bytes, name: str = "") -> str:
     with a script."""
     size = len(body)
     if size == 0:
-        raise _refuse("the document is empty (0 bytes)", rule="document-size", bytes=0)
+        raise _refuse(msg("documents.document-empty-bytes"), rule="document-size", bytes=0)
     if size > MAX_BYTES:
         raise _refuse(
-            f"the document is {size} bytes, over the limit of {MAX_BYTES} bytes",
+            msg("documents.document-bytes-over-limit", size=size, max_bytes=MAX_BYTES),
             rule="document-size",
             bytes=size,
             limit=MAX_BYTES,
@@ -142,15 +143,18 @@ def sniff(body: bytes, name: str = "") -> str:
     if kind is None:
         said = f" (its name {name!r} says {KINDS[promised]})" if promised else ""
         raise _refuse(
-            f"the document is not a PDF, PNG, JPEG or WebP image by its content{said}; "
-            "upload the invoice, receipt or scan itself",
+            msg("documents.document-pdf-png-jpeg", said=said),
             rule="document-type",
             name=name,
         )
     if promised is not None and promised != kind:
         raise _refuse(
-            f"the document's name {name!r} says {KINDS[promised]}, but its content is "
-            f"{KINDS[kind]}",
+            msg(
+                "documents.document-s-name-says",
+                name=name,
+                kinds=KINDS[promised],
+                kinds_2=KINDS[kind],
+            ),
             rule="document-type",
             name=name,
             type=kind,
@@ -159,9 +163,7 @@ def sniff(body: bytes, name: str = "") -> str:
         scripts = _scripts(body)
         if scripts:
             raise _refuse(
-                "the PDF carries actions that run code ("
-                + ", ".join(f"/{s}" for s in scripts)
-                + "); print it to a plain PDF (or scan it) and upload that",
+                msg("documents.pdf-runs-code", actions=", ".join(f"/{s}" for s in scripts)),
                 rule="document-script",
                 actions=scripts,
             )
@@ -174,14 +176,15 @@ def _entry(session: Session, community_id: str, entry_id: str) -> Entry:
         raise NotFound(
             [
                 Problem(
-                    f"no entry {entry_id!r} in this community", field="entry", rule="document-link"
+                    msg("documents.no-entry-community", entry_id=entry_id),
+                    field="entry",
+                    rule="document-link",
                 )
             ]
         )
     if entry.status == "rejected":
         raise _refuse(
-            f"entry {entry_id} was rejected; a document backs an entry in the books or "
-            "waiting for approval",
+            msg("documents.entry-was-rejected-document", entry_id=entry_id),
             field="entry",
             rule="document-link",
         )
@@ -198,7 +201,7 @@ def _resolution(session: Session, community_id: str, number: str) -> None:
         raise NotFound(
             [
                 Problem(
-                    f"no resolution {number!r} in this community",
+                    msg("documents.no-resolution-community", number=number),
                     field="resolution",
                     rule="document-link",
                 )
@@ -324,7 +327,9 @@ def _link(
 
 def _sha(value: str) -> str:
     if not re.fullmatch(r"[0-9a-f]{64}", value):
-        raise NotFound([Problem(f"no document {value!r}", field="sha256", rule="document")])
+        raise NotFound(
+            [Problem(msg("documents.no-document", value=value), field="sha256", rule="document")]
+        )
     return value
 
 
@@ -339,7 +344,9 @@ def get(*, books: Books, slug: str, sha256: str) -> tuple[DocumentOut, bytes]:
             .where(col(Document.sha256) == digest)
         ).scalar_one_or_none()
         if row is None:
-            raise NotFound([Problem(f"no document {digest} in {slug}", rule="document")])
+            raise NotFound(
+                [Problem(msg("documents.no-document-2", digest=digest, slug=slug), rule="document")]
+            )
         return DocumentOut(
             sha256=row.sha256, name=row.name, bytes=row.size, type=row.type
         ), row.body

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ledger.messages import Msg
 from ledger.txn import Txn
 
 if TYPE_CHECKING:
@@ -28,12 +29,18 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RuleViolation:
-    """One broken rule: which rule, in words with its source and numbers, and where."""
+    """One broken rule: which rule, in words with its source and numbers, and where. The words
+    are a catalogue message, rendered in the reader's language where they are shown."""
 
     rule: str
-    message: str
+    text: Msg
     details: dict[str, Any] = field(default_factory=dict)
     source: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """The words in the community default language (Chinese)."""
+        return self.text.render()
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,9 @@ NAME = "manager-cost-share"
 
 class ManagerShare(ShareCap):
     name = NAME
-    title = "manager's cost share"
-    cost_name = "the manager's share"
-    income_name = "gross common income (4301)"
+    title = "manager_share.title"
+    cost_name = "manager_share.cost"
+    income_name = "manager_share.income"
 
     @staticmethod
     def cost(txn: Txn) -> Decimal:

@@ -34,6 +34,7 @@ from ledger.books import Books
 from ledger.clock import CST
 from ledger.db import reader, writer
 from ledger.errors import LedgerError, NotFound, Problem, StateConflict, ValidationFailed
+from ledger.messages import Invalid, msg
 from ledger.models import Community, Objection, ObjectionCount, PeriodClose, Unit
 from ledger.schemas import UnitCode, clean_text
 from rules.ruleset import of
@@ -62,10 +63,7 @@ def contact(value: object) -> str:
         return text
     if _EMAIL.match(text):
         return text
-    raise ValueError(
-        "a contact is a phone number (e.g. 13800000000) or an e-mail address "
-        "(e.g. owner@example.com)"
-    )
+    raise Invalid(msg("objections.contact-phone-number-e"))
 
 
 def _one_line(max_length: int) -> BeforeValidator:
@@ -198,8 +196,9 @@ def _close(session: Session, community: Community, period: str) -> PeriodClose:
         raise NotFound(
             [
                 Problem(
-                    f"no closed period {period!r} in {community.slug}: objections are filed "
-                    "under the notice of a closed period",
+                    msg(
+                        "objections.no-closed-period-objections", period=period, slug=community.slug
+                    ),
                     rule="closed-periods-only",
                     details={"period": period},
                 )
@@ -247,8 +246,12 @@ def _count(
         raise TooMany(
             [
                 Problem(
-                    f"{who} has filed {row.count} objections today, the most a day allows "
-                    f"({limit}); file again tomorrow",
+                    msg(
+                        "objections.has-filed-objections-today",
+                        who=who,
+                        count=row.count,
+                        limit=limit,
+                    ),
                     field="unit" if scope == "unit" else None,
                     rule="objection-limit",
                     details={"scope": scope, "filed": row.count, "limit": limit, "day": str(day)},
@@ -280,8 +283,7 @@ def file(
             raise ValidationFailed(
                 [
                     Problem(
-                        f"no unit {body.unit!r} in {slug}: an objection is filed for a unit of "
-                        "the register",
+                        msg("objections.no-unit-objection-filed", unit=body.unit, slug=slug),
                         field="unit",
                         rule="objection-unit",
                         details={"unit": body.unit},
@@ -387,7 +389,7 @@ def answer(
             raise NotFound(
                 [
                     Problem(
-                        f"no objection #{objection_id} in {slug}",
+                        msg("objections.no-objection", objection_id=objection_id, slug=slug),
                         rule="objection",
                         details={"id": objection_id},
                     )
@@ -397,8 +399,12 @@ def answer(
             raise StateConflict(
                 [
                     Problem(
-                        f"objection #{objection_id} was answered on {row.answered_on} by "
-                        f"{row.answered_by}; an answer is given once",
+                        msg(
+                            "objections.objection-was-answered-by",
+                            objection_id=objection_id,
+                            answered_on=row.answered_on,
+                            answered_by=row.answered_by,
+                        ),
                         rule="objection-answered",
                         details={"id": objection_id, "answered_on": str(row.answered_on)},
                     )

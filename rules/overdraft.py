@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ledger.messages import cite, msg
 from ledger.txn import Txn
 from rules.accounts import ZERO, fund_moves, is_cash, yuan
 from rules.engine import Context, RuleViolation
@@ -34,6 +35,11 @@ NAME = "no-overdraft"
 SOURCE = "民法典 art. 283; 民间非营利组织会计制度"
 UNRESTRICTED_FUND = "the unrestricted fund (非限定性净资产)"
 RESTRICTED_FUND = "the restricted fund (限定性净资产)"
+#: The funds in the reader's words (the names above stay in ``details`` for programs).
+FUND_WORDS = {
+    UNRESTRICTED_FUND: msg("overdraft.unrestricted-fund"),
+    RESTRICTED_FUND: msg("overdraft.restricted-fund"),
+}
 
 
 class NoOverdraft:
@@ -64,8 +70,14 @@ class NoOverdraft:
                 found.append(
                     RuleViolation(
                         NAME,
-                        f"no overdraft: {what} would go below zero: balance {yuan(before)}, "
-                        f"this transaction {yuan(change)}, shortfall {yuan(-after)} ({SOURCE})",
+                        msg(
+                            "overdraft.no-overdraft-would-go",
+                            what=FUND_WORDS.get(what, what),
+                            before=yuan(before),
+                            change=yuan(change),
+                            shortfall=yuan(-after),
+                            source=cite(SOURCE),
+                        ),
                         details={
                             "account": what,
                             "balance": f"{before:.2f}",

@@ -28,6 +28,7 @@ from sqlmodel import Session, col
 from ledger import chart, journal
 from ledger.books import Books
 from ledger.errors import Problem, ValidationFailed
+from ledger.messages import msg
 from ledger.models import AllocationLine, Entry, Unit
 from ledger.money import fmt, from_fen
 from ledger.schemas import IdempotencyKey, Money, PostingIn, TransactionIn, TransactionOut
@@ -134,7 +135,11 @@ def payout(
         if unknown:
             problems.append(
                 Problem(
-                    f"no dividend under resolution {number} for unit(s) {', '.join(unknown)}",
+                    msg(
+                        "payout.no-dividend-under-resolution",
+                        number=number,
+                        unknown=", ".join(unknown),
+                    ),
                     field="units",
                     rule="payout-units",
                     details={"units": unknown},
@@ -147,8 +152,7 @@ def payout(
     if body.units is not None and settled:
         problems.append(
             Problem(
-                f"nothing is owed to unit(s) {', '.join(settled)} under resolution {number} "
-                "(paid, or being paid)",
+                msg("payout.nothing-owed-unit-s", settled=", ".join(settled), number=number),
                 field="units",
                 rule="payout-owed",
                 details={"units": settled},
@@ -158,7 +162,7 @@ def payout(
     if not lines and not problems:
         problems.append(
             Problem(
-                f"nothing is owed under resolution {number}: no approved dividend, or all paid",
+                msg("payout.nothing-owed-under-resolution", number=number),
                 rule="payout-owed",
                 details={"resolution": number},
             )

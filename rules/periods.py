@@ -38,6 +38,7 @@ from ledger import chart, clock, events, journal
 from ledger.books import Books
 from ledger.errors import Problem, RuleViolations, StateConflict, ValidationFailed
 from ledger.facts import CloseFact, close_fact
+from ledger.messages import Msg, msg
 from ledger.models import Community, Entry, PeriodClose
 from ledger.period import Period, parse_period
 from ledger.txn import Leg, Txn
@@ -67,9 +68,15 @@ class Closed:
         }
 
 
-def _bad_period(text: str, why: str) -> ValidationFailed:
+def _bad_period(text: str, why: Msg) -> ValidationFailed:
     return ValidationFailed(
-        [Problem(f"cannot close {text!r}: {why}", field="period", rule="period-format")]
+        [
+            Problem(
+                msg("periods.cannot-close", text=text, why=why),
+                field="period",
+                rule="period-format",
+            )
+        ]
     )
 
 
@@ -79,10 +86,10 @@ def periods_of(text: str, unit: str) -> list[Period]:
     is_year = parsed.label.isdigit()
     is_quarter = "Q" in parsed.label
     if not (is_year or is_quarter):
-        raise _bad_period(text, "close a quarter (2025Q1) or a year (2025), not a date range")
+        raise _bad_period(text, msg("periods.close-quarter-q-year"))
     if unit == "year":
         if is_quarter:
-            raise _bad_period(text, 'this community closes whole years (period = "year")')
+            raise _bad_period(text, msg("periods.community-closes-whole-years"))
         return [parsed]
     if is_year:
         return [parse_period(f"{parsed.label}Q{q}") for q in range(1, 5)]
@@ -104,8 +111,12 @@ def close(
         raise ValidationFailed(
             [
                 Problem(
-                    f"cannot close {first.label}: it runs to {first.end} and today is {today}; "
-                    "a period can be closed from the day after it ends",
+                    msg(
+                        "periods.cannot-close-runs-today",
+                        label=first.label,
+                        end=first.end,
+                        today=today,
+                    ),
                     field="period",
                     rule="period-not-ended",
                     details={"period": first.label, "end": str(first.end), "today": str(today)},
@@ -125,8 +136,13 @@ def close(
                     raise StateConflict(
                         [
                             Problem(
-                                f"cannot close {target.label}: it overlaps the closed period "
-                                f"{other.period} ({other.start} to {other.end})",
+                                msg(
+                                    "periods.cannot-close-overlaps-closed",
+                                    label=target.label,
+                                    period=other.period,
+                                    start=other.start,
+                                    end=other.end,
+                                ),
                                 rule="period-closed",
                                 details={"period": target.label, "closed": other.period},
                             )
@@ -140,7 +156,7 @@ def close(
             raise StateConflict(
                 [
                     Problem(
-                        f"{period} is already closed ({labels})",
+                        msg("periods.already-closed", period=period, labels=labels),
                         rule="period-closed",
                         details={"period": period},
                     )
@@ -179,7 +195,7 @@ def close(
             violation = reserve.check(found, at_end)
             if violation is not None:
                 shortfalls.append(
-                    Problem(violation.message, rule=violation.rule, details=violation.details)
+                    Problem(violation.text, rule=violation.rule, details=violation.details)
                 )
         if shortfalls:
             raise RuleViolations(shortfalls)
@@ -245,8 +261,11 @@ def _check_accounts(write: journal.Write, accruals: Sequence[Txn], end: date) ->
         raise ValidationFailed(
             [
                 Problem(
-                    f"the accrual of the income contracts posts to {', '.join(missing)}, "
-                    f"which the chart does not have open on {end}",
+                    msg(
+                        "periods.accrual-income-contracts-posts",
+                        missing=", ".join(missing),
+                        end=end,
+                    ),
                     field="period",
                     rule="open-account",
                     details={"accounts": missing},
@@ -333,8 +352,12 @@ def _check_order(
         raise StateConflict(
             [
                 Problem(
-                    f"cannot close {first.label}: it ends on {first.end}, before the books "
-                    f"start on {start}",
+                    msg(
+                        "periods.cannot-close-ends-before",
+                        label=first.label,
+                        end=first.end,
+                        start=start,
+                    ),
                     rule="books-start",
                     details={"period": first.label, "books_start": str(start)},
                 )
@@ -353,9 +376,13 @@ def _check_order(
             raise StateConflict(
                 [
                     Problem(
-                        f"cannot close {first.label}: the earlier period {current.label} "
-                        f"({current.start} to {current.end}) is still open; periods close "
-                        "in order from the start of the books",
+                        msg(
+                            "periods.cannot-close-earlier-period",
+                            label=first.label,
+                            label_2=current.label,
+                            start=current.start,
+                            end=current.end,
+                        ),
                         rule="close-in-order",
                         details={"period": first.label, "open": current.label},
                     )
@@ -387,9 +414,12 @@ def _pending(session: Session, community: Community, periods: list[Period]) -> l
             ids = [row[0] for row in rows]
             problems.append(
                 Problem(
-                    f"cannot close {target.label}: {len(ids)} entr"
-                    f"{'y is' if len(ids) == 1 else 'ies are'} dated in it and pending "
-                    "approval; approve or reject them first",
+                    msg(
+                        "periods.cannot-close-entr-dated",
+                        label=target.label,
+                        ids=len(ids),
+                        value="y is" if len(ids) == 1 else "ies are",
+                    ),
                     rule="pending-entries",
                     details={"period": target.label, "pending": ids},
                 )

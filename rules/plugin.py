@@ -39,7 +39,9 @@ from ledger.chain import (
     chained_entries,
     check_chain,
 )
+from ledger.errors import LedgerError
 from ledger.facts import facts_from_entries
+from ledger.messages import msg, text_of
 from ledger.render import txn_from_entry
 from rules import config as rules_config
 from rules.engine import AccountSpec, Context, build_state
@@ -78,21 +80,18 @@ def parse_chain_from(value: str | None) -> ChainStart | None:
 
 
 def chain_message(problem: ChainProblem) -> str:
-    """How bean-check words a fault in the chain (``ledger.chain.check_chain``)."""
+    """How bean-check words a fault in the chain (``ledger.chain.check_chain``), in the
+    community default language: Fava's Errors page has no reader to ask."""
     match problem.fault:
         case Fault.SEQ:
-            return f"hash chain: expected seq {problem.expected}, found {problem.found}"
+            text = msg("plugin.chain-seq", expected=problem.expected, found=problem.found)
         case Fault.LINK:
-            return (
-                f"hash chain broken at seq {problem.seq}: prev-hash does not link to the "
-                "entry before it"
-            )
+            text = msg("plugin.chain-link", seq=problem.seq)
         case Fault.HASH:
-            return (
-                f"hash chain broken at seq {problem.seq}: the entry's text does not match "
-                "its hash (edited after posting?)"
-            )
-    assert_never(problem.fault)
+            text = msg("plugin.chain-hash", seq=problem.seq)
+        case _:
+            assert_never(problem.fault)
+    return text.render()
 
 
 def chain_errors(
@@ -147,6 +146,14 @@ def carried(entries: list[data.Directive]) -> tuple[str | None, dict[int, str], 
     return folds, resumes, problems
 
 
+def _words(exc: Exception) -> str:
+    """An error's words in the community default language: a refusal's catalogue messages,
+    else its text as it is (an OSError's, a malformed directive's)."""
+    if isinstance(exc, LedgerError):
+        return "；".join(p.message for p in exc.problems)
+    return text_of(exc).render()
+
+
 def context_from_entries(
     entries: list[data.Directive], community_id: str, rules_file: rules_config.RulesFile | None
 ) -> Context:
@@ -181,7 +188,11 @@ def verify(
             rules_file = rules_config.load(path)
         except (OSError, rules_config.RulesFileError) as exc:
             errors.append(
-                RuleError({"filename": str(path), "lineno": 0}, f"rules file: {exc}", None)
+                RuleError(
+                    {"filename": str(path), "lineno": 0},
+                    msg("plugin.rules-file", problem=_words(exc)).render(),
+                    None,
+                )
             )
 
     chain = chained_entries(entries)
@@ -192,7 +203,7 @@ def verify(
         errors.append(
             RuleError(
                 {"filename": "<plugin>", "lineno": 0},
-                f"plugin option chain-from={settings['chain-from']!r} is not <seq>:<prev-hash>",
+                msg("plugin.chain-from", value=settings["chain-from"]).render(),
                 None,
             )
         )
@@ -204,7 +215,7 @@ def verify(
         context = context_from_entries(entries, community_id or "", rules_file)
     except ValueError as exc:
         # A malformed resolution or close: report it, and judge without the facts.
-        errors.append(RuleError({"filename": "<plugin>", "lineno": 0}, str(exc), None))
+        errors.append(RuleError({"filename": "<plugin>", "lineno": 0}, _words(exc), None))
         context = context_from_entries(
             [e for e in entries if not isinstance(e, data.Custom)], community_id or "", rules_file
         )

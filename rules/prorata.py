@@ -38,6 +38,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, model_validator
 
+from ledger.messages import Invalid, msg
+
 Mode = Literal["total", "rate"]
 Basis = Literal["area", "unit"]
 Rounding = Literal["fen", "yuan_floor"]
@@ -49,16 +51,16 @@ MAX_RATE = Decimal("1000000")
 def parse_rate(value: object) -> Decimal:
     """A rate: a positive decimal string (yuan per m² or per unit), at most four places."""
     if isinstance(value, bool | float) or not isinstance(value, str | int | Decimal):
-        raise ValueError('a rate is a decimal string such as "9.00", not a float')
+        raise Invalid(msg("prorata.rate-decimal-string-such"))
     try:
         rate = Decimal(str(value).strip())
     except InvalidOperation:
-        raise ValueError(f"not a rate: {value!r}") from None
+        raise Invalid(msg("prorata.rate", value=value)) from None
     exponent = rate.as_tuple().exponent
     if not rate.is_finite() or not isinstance(exponent, int) or exponent < -4:
-        raise ValueError(f"a rate has at most four decimal places: {value!r}")
+        raise Invalid(msg("prorata.rate-has-at-most", value=value))
     if not 0 < rate <= MAX_RATE:
-        raise ValueError(f"a rate is positive and at most {MAX_RATE}: {value!r}")
+        raise Invalid(msg("prorata.rate-positive-at-most", max_rate=MAX_RATE, value=value))
     return rate
 
 
@@ -80,9 +82,9 @@ class AllocationSetting(BaseModel):
     @model_validator(mode="after")
     def _rate_iff_rate_mode(self) -> Self:
         if self.mode == "rate" and self.rate is None:
-            raise ValueError('mode "rate" needs a rate, e.g. "9.00" (yuan per m² or per unit)')
+            raise Invalid(msg("prorata.mode-rate-needs-rate"))
         if self.mode == "total" and self.rate is not None:
-            raise ValueError('mode "total" takes no rate: the total is given when allocating')
+            raise Invalid(msg("prorata.mode-total-takes-no"))
         return self
 
     def describe(self) -> str:
@@ -122,11 +124,11 @@ def split_total(
     """``total_fen`` split over ``recipients`` by area or per unit, in steps of ``step_fen``,
     by the largest-remainder method: the parts add up to the total exactly."""
     if total_fen < 0 or step_fen <= 0 or total_fen % step_fen:
-        raise ValueError(f"the total {total_fen} fen is not a whole number of {step_fen}-fen steps")
+        raise Invalid(msg("prorata.total-fen-whole-number", total_fen=total_fen, step_fen=step_fen))
     weights = [_weight(r, basis) for r in recipients]
     whole = sum(weights)
     if whole <= 0:
-        raise ValueError("nothing to split over: the register is empty")
+        raise Invalid(msg("prorata.nothing-split-over-register"))
     steps = total_fen // step_fen
     floors = [steps * w // whole for w in weights]
     remainders = [steps * w % whole for w in weights]
@@ -163,10 +165,10 @@ def schedule(
     must be ``None`` in rate mode (the caller checks and explains)."""
     if setting.mode == "total":
         if total_fen is None:
-            raise ValueError("total mode needs a total")
+            raise Invalid(msg("prorata.total-mode-needs-total"))
         return split_total(
             recipients, total_fen, basis=setting.basis, step_fen=STEP[setting.rounding]
         )
     if total_fen is not None or setting.rate is None:
-        raise ValueError("rate mode takes no total")
+        raise Invalid(msg("prorata.rate-mode-takes-no"))
     return split_rate(recipients, setting.rate, basis=setting.basis, rounding=setting.rounding)

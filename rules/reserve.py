@@ -37,6 +37,7 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from ledger import chart
+from ledger.messages import Msg, cite, msg
 from ledger.money import FEN, quantize
 from ledger.txn import Txn
 from rules.accounts import ZERO, common_income, fund_moves, net, percent, set_aside, yuan
@@ -154,20 +155,33 @@ def check(reserve: Reserve, settings: RuleSettings) -> RuleViolation | None:
     """The violation when ``reserve`` falls short, with the shortfall in yuan."""
     if reserve.shortfall <= 0:
         return None
-    words = "more than" if reserve.comparison == "more_than" else "at least"
+    words = msg(f"reserve.{reserve.comparison}")
     source = SOURCE[reserve.comparison]
-    condition = ""
+    cited = cite(source)
+    condition: Msg | str = ""
     if settings.reserve_condition == "fund_below":
-        condition = (
-            f" while the fund ({yuan(reserve.fund_balance)}) is under {yuan(reserve.fund_floor)}"
+        condition = msg(
+            "reserve.while-fund-below",
+            balance=yuan(reserve.fund_balance),
+            floor=yuan(reserve.fund_floor),
         )
-        source = f"{source}; {SOURCES['reserve_condition'].split('; ')[1]}"
+        below = SOURCES["reserve_condition"].split("; ")[1]
+        source = f"{source}; {below}"
+        cited = msg("common.both", first=cited, second=cite(below))
     return RuleViolation(
         NAME,
-        f"reserve for the maintenance fund: {reserve.period} must set aside {words} "
-        f"{percent(reserve.share)} of its net common income {yuan(reserve.net_income)} "
-        f"({yuan(reserve.required)}){condition}; set aside {yuan(reserve.set_aside)}, "
-        f"shortfall {yuan(reserve.shortfall)} ({source})",
+        msg(
+            "reserve.reserve-for-maintenance-fund",
+            period=reserve.period,
+            words=words,
+            share=percent(reserve.share),
+            net_income=yuan(reserve.net_income),
+            required=yuan(reserve.required),
+            condition=condition,
+            set_aside=yuan(reserve.set_aside),
+            shortfall=yuan(reserve.shortfall),
+            source=cited,
+        ),
         details={
             **reserve.as_dict(),
             "limit": f"{reserve.required:.2f}",

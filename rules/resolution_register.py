@@ -29,6 +29,7 @@ from ledger.chart import USE_DIVIDEND, USE_SUBSIDY
 from ledger.db import writer
 from ledger.errors import Conflict, NotFound, Problem, ValidationFailed
 from ledger.journal import legs_of
+from ledger.messages import Invalid, Msg, msg
 from ledger.models import Ballot, Community, Entry, Resolution, Unit
 from ledger.money import from_fen, to_fen
 from ledger.schemas import IsoDate, Money, UnitCode, clean_text
@@ -52,7 +53,7 @@ MAX_BALLOTS = 50_000
 
 def _not_blank(value: str) -> str:
     if not value.strip():
-        raise ValueError("must not be blank")
+        raise Invalid(msg("resolution_register.must-blank"))
     return value
 
 
@@ -110,11 +111,11 @@ class ResolutionIn(BaseModel):
     @model_validator(mode="after")
     def _dates_and_budget(self) -> Self:
         if self.effective_from < self.voted_on:
-            raise ValueError("effective_from is before voted_on")
+            raise Invalid(msg("resolution_register.effective-from-before-voted"))
         if self.expires_on is not None and self.expires_on < self.effective_from:
-            raise ValueError("expires_on is before effective_from")
+            raise Invalid(msg("resolution_register.expires-before-effective-from"))
         if self.budget < 0:
-            raise ValueError("the budget cannot be negative")
+            raise Invalid(msg("resolution_register.budget-cannot-negative"))
         return self
 
 
@@ -141,7 +142,7 @@ class ResolutionOut(BaseModel):
     )
 
 
-def _problem(field: str, message: str, rule: str, **details: Any) -> Problem:
+def _problem(field: str, message: Msg, rule: str, **details: Any) -> Problem:
     return Problem(message, field=field, rule=rule, details=details)
 
 
@@ -159,8 +160,11 @@ def _check_purpose(body: ResolutionIn, accounts: set[str]) -> list[Problem]:
     problems = [
         _problem(
             f"purpose[{i}]",
-            f"purpose {item!r} is neither a kind ({', '.join(PURPOSE_KINDS)}) nor an account "
-            "of the chart",
+            msg(
+                "resolution_register.purpose-neither-kind-nor",
+                item=item,
+                purpose_kinds=", ".join(PURPOSE_KINDS),
+            ),
             "resolution-purpose",
             purpose=item,
         )
@@ -177,8 +181,7 @@ def _check_purpose(body: ResolutionIn, accounts: set[str]) -> list[Problem]:
         problems.append(
             _problem(
                 "allocation",
-                "an allocation setting is for a dividend or a subsidy: the purpose must "
-                "include dividend or subsidy",
+                msg("resolution_register.allocation-setting-for-dividend"),
                 "resolution-purpose",
             )
         )
@@ -200,7 +203,11 @@ def create(
                 problems.append(
                     _problem(
                         "voted_on",
-                        f"voted_on {body.voted_on} is in the future (today is {today})",
+                        msg(
+                            "resolution_register.voted-future-today",
+                            voted_on=body.voted_on,
+                            today=today,
+                        ),
                         "no-future-dates",
                     )
                 )
@@ -214,10 +221,10 @@ def create(
                 problems.append(
                     _problem(
                         "budget",
-                        f"a budget of 0.00 allows no spending, yet the purpose is "
-                        f"{', '.join(body.purpose) or 'a dividend or subsidy'}: give the amount "
-                        "the owners voted, or leave the purpose empty for a decision that "
-                        "spends nothing",
+                        msg(
+                            "resolution_register.budget-allows-no-spending",
+                            purpose=", ".join(body.purpose) or "a dividend or subsidy",
+                        ),
                         "resolution-budget",
                         budget="0.00",
                     )
@@ -231,8 +238,11 @@ def create(
                 problems.append(
                     _problem(
                         "ballots",
-                        f"the unit register of {slug} is empty: import it (commons units import) "
-                        f"before entering resolutions; {SOURCE} counts areas and owners from it",
+                        msg(
+                            "resolution_register.unit-register-empty-import",
+                            slug=slug,
+                            source=SOURCE,
+                        ),
                         "unit-register",
                     )
                 )
@@ -320,8 +330,11 @@ def _duplicate(slug: str, number: str) -> Conflict:
     return Conflict(
         [
             Problem(
-                f"resolution {number} already exists in {slug}; a resolution is entered once "
-                "(a new vote is a new resolution with its own number)",
+                msg(
+                    "resolution_register.resolution-already-exists-resolution",
+                    number=number,
+                    slug=slug,
+                ),
                 field="number",
                 rule="resolution-number",
                 details={"number": number},
@@ -367,7 +380,12 @@ def find(session: Session, community: Community, number: str) -> Resolution:
     )
     if row is None:
         raise NotFound(
-            [Problem(f"no resolution {number!r} in {community.slug}", rule="resolution")]
+            [
+                Problem(
+                    msg("resolution_register.no-resolution", number=number, slug=community.slug),
+                    rule="resolution",
+                )
+            ]
         )
     return row
 

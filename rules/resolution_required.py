@@ -42,6 +42,7 @@ from typing import Any
 
 from ledger import chart
 from ledger.facts import ResolutionFact
+from ledger.messages import Msg, cite, msg
 from ledger.txn import Txn
 from rules.accounts import ZERO, fund_moves, spending, under, under_any, yuan
 from rules.config import SOURCES, settings_of
@@ -92,16 +93,19 @@ class ResolutionRequired:
         self.spent: dict[str, Decimal] = {}  # resolution number -> counted so far
         self.by_txn: dict[str, tuple[str, Decimal]] = {}  # txn id -> (number, counted)
 
-    def _needs(self, txn: Txn) -> tuple[str, str, dict[str, Any]] | None:
+    def _needs(self, txn: Txn) -> tuple[Msg, str, dict[str, Any]] | None:
         """Why ``txn`` needs a resolution (reason, source, numbers), or None."""
         if txn.kind in ALWAYS:
-            article = "an" if txn.kind == "upgrade" else "a"
-            return f"{article} {txn.kind} always needs an owners' resolution", SOURCE_KINDS, {}
+            an = txn.kind == "upgrade"
+            text = msg(
+                "resolution_required.kind-always-an" if an else "resolution_required.kind-always",
+                kind=txn.kind,
+            )
+            return text, SOURCE_KINDS, {}
         _free, restricted = fund_moves(self.context, txn)
         if restricted < 0:
             return (
-                f"spending {yuan(-restricted)} from the maintenance fund always needs an "
-                "owners' resolution",
+                msg("resolution_required.fund-always", amount=yuan(-restricted)),
                 SOURCE_FUND,
                 {"actual": f"{-restricted:.2f}"},
             )
@@ -109,8 +113,11 @@ class ResolutionRequired:
         amount = threshold_amount(txn)
         if amount >= threshold:
             return (
-                f"spending of {yuan(amount)} is at or over the resolution threshold "
-                f"{yuan(threshold)}",
+                msg(
+                    "resolution_required.over-threshold",
+                    amount=yuan(amount),
+                    threshold=yuan(threshold),
+                ),
                 SOURCES["resolution_threshold"],
                 {"limit": f"{threshold:.2f}", "actual": f"{amount:.2f}"},
             )
@@ -125,12 +132,14 @@ class ResolutionRequired:
             if need is None:
                 return []
             reason, source, numbers = need
-            return [_violation(f"{reason}; this one cites none", source, numbers)]
+            return [
+                _violation(msg("resolution_required.cites-none", reason=reason), source, numbers)
+            ]
         fact = self.context.resolutions.get(number)
         if fact is None:
             return [
                 _violation(
-                    f"the transaction cites resolution {number!r}, which does not exist",
+                    msg("resolution_required.no-such-resolution", number=number),
                     SOURCE_CITED,
                     {"resolution": number},
                 )
@@ -143,17 +152,22 @@ class ResolutionRequired:
         if not fact.passed:
             found.append(
                 _violation(
-                    f"resolution {fact.number} ({fact.title}) did not pass the owners' vote",
+                    msg("resolution_required.not-passed", number=fact.number, title=fact.title),
                     SOURCE_CITED,
                     about,
                 )
             )
         if not fact.in_effect(txn.date):
-            until = fact.expires_on.isoformat() if fact.expires_on else "no end"
+            until = fact.expires_on.isoformat() if fact.expires_on else msg("common.no-end")
             found.append(
                 _violation(
-                    f"resolution {fact.number} is in effect from {fact.effective_from} to "
-                    f"{until}, not on {txn.date}",
+                    msg(
+                        "resolution_required.not-in-effect",
+                        number=fact.number,
+                        start=fact.effective_from,
+                        until=until,
+                        date=txn.date,
+                    ),
                     SOURCE_CITED,
                     {**about, "date": str(txn.date)},
                 )
@@ -162,8 +176,13 @@ class ResolutionRequired:
             debited = sorted({leg.account for leg in txn.legs if leg.amount > 0})
             found.append(
                 _violation(
-                    f"resolution {fact.number} may pay {', '.join(fact.purpose) or 'nothing'}; "
-                    f"not a {txn.kind} debiting {', '.join(debited)}",
+                    msg(
+                        "resolution_required.purpose",
+                        number=fact.number,
+                        purpose=", ".join(fact.purpose) or "-",
+                        kind=txn.kind,
+                        debited=", ".join(debited),
+                    ),
                     SOURCE_CITED,
                     {**about, "purpose": list(fact.purpose), "kind": txn.kind},
                 )
@@ -174,9 +193,15 @@ class ResolutionRequired:
         if amount > 0 and total > fact.budget:
             found.append(
                 _violation(
-                    f"resolution {fact.number} has a budget of {yuan(fact.budget)}: spent "
-                    f"{yuan(before)} before, this transaction {yuan(amount)}, total "
-                    f"{yuan(total)} exceeds it by {yuan(total - fact.budget)}",
+                    msg(
+                        "resolution_required.over-budget",
+                        number=fact.number,
+                        budget=yuan(fact.budget),
+                        before=yuan(before),
+                        amount=yuan(amount),
+                        total=yuan(total),
+                        excess=yuan(total - fact.budget),
+                    ),
                     SOURCE_CITED,
                     {
                         **about,
@@ -202,10 +227,10 @@ class ResolutionRequired:
             self.by_txn[txn.id] = (txn.resolution, amount)
 
 
-def _violation(text: str, source: str, numbers: dict[str, Any]) -> RuleViolation:
+def _violation(text: Msg, source: str, numbers: dict[str, Any]) -> RuleViolation:
     return RuleViolation(
         NAME,
-        f"resolution required: {text} ({source})",
+        msg("resolution_required.resolution-required", text=text, source=cite(source)),
         details=numbers,
         source={"rule": source},
     )

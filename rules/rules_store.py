@@ -34,6 +34,7 @@ from ledger import clock, events
 from ledger.books import Books
 from ledger.db import reader, writer
 from ledger.errors import PeriodLocked, Problem, ValidationFailed
+from ledger.messages import msg
 from ledger.models import Community, PeriodClose, RulesText
 from ledger.projection import RULES_FILE
 from rules import config as rules_config
@@ -180,8 +181,7 @@ def import_into(session: Session, community: Community, path: Path) -> RulesText
         rules_config.parse(text, name=path.name)
     except rules_config.RulesFileError as exc:
         raise rules_config.RulesFileError(
-            f"{exc} (books from before the rules were kept in the database import {path} on "
-            "first use: fix it, or remove it to start from the defaults)"
+            msg("rules_store.books-from-before-rules", exc=exc, path=path)
         ) from None
     return insert(session, community, text=text, actor=IMPORTED_BY, action=IMPORT)
 
@@ -226,7 +226,7 @@ def set_rules(
         new = rules_config.parse(text, name=RULES_FILE)
     except rules_config.RulesFileError as exc:
         raise ValidationFailed(
-            [Problem(str(exc), field="text", rule="rules-file", details={})]
+            [Problem(exc.problems[0].text, field="text", rule="rules-file", details={})]
         ) from None
     path = books.rules_path(slug)
     with writer(books.engine) as session:
@@ -293,10 +293,18 @@ def closed_change(
         inside = next((c for c in closes if c.start <= day <= c.end), last)
         allowed = last.end + timedelta(days=1)
         return Problem(
-            f"{RULES_FILE} [[version]] #{index} (effective {effective}) changes "
-            f"{', '.join(keys)} in force on {day}, on or before the end of the closed period "
-            f"{inside.period} ({inside.start} to {inside.end}); the rules of a closed period "
-            f"cannot change: add a [[version]] effective from {allowed} or later instead",
+            msg(
+                "rules_store.version-effective-changes-force",
+                rules_file=RULES_FILE,
+                index=index,
+                effective=effective,
+                keys=", ".join(keys),
+                day=day,
+                period=inside.period,
+                start=inside.start,
+                end=inside.end,
+                allowed=allowed,
+            ),
             field="text",
             rule="closed-period",
             details={

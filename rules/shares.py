@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from ledger.messages import cite, msg
 from ledger.money import quantize
 from ledger.txn import Txn
 from rules.accounts import ZERO, percent, yuan
@@ -55,7 +56,8 @@ class ShareCap:
     """Cost (``cost(txn)``) at most ``share(settings)`` of income (``income(txn)``) per year."""
 
     name = ""
-    title = ""  # the rule in words, first in its messages
+    # Catalogue keys: the rule in words, first in its messages; what it caps, of what.
+    title = ""
     cost_name = ""
     income_name = ""
 
@@ -89,9 +91,19 @@ class ShareCap:
         return [
             RuleViolation(
                 self.name,
-                f"{self.title}: {self.cost_name} in {txn.date.year} would be {yuan(actual)}, "
-                f"more than {percent(share)} of {yuan(income)} {self.income_name} "
-                f"(limit {yuan(cap)}, excess {yuan(actual - cap)}) ({source})",
+                msg(
+                    "shares.would-more-than-limit",
+                    title=msg(self.title),
+                    cost_name=msg(self.cost_name),
+                    year=txn.date.year,
+                    actual=yuan(actual),
+                    share=percent(share),
+                    income=yuan(income),
+                    income_name=msg(self.income_name),
+                    cap=yuan(cap),
+                    excess=yuan(actual - cap),
+                    source=cite(source),
+                ),
                 details={
                     "year": txn.date.year,
                     "share": str(share),

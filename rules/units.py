@@ -34,6 +34,7 @@ from ledger import events
 from ledger.books import Books
 from ledger.db import writer
 from ledger.errors import Problem, ValidationFailed
+from ledger.messages import Invalid, Msg, msg, text_of
 from ledger.models import Unit
 from ledger.money import from_fen
 from ledger.schemas import clean_text, unit_code
@@ -67,8 +68,13 @@ def area_of(centi: int) -> Decimal:
     return from_fen(centi)
 
 
-def _problem(where: str, message: str, **details: Any) -> Problem:
-    return Problem(f"{where}: {message}", field=where, rule=RULE, details=details)
+def _problem(where: str, message: Msg, **details: Any) -> Problem:
+    return Problem(
+        msg("common.at", where=where, message=message),
+        field=where,
+        rule=RULE,
+        details=details,
+    )
 
 
 def _short(value: object) -> str:
@@ -80,23 +86,23 @@ def _short(value: object) -> str:
 def parse_area(value: object) -> Decimal:
     """An exclusive area: a positive decimal of square metres with at most two places."""
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise ValueError(f"area must be a decimal string such as '89.30', not {_short(value)}")
+        raise Invalid(msg("units.area-must-decimal-string", value=_short(value)))
     text = str(value).strip(" ")
     if isinstance(value, str) and not AREA_TEXT.match(text):
-        raise ValueError(f"area {_short(value)} is not a number")
+        raise Invalid(msg("units.area-number", value=_short(value)))
     try:
         area = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"area {_short(value)} is not a number") from None
+        raise Invalid(msg("units.area-number", value=_short(value))) from None
     if not area.is_finite():
-        raise ValueError(f"area {_short(value)} is not a number")
+        raise Invalid(msg("units.area-number", value=_short(value)))
     exponent = area.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
-        raise ValueError(f"area {_short(value)} has more than two decimal places")
+        raise Invalid(msg("units.area-has-more-than", value=_short(value)))
     if area <= 0:
-        raise ValueError(f"area must be positive (got {_short(value)})")
+        raise Invalid(msg("units.area-must-positive-got", value=_short(value)))
     if area > MAX_AREA:
-        raise ValueError(f"area {_short(value)} exceeds {MAX_AREA} m²")
+        raise Invalid(msg("units.area-exceeds-m", value=_short(value), max_area=MAX_AREA))
     return area.quantize(Decimal("0.01"))
 
 
@@ -107,7 +113,7 @@ def _flag(value: object) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
         return value.strip().lower() == "true"
-    raise ValueError(f"developer_unsold must be true or false (got {value!r})")
+    raise Invalid(msg("units.developer-unsold-must-true", value=value))
 
 
 def check_row(where: str, raw: dict[str, Any]) -> tuple[UnitIn | None, list[Problem]]:
@@ -125,25 +131,25 @@ def check_row(where: str, raw: dict[str, Any]) -> tuple[UnitIn | None, list[Prob
         problems.append(
             _problem(
                 where,
-                str(exc),
+                text_of(exc),
                 unit=code[:40] if isinstance(code, str) else None,
             )
         )
     if owner is None or (isinstance(owner, str) and not owner.strip()):
-        problems.append(_problem(where, "the owner id is missing"))
+        problems.append(_problem(where, msg("units.owner-id-missing")))
     else:
         try:
             owner = clean_text(owner, max_length=100, min_length=1, multiline=False).strip()
         except ValueError as exc:
-            problems.append(_problem(where, f"owner id: {exc}"))
+            problems.append(_problem(where, msg("units.owner-id", exc=exc)))
     try:
         area = parse_area(raw.get("area"))
     except ValueError as exc:
-        problems.append(_problem(where, str(exc), area=str(raw.get("area"))[:40]))
+        problems.append(_problem(where, text_of(exc), area=str(raw.get("area"))[:40]))
     try:
         flag = _flag(raw.get("developer_unsold"))
     except ValueError as exc:
-        problems.append(_problem(where, str(exc)))
+        problems.append(_problem(where, text_of(exc)))
     if problems:
         return None, problems
     assert isinstance(code, str) and isinstance(owner, str) and area is not None
@@ -157,7 +163,7 @@ def parse_csv(data: bytes | str, *, name: str = "units.csv") -> list[UnitIn]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise ValidationFailed(
-                [Problem(f"{name} is not UTF-8 text: {exc}", field=name, rule=RULE)]
+                [Problem(msg("units.utf-text", name=name, exc=exc), field=name, rule=RULE)]
             ) from None
     else:
         text = data.removeprefix("\ufeff")
@@ -171,8 +177,12 @@ def parse_csv(data: bytes | str, *, name: str = "units.csv") -> list[UnitIn]:
         raise ValidationFailed(
             [
                 Problem(
-                    f"{name} line 1: the header must be {','.join(HEADER)} "
-                    f"(developer_unsold may be left out), not {','.join(columns) or 'empty'}",
+                    msg(
+                        "units.line-header-must-developer",
+                        name=name,
+                        header=",".join(HEADER),
+                        columns=",".join(columns) or "empty",
+                    ),
                     field="line 1",
                     rule=RULE,
                     details={"header": list(columns)},
@@ -190,12 +200,17 @@ def parse_csv(data: bytes | str, *, name: str = "units.csv") -> list[UnitIn]:
             where = f"line {line}"
             if len(values) != len(columns):
                 problems.append(
-                    _problem(where, f"expected {len(columns)} fields, found {len(values)}")
+                    _problem(
+                        where,
+                        msg(
+                            "units.expected-fields-found", columns=len(columns), values=len(values)
+                        ),
+                    )
                 )
                 continue
             rows.append((where, dict(zip(columns, values, strict=True))))
     except csv.Error as exc:
-        problems.append(_problem(f"line {reader.line_num}", f"not valid CSV: {exc}"))
+        problems.append(_problem(f"line {reader.line_num}", msg("units.valid-csv", exc=exc)))
     return check_rows(rows, problems)
 
 
@@ -206,11 +221,13 @@ def parse_json(items: Sequence[dict[str, Any]]) -> list[UnitIn]:
     for index, item in enumerate(items):
         where = f"units[{index}]"
         if not isinstance(item, dict):
-            problems.append(_problem(where, "must be an object {unit, owner, area}"))
+            problems.append(_problem(where, msg("units.must-object")))
             continue
         extra = set(item) - set(HEADER)
         if extra:
-            problems.append(_problem(where, f"unknown field(s) {', '.join(sorted(extra))}"))
+            problems.append(
+                _problem(where, msg("units.unknown-field-s", extra=", ".join(sorted(extra))))
+            )
             continue
         rows.append((where, item))
     return check_rows(rows, problems)
@@ -232,7 +249,11 @@ def check_rows(
             problems.append(
                 _problem(
                     where,
-                    f"unit {unit.unit} appears twice (first at {first_seen[unit.unit]})",
+                    msg(
+                        "units.unit-appears-twice-first",
+                        unit=unit.unit,
+                        first_seen=first_seen[unit.unit],
+                    ),
                     unit=unit.unit,
                 )
             )
@@ -240,9 +261,9 @@ def check_rows(
         first_seen[unit.unit] = where
         units.append(unit)
     if len(units) > MAX_UNITS:
-        problems.append(Problem(f"at most {MAX_UNITS} units per import", rule=RULE))
+        problems.append(Problem(msg("units.at-most-units-per", max_units=MAX_UNITS), rule=RULE))
     if not units and not problems:
-        problems.append(Problem("no units to import", rule=RULE))
+        problems.append(Problem(msg("units.no-units-import"), rule=RULE))
     if problems:
         raise ValidationFailed(sorted(problems, key=_line))
     return units
@@ -290,8 +311,7 @@ def import_units(
             raise ValidationFailed(
                 [
                     Problem(
-                        f"unit {code} is already in the register of {slug}; an import only "
-                        "adds units",
+                        msg("units.unit-already-register-import", code=code, slug=slug),
                         field=code,
                         rule=RULE,
                         details={"unit": code},

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
 
+from ledger.messages import Msg, msg
 from ledger.money import from_fen
 
 SOURCE = "民法典 art. 278"
@@ -226,9 +227,9 @@ class BallotProblem(ValueError):
     """Ballots naming units outside the register, or a unit twice; ``problems`` lists them as
     (index, unit, message)."""
 
-    def __init__(self, problems: list[tuple[int, str, str]]) -> None:
+    def __init__(self, problems: list[tuple[int, str, Msg]]) -> None:
         self.problems = problems
-        super().__init__("; ".join(m for _, _, m in problems))
+        super().__init__("; ".join(m.render("en") for _, _, m in problems))
 
 
 def check_ballots(register: Sequence[Voter], ballots: Sequence[tuple[str, str]]) -> dict[str, str]:
@@ -236,16 +237,16 @@ def check_ballots(register: Sequence[Voter], ballots: Sequence[tuple[str, str]])
     unknown votes, every one of them."""
     known = {v.code for v in register}
     seen: dict[str, int] = {}
-    problems: list[tuple[int, str, str]] = []
+    problems: list[tuple[int, str, Msg]] = []
     for index, (unit, vote) in enumerate(ballots):
         if unit not in known:
-            problems.append((index, unit, f"unit {unit} is not in the register"))
+            problems.append((index, unit, msg("vote.unit-not-registered", unit=unit)))
         elif unit in seen:
-            problems.append(
-                (index, unit, f"unit {unit} has two ballots (first at ballots[{seen[unit]}])")
-            )
+            problems.append((index, unit, msg("vote.two-ballots", unit=unit, first=seen[unit])))
         elif vote not in VOTES:
-            problems.append((index, unit, f"vote {vote!r} is not one of {', '.join(VOTES)}"))
+            problems.append(
+                (index, unit, msg("vote.unknown-vote", vote=vote, votes=", ".join(VOTES)))
+            )
         else:
             seen[unit] = index
     if problems:

@@ -44,7 +44,8 @@ def test_bad_and_revoked_tokens_are_401(
     who = members["auditor"]
     assert client.get(path, headers=who.bearer).status_code == 200
     result = CliRunner().invoke(
-        main, ["--data", str(tmp_path / "data"), "user", "revoke-token", who.username]
+        main,
+        ["--lang", "en", "--data", str(tmp_path / "data"), "user", "revoke-token", who.username],
     )
     assert result.exit_code == 0, result.output
     assert "revoked 1 token" in result.output
@@ -58,6 +59,8 @@ def test_cli_user_add_prints_a_working_token_once(
     result = CliRunner().invoke(
         main,
         [
+            "--lang",
+            "en",
             "--data",
             data,
             "user",
@@ -85,15 +88,29 @@ def test_cli_user_add_prints_a_working_token_once(
         user = session.exec(select(User).where(User.username == "li")).one()
         assert user.password_hash and "li-password-1" not in user.password_hash
     refused = CliRunner().invoke(
-        main, ["--data", data, "user", "add", "li", "--community", "nowhere", "--role", "auditor"]
+        main,
+        [
+            "--lang",
+            "zh",
+            "--data",
+            data,
+            "user",
+            "add",
+            "li",
+            "--community",
+            "nowhere",
+            "--role",
+            "auditor",
+        ],
     )
     assert refused.exit_code == 1
-    assert "no community" in refused.output
+    assert "没有小区 'nowhere'" in refused.output  # --lang zh
 
 
 def test_members_of_one_community_see_nothing_of_another(
     client: TestClient, members: dict[str, Login]
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     outsider = members["outsider"].bearer
     assert client.get(f"{api(OTHER)}/balances", headers=outsider).status_code == 200
     for path in (f"{api()}/balances", f"{api()}/transactions"):
@@ -116,7 +133,7 @@ def test_login_session_and_logout(
         data={"username": "auditor", "password": "wrong-password", "csrf": login_token(client)},
     )
     assert wrong.status_code == 401
-    assert "Wrong username or password" in wrong.text
+    assert "用户名或密码不正确。" in wrong.text
     nobody = client.post(
         "/login",
         data={"username": "nobody", "password": "whatever-1", "csrf": login_token(client)},
@@ -206,7 +223,7 @@ def test_repeated_failed_logins_are_throttled(
     )
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) > 0
-    assert "Too many failed logins" in blocked.text
+    assert "登录失败次数过多" in blocked.text
     other = members["supervisor"]
     login(client, other)  # another user from the same address is not affected
 

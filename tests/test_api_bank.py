@@ -325,7 +325,9 @@ def test_a_document_for_an_unknown_entry_writes_nothing(
 
 
 def _commons(data: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["--data", str(data), *args], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["--lang", "en", "--data", str(data), *args], catch_exceptions=False
+    )
     return result.exit_code, result.output
 
 

@@ -12,7 +12,9 @@ from ledger import chart
 
 
 def commons(data: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["--data", str(data), *args], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["--lang", "en", "--data", str(data), *args], catch_exceptions=False
+    )
     return result.exit_code, result.output
 
 
@@ -99,7 +101,7 @@ def test_malformed_files_are_refused_with_line_numbers(tmp_path: Path) -> None:
     )
     code, out = commons(data, "post", "maple", "--file", str(lines), "--as", "li")
     assert code == 1
-    assert "bad.jsonl:2:" in out and "Invalid JSON" in out
+    assert "bad.jsonl:2:" in out and "not valid JSON" in out
     assert "bad.jsonl:3: postings.0.amount" in out and "two decimal places" in out
     assert commons(data, "verify", "maple")[1].startswith("maple: OK, 0 entries")
 

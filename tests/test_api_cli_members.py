@@ -56,7 +56,7 @@ class World:
         self, *args: str, env: Mapping[str, str | None] | None = None, stdin: str | None = None
     ) -> Result:
         runner = CliRunner(env={**CLEAN, **(env or {})})
-        return runner.invoke(main, ["--data", str(self.data), *args], input=stdin)
+        return runner.invoke(main, ["--lang", "en", "--data", str(self.data), *args], input=stdin)
 
     def written(self) -> tuple[int, ...]:
         """Rows of every table a writing command adds to, and the export file."""

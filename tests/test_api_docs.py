@@ -155,7 +155,7 @@ def test_public_docs_from_the_environment_and_the_serve_option(
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append(app))
     data = str(api_settings.data)
     for extra, expected in (([], False), (["--public-docs"], True)):
-        result = CliRunner().invoke(main, ["--data", data, "serve", *extra])
+        result = CliRunner().invoke(main, ["--lang", "en", "--data", data, "serve", *extra])
         assert result.exit_code == 0, result.output
         assert started[-1].state.settings.public_docs is expected
         assert ("API docs (anyone)" in result.output) is expected

@@ -65,7 +65,7 @@ def test_a_parking_receipt_posts_with_signs_derived(
     done = client.post(f"/entry/{SLUG}", data=_form(page), follow_redirects=False)
     assert done.status_code == 303
     after = client.get(done.headers["location"])
-    assert "Posted as #1" in after.text
+    assert "已记账 #1" in after.text
     items = client.get(f"{api()}/transactions").json()["items"]
     assert len(items) == 1
     postings = {p["account"]: Decimal(p["amount"]) for p in items[0]["postings"]}
@@ -93,13 +93,13 @@ def test_refusals_are_shown_next_to_the_form_in_words(
     page = client.get(f"/entry/{SLUG}").text
     signed = client.post(f"/entry/{SLUG}", data=_form(page, amount="-5.00"))
     assert signed.status_code == 422
-    assert "without a sign" in signed.text
+    assert "请输入不带正负号的金额" in signed.text
     future = client.post(f"/entry/{SLUG}", data=_form(page, date="2999-01-01"))
     assert future.status_code == 422
-    assert "is in the future" in future.text
+    assert "在未来" in future.text
     assert 'value="2999-01-01"' in future.text  # the form keeps what was typed
     words = client.post(f"/entry/{SLUG}", data=_form(page, amount="lots"))
-    assert words.status_code == 422 and "not an amount" in words.text
+    assert words.status_code == 422 and "不是金额" in words.text
     assert client.get(f"{api()}/transactions").json()["items"] == []
 
 
@@ -126,7 +126,7 @@ def test_approvers_approve_and_reject_from_the_page(
             page, preset="upgrade", amount=f"{n}000", narration=f"改造 {n}", resolution="2025-01"
         )
         stored = treasurer.post(f"/entry/{SLUG}", data=form)  # follows the redirect
-        assert "waiting for approval" in stored.text
+        assert "等待另一位委员审批" in stored.text
 
     queue = approver.get(f"/entry/{SLUG}").text
     assert "待审批 Pending approval (2)" in queue
@@ -135,7 +135,7 @@ def test_approvers_approve_and_reject_from_the_page(
     tokens = _tokens(queue)
     approve = f"/entry/{SLUG}/pending/{ids[0]}/approve"
     approved = approver.post(approve, data={"csrf": tokens[approve]})
-    assert "Approved and posted as #2" in approved.text
+    assert "已批准并记账 #2" in approved.text
     reject = f"/entry/{SLUG}/pending/{ids[1]}/reject"
     approver.post(reject, data={"csrf": tokens[reject], "reason": "重复"})
     listed = approver.get(f"{api()}/transactions").json()["items"]
@@ -173,7 +173,7 @@ def test_a_token_from_one_form_approves_no_other_entry(
     for wrong in (approve_first, reject_first, session_csrf, ""):
         refused = approver.post(f"/entry/{SLUG}/pending/{second}/approve", data={"csrf": wrong})
         assert refused.status_code == 403
-        assert "belongs to another action" in refused.text
+        assert "不属于此操作" in refused.text
     rejected = approver.post(
         f"/entry/{SLUG}/pending/{second}/reject", data={"csrf": approve_first, "reason": "x"}
     )
@@ -233,5 +233,5 @@ def test_the_entrant_sees_no_approve_button_for_their_own_entry(
     token = bound_token(_csrf(queue), "approve", SLUG, entry_id)
     own = client.post(f"/entry/{SLUG}/pending/{entry_id}/approve", data={"csrf": token})
     assert own.status_code == 403
-    assert "cannot also approve it" in own.text
+    assert "不能再由其本人审批" in own.text
     assert client.get(f"{api()}/transactions/{entry_id}").json()["status"] == "pending"

@@ -65,4 +65,4 @@ def test_fava_errors_page_shows_a_tampered_entry(books: Books, community: str) -
     # the next request sees the edit (the mount has Fava look at its files first), and the
     # edited file is left for Fava to show, not repaired behind its back
     errors = client.get(f"{base}/api/errors").json()["data"]
-    assert any("hash chain broken at seq 2" in e["message"] for e in errors), errors
+    assert any("哈希链在第 2 笔断开" in e["message"] for e in errors), errors

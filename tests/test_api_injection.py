@@ -94,6 +94,7 @@ def test_control_characters_are_refused(
 def test_hostile_amounts_are_refused(
     client: TestClient, members: dict[str, Login], api_books: Books, amount: str
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     body = txn("1.00", "amt")
     body["postings"] = [
         {"account": chart.BANK, "amount": "1.00"},
@@ -109,6 +110,7 @@ def test_hostile_amounts_are_refused(
 def test_numbers_instead_of_strings_and_raw_garbage(
     client: TestClient, members: dict[str, Login], api_books: Books
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     body = txn("1.00", "float")
     body["postings"][0]["amount"] = 1.1
     body["postings"][1]["amount"] = -1.1

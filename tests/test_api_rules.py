@@ -211,6 +211,7 @@ def _entries(client: TestClient) -> int:
 def test_allocations_are_refused_with_reasons(
     client: TestClient, members: dict[str, Login]
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     _setup(client, members)
     approver = members["approver"].bearer
     failed = {**DIVIDEND, "number": "2025-05", "ballots": DIVIDEND["ballots"][:1]}
@@ -309,6 +310,7 @@ def test_the_demo_has_its_register_resolutions_and_allocations(books: Books) -> 
 def test_bad_registers_and_resolutions_are_refused_over_http(
     client: TestClient, members: dict[str, Login]
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     admin = members["admin"].bearer
     bad_units = [
         {"unit": "1-1-0101", "owner": "O1", "area": "89.30"},

@@ -44,7 +44,9 @@ OTHER_PORT = "http://testserver:8081"
 
 
 def cli(settings: Settings, *args: str, stdin: str | None = None) -> Result:
-    return CliRunner().invoke(main, ["--data", str(settings.data), *args], input=stdin)
+    return CliRunner().invoke(
+        main, ["--lang", "en", "--data", str(settings.data), *args], input=stdin
+    )
 
 
 def _spend_draft() -> Any:
@@ -162,7 +164,7 @@ def test_login_needs_its_form_token_and_this_origin(
     browser = TestClient(app)
     credentials = {"username": who.username, "password": who.password}
     bare = browser.post("/login", data=credentials, headers={"Origin": ORIGIN})
-    assert bare.status_code == 403 and "expired" in bare.text
+    assert bare.status_code == 403 and "登录表单已过期" in bare.text
     assert "commons_session" not in browser.cookies
     token = login_token(browser)
     foreign = browser.post(
@@ -564,5 +566,5 @@ def test_the_entry_page_still_shows_what_happened(
     done = client.post(f"/entry/{SLUG}", data=form, follow_redirects=False)
     assert done.status_code == 303
     assert re.search(r"\?done=[0-9a-f-]+$", done.headers["location"])
-    assert "Posted as #1" in client.get(done.headers["location"]).text
-    assert "Posted as" not in client.get(f"/entry/{SLUG}?done=not-an-entry").text
+    assert "已记账 #1" in client.get(done.headers["location"]).text
+    assert "已记账" not in client.get(f"/entry/{SLUG}?done=not-an-entry").text

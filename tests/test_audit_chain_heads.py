@@ -39,7 +39,7 @@ from tests.conftest import txn
 
 def commons(books: Books, *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(
-        main, ["--data", str(books.data_dir), *args], catch_exceptions=False
+        main, ["--lang", "en", "--data", str(books.data_dir), *args], catch_exceptions=False
     )
     return result.exit_code, result.output
 

@@ -454,6 +454,8 @@ def test_commons_disclose_writes_each_format(books_dir: fixture.Community_, tmp_
         result = runner.invoke(
             main,
             [
+                "--lang",
+                "en",
                 "--data",
                 data,
                 "disclose",
@@ -472,6 +474,8 @@ def test_commons_disclose_writes_each_format(books_dir: fixture.Community_, tmp_
     refused = runner.invoke(
         main,
         [
+            "--lang",
+            "en",
             "--data",
             data,
             "disclose",

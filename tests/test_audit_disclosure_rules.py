@@ -76,7 +76,7 @@ def _refused(
     """Post and expect a refusal: the rules that refused, with their details."""
     with pytest.raises(RuleViolations) as caught:
         _post(books, day, kind, debit, credit, amount)
-    return {p.rule or "": (p.message, p.details) for p in caught.value.problems}
+    return {p.rule or "": (p.text.render("en"), p.details) for p in caught.value.problems}
 
 
 def _check(st: disclosure.Statement, rule: str) -> Check:

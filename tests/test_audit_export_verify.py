@@ -125,10 +125,7 @@ def test_chain_is_recomputed_even_when_the_manifest_is_forged(package: bytes) ->
     )
     assert any(
         p.startswith("ledger.beancount: bean-check: line ")
-        and p.endswith(
-            "hash chain broken at seq 7: the entry's text does not match its hash "
-            "(edited after posting?)"
-        )
+        and p.endswith("哈希链在第 7 笔断开：分录文本与其哈希不符（记账后被修改？）")
         for p in checked.problems
     ), checked.problems
 
@@ -164,13 +161,12 @@ def test_bean_check_catches_an_edit_and_a_false_start(package: bytes, tmp_path: 
     text = path.read_text()
     path.write_text(text.replace("  9600.00 CNY", "  9700.00 CNY").replace("-9600.00", "-9700.00"))
     _entries, errors, _options = loader.load_file(str(path))
-    assert [e.message for e in errors] == [
-        "hash chain broken at seq 2: the entry's text does not match its hash "
-        "(edited after posting?)"
+    assert [e.message for e in errors] == [  # in the community default language, as in Fava
+        "哈希链在第 2 笔断开：分录文本与其哈希不符（记账后被修改？）"
     ]
     path.write_text(text.replace(";chain-from=2:", ";chain-from=3:"))
     _entries, errors, _options = loader.load_file(str(path))
-    assert "hash chain: expected seq 3, found 2" in [e.message for e in errors]
+    assert "哈希链：应为第 3 笔，实际为第 2 笔" in [e.message for e in errors]
 
 
 def test_cli_export_verify_and_audit_trail(books: Books, tmp_path: Path) -> None:
@@ -179,11 +175,23 @@ def test_cli_export_verify_and_audit_trail(books: Books, tmp_path: Path) -> None
     runner = CliRunner()
     out = tmp_path / "q1.zip"
     data = str(books.data_dir)
-    args = ["--data", data, "export", SLUG, "2025Q1", "--out", str(out), "--as", "auditor"]
+    args = [
+        "--lang",
+        "en",
+        "--data",
+        data,
+        "export",
+        SLUG,
+        "2025Q1",
+        "--out",
+        str(out),
+        "--as",
+        "auditor",
+    ]
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "5 entries of 2025Q1" in result.output
-    result = runner.invoke(main, ["verify-export", "--bean-check", str(out)])
+    result = runner.invoke(main, ["--lang", "en", "verify-export", "--bean-check", str(out)])
     assert result.exit_code == 0 and f"OK, {FILES_PER_EXPORT - 1} files" in result.output
     with Session(books.engine) as session:
         event = (
@@ -197,11 +205,23 @@ def test_cli_export_verify_and_audit_trail(books: Books, tmp_path: Path) -> None
 
     damaged = tmp_path / "damaged.zip"
     damaged.write_bytes(rewrite(out.read_bytes(), {"rules.toml": b"# edited\n"}))
-    result = runner.invoke(main, ["verify-export", str(damaged)])
+    result = runner.invoke(main, ["--lang", "en", "verify-export", str(damaged)])
     assert result.exit_code == 1
     assert "rules.toml: SHA-256 differs from the manifest" in result.output
 
-    args = ["--data", data, "export", SLUG, "2025Q9", "--out", str(out), "--as", "auditor"]
+    args = [
+        "--lang",
+        "en",
+        "--data",
+        data,
+        "export",
+        SLUG,
+        "2025Q9",
+        "--out",
+        str(out),
+        "--as",
+        "auditor",
+    ]
     result = runner.invoke(main, args)
     assert result.exit_code == 1 and "period-format" in result.output
 

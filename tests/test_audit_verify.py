@@ -60,10 +60,10 @@ def test_edited_projection_fails_verify_and_bean_check(books: Books, community: 
     report = verify(books, community)
     assert "projection: seq 3 differs from the journal" in report.problems
     _entries, errors, _ = loader.load_file(str(path))
-    chain = [e for e in errors if "hash chain broken at seq 3" in e.message]
+    chain = [e for e in errors if "哈希链在第 3 笔断开" in e.message]
     assert len(chain) == 1
     assert chain[0].source["lineno"] == tampered_line
-    assert any("beancount: line" in p and "seq 3" in p for p in report.problems)
+    assert any("beancount: line" in p and "第 3 笔" in p for p in report.problems)
 
 
 def test_rebuild_repairs_a_truncated_projection(books: Books, community: str) -> None:

@@ -313,7 +313,19 @@ def test_commons_disclose_writes_the_stored_notice(
     served = _get(_node(community.books), URL + "?format=md&lang=en").content
     out = tmp_path / "s.md"
     data = str(community.books.data_dir)
-    args = ["--data", data, "disclose", "maple", "2025Q1", "--format", "md", "--lang", "en"]
+    args = [
+        "--lang",
+        "en",
+        "--data",
+        data,
+        "disclose",
+        "maple",
+        "2025Q1",
+        "--format",
+        "md",
+        "--lang",
+        "en",
+    ]
     result = CliRunner().invoke(main, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes() == served

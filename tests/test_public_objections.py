@@ -206,7 +206,7 @@ def test_the_cli_lists_and_answers(world: World) -> None:
     with freeze_time(FILED_ON):
         world.client.post(OBJECT, json=body(contact=MAIL))
         runner = CliRunner()
-        data = ["--data", str(world.data)]
+        data = ["--lang", "en", "--data", str(world.data)]
         listed = runner.invoke(main, [*data, "objections", "list", "maple"])
         assert listed.exit_code == 0, listed.output
         assert MAIL in listed.output and '"open"' in listed.output

@@ -110,7 +110,19 @@ def test_the_cli_refuses_a_nonsense_period(api_settings: Any, tmp_path: Path) ->
     out = tmp_path / "x.zip"
     result = CliRunner().invoke(
         main,
-        ["--data", str(api_settings.data), "export", "maple", "0001", "--out", str(out)],
+        [
+            "--lang",
+            "en",
+            "--lang",
+            "en",
+            "--data",
+            str(api_settings.data),
+            "export",
+            "maple",
+            "0001",
+            "--out",
+            str(out),
+        ],
         env={"COMMONS_ACTOR": "auditor"},
     )
     assert result.exit_code != 0

@@ -17,7 +17,7 @@ def test_periods_outside_the_calendar_are_refused_as_bad_periods(text: str) -> N
     with pytest.raises(ValidationFailed) as caught:
         parse_period(text)
     (problem,) = caught.value.problems
-    assert problem.rule == "period-format" and repr(text) in problem.message
+    assert problem.rule == "period-format" and repr(text) in problem.text.render("en")
 
 
 def test_the_last_quarter_of_9999_is_a_bad_period_not_a_crash() -> None:

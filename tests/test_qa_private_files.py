@@ -76,7 +76,9 @@ def test_commons_runs_with_umask_077(opened: Books, tmp_path: Path) -> None:
     data = str(tmp_path / "data")
     runner = CliRunner()
     out = tmp_path / "out" / "maple.tar.gz"
-    done = runner.invoke(main, ["--data", data, "backup", "maple", "--out", str(out)])
+    done = runner.invoke(
+        main, ["--lang", "en", "--data", data, "backup", "maple", "--out", str(out)]
+    )
     assert done.exit_code == 0, done.output
     assert (mode(out), mode(out.parent)) == (0o600, 0o700)
     current = os.umask(0o022)
@@ -94,7 +96,7 @@ def test_an_export_from_the_cli_is_private(tmp_path: Path) -> None:
     package = tmp_path / "exports" / "maple-2025.zip"
     done = CliRunner().invoke(
         main,
-        ["--data", str(data), "export", "maple", "2025", "--out", str(package)],
+        ["--lang", "en", "--data", str(data), "export", "maple", "2025", "--out", str(package)],
         env={"COMMONS_ACTOR": "audrey"},
     )
     assert done.exit_code == 0, done.output

@@ -46,6 +46,7 @@ def _rules_rows(books: Books) -> list[tuple[int, str, str]]:
 def test_a_post_under_a_broken_rules_file_is_a_409_naming_the_key(
     client: TestClient, members: dict[str, Login], api_books: Books
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     treasurer = members["treasurer"].bearer
     first = client.post(f"{api()}/transactions", json=txn("10.00", "a"), headers=treasurer)
     assert first.status_code == 201, first.text
@@ -70,6 +71,7 @@ def test_a_post_under_a_broken_rules_file_is_a_409_naming_the_key(
 def test_closing_under_a_broken_rules_file_is_a_409(
     client: TestClient, members: dict[str, Login], api_books: Books
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     forget_rules(api_books, SLUG)
     api_books.rules_path(SLUG).write_text(BROKEN, encoding="utf-8")
     refused = client.post(f"{api()}/periods/2025Q1/close", headers=members["approver"].bearer)
@@ -80,7 +82,9 @@ def test_closing_under_a_broken_rules_file_is_a_409(
 def test_commons_verify_lists_a_broken_rules_file(books: Books, community: str) -> None:
     forget_rules(books, community)
     books.rules_path(community).write_text(BROKEN, encoding="utf-8")
-    result = CliRunner().invoke(main, ["--data", str(books.data_dir), "verify", community])
+    result = CliRunner().invoke(
+        main, ["--lang", "en", "--data", str(books.data_dir), "verify", community]
+    )
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert WHY in result.output
@@ -90,9 +94,12 @@ def test_bean_check_points_at_the_rules_file(books: Books, community: str) -> No
     rules = books.rules_path(community)
     rules.write_text(BROKEN, encoding="utf-8")
     _entries, errors, _options = loader.load_file(str(books.projection(community).path))
-    (error,) = [e for e in errors if "rules file" in e.message]
+    (error,) = [e for e in errors if e.message.startswith("规则文件：")]
     assert Path(error.source["filename"]) == rules
-    assert WHY in error.message
+    assert error.message == (  # in the community default language, as in Fava
+        "规则文件：rules.toml [[version]] #1 (effective 2000-01-01) resolution_threshold："
+        "不是数字：'ten thousand'"
+    )
 
 
 def test_an_amount_in_the_rules_file_is_whole_fen() -> None:

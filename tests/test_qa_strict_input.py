@@ -56,6 +56,7 @@ def _entries(books: Books) -> int:
 def test_the_api_refuses_loose_amounts_and_writes_nothing(
     client: TestClient, members: dict[str, Login], api_books: Books, text: str
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     body = txn("1.00", "loose")
     body["postings"][0]["amount"] = text
     response = client.post(f"{api()}/transactions", json=body, headers=members["treasurer"].bearer)
@@ -88,6 +89,7 @@ def test_a_json_number_with_an_exponent_is_refused(
 def test_dates_are_iso_days_in_queries(
     client: TestClient, members: dict[str, Login], text: str
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     headers = members["auditor"].bearer
     balances = client.get(f"{api()}/balances", params={"date": text}, headers=headers)
     assert balances.status_code == 422, balances.text
@@ -166,7 +168,7 @@ def test_the_reject_form_refuses_control_and_bidi_characters(
     )
     assert csrf
     answer = approver.post(action, data={"csrf": csrf.group(1), "reason": reason})
-    assert "The reason was refused" in answer.text
+    assert "驳回理由无效" in answer.text
     with Session(api_books.engine) as session:
         entry = session.get(Entry, entry_id)
         assert entry is not None
@@ -188,7 +190,7 @@ def test_unit_codes_are_letters_digits_and_dashes(code: str) -> None:
     with pytest.raises(ValidationFailed) as refused:
         parse_json([{"unit": code, "owner": "O1", "area": "80.00"}])
     (problem,) = refused.value.problems
-    assert problem.message.startswith(f"units[0]: unit code {code!r}")
+    assert problem.text.render("en").startswith(f"units[0]: unit code {code!r}")
     with pytest.raises(ValidationFailed):
         parse_csv(f"unit,owner,area\n{code},O1,80.00\n".encode())
 
@@ -224,7 +226,9 @@ def test_the_units_api_refuses_formula_and_bidi_codes(
 def test_a_slug_with_a_trailing_newline_is_refused(books: Books, data_dir: Path) -> None:
     with pytest.raises(ValidationFailed, match="slug"):
         create(books=books, slug="maple\n", name="枫林苑")
-    result = CliRunner().invoke(main, ["--data", str(data_dir), "init", "maple\n", "--name", "x"])
+    result = CliRunner().invoke(
+        main, ["--lang", "en", "--data", str(data_dir), "init", "maple\n", "--name", "x"]
+    )
     assert result.exit_code == 1, result.output
     with Session(books.engine) as session:
         assert list(session.exec(select(col(Community.slug)))) == []
@@ -249,6 +253,8 @@ def test_the_cli_refuses_a_reversal_reason_with_a_bidi_override(
     result = CliRunner().invoke(
         main,
         [
+            "--lang",
+            "en",
             "--data",
             str(data_dir),
             "reverse",

@@ -167,13 +167,13 @@ def test_malformed_files_are_refused_naming_the_line(tmp_path: Path) -> None:
         HEADER + "2025-03-06,收入,甲,1,,10.00,110.00,R2\n2099-03-05,收入,甲,1,,100.00,100.00,R1\n",
     )
     problem = _refusal(future).problems[0]
-    assert problem.field == "line 3" and "in the future" in problem.message
+    assert problem.field == "line 3" and "in the future" in problem.text.render("en")
 
     missing = _csv(
         tmp_path, "交易日期,摘要,对方户名,借方发生额(支出),贷方发生额(收入),交易流水号\n"
     )
     problem = _refusal(missing).problems[0]
-    assert problem.rule == "bank-columns" and "余额 (balance)" in problem.message
+    assert problem.rule == "bank-columns" and "余额 (balance)" in problem.text.render("en")
 
     wrong_total = _csv(
         tmp_path,
@@ -181,7 +181,7 @@ def test_malformed_files_are_refused_naming_the_line(tmp_path: Path) -> None:
     )
     problem = _refusal(wrong_total).problems[0]
     assert (problem.field, problem.rule) == ("line 3", "bank-total")
-    assert "999.00" in problem.message and "100.00" in problem.message
+    assert "999.00" in problem.text.render("en") and "100.00" in problem.text.render("en")
 
     after_total = _csv(
         tmp_path,
@@ -209,7 +209,7 @@ def test_a_file_in_another_encoding_is_refused(tmp_path: Path) -> None:
     )
     problem = _refusal(CSV, str(layout)).problems[0]
     assert problem.rule == "bank-encoding" and problem.field == "line 1"
-    assert "utf-8" in problem.message
+    assert "utf-8" in problem.text.render("en")
 
 
 def test_a_broken_running_balance_is_refused_with_its_line(
@@ -224,7 +224,7 @@ def test_a_broken_running_balance_is_refused_with_its_line(
     # 03-25 (line 9) no longer follows from 03-12, and 03-28 (line 8) not from 03-25.
     assert fields == ["line 9", "line 8"]
     assert refused.value.problems[0].rule == "bank-balance"
-    assert "62117.65" in refused.value.problems[0].message.replace(",", "")
+    assert "62117.65" in refused.value.problems[0].text.render("en").replace(",", "")
     assert _count(books) == 0
 
 
@@ -398,7 +398,7 @@ def test_an_unexplained_difference_holds_the_close_until_the_setting_is_off(
     with pytest.raises(StateConflict) as refused:
         close(books=books, slug=SLUG, period="2025Q1", actor="approver")
     assert refused.value.problems[0].details["difference"] == "-822.65"
-    assert "-822.65" in refused.value.problems[0].message
+    assert "-822.65" in refused.value.problems[0].text.render("en")
     set_rules_text(books, SLUG, NO_RESERVE + "reconcile_before_close = false\n")
     assert close(books=books, slug=SLUG, period="2025Q1", actor="approver")
 

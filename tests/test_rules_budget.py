@@ -82,7 +82,7 @@ def test_spending_over_its_line_or_without_one_needs_a_resolution(
             draft=spend("500.00", date(2025, 3, 11), chart.USE_AUDIT),
             actor="t",
         )
-    assert "no line in the 2025 budget" in unbudgeted.value.problems[0].message
+    assert "no line in the 2025 budget" in unbudgeted.value.problems[0].text.render("en")
     cited = spend("500.00", date(2025, 3, 11), chart.USE_AUDIT, resolution="2025-01")
     assert journal.post(books=books, slug=community, draft=cited, actor="t").status == "posted"
     # A year without a budget is not held to one.

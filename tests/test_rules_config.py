@@ -133,6 +133,7 @@ def test_a_post_before_a_change_is_judged_by_the_old_threshold(
         DEFAULT_TEXT + "\n[[version]]\neffective_from = 2025-07-01\nresolution_threshold = "
         '"5000.00"\n',
     )
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     treasurer, approver = members["treasurer"].bearer, members["approver"].bearer
     income = txn("50000.00", "in", day="2025-01-05")
     assert client.post(f"{api()}/transactions", json=income, headers=treasurer).status_code == 201

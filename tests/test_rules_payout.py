@@ -43,6 +43,7 @@ def pay(client: TestClient, members: dict[str, Login], **body: Any) -> Any:
 def test_a_payout_pays_what_each_unit_is_owed_and_no_more(
     client: TestClient, members: dict[str, Login]
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     allocate(client, members)
     first = pay(client, members, units=["1-1-0102"])
     assert first.status_code == 201, first.text
@@ -72,6 +73,7 @@ def test_a_payout_pays_what_each_unit_is_owed_and_no_more(
 def test_a_payout_is_not_typed_by_hand_and_unknown_units_are_refused(
     client: TestClient, members: dict[str, Login]
 ) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     allocate(client, members)
     typed = txn("100.00", "p1", kind="payout", debit=chart.DIVIDENDS_PAYABLE, credit=chart.BANK)
     typed["resolution"] = "2025-03"

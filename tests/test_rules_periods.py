@@ -69,7 +69,7 @@ def test_a_reserve_shortfall_refuses_the_close_with_the_amount(
         close(books=books, slug=community, period="2025Q1", actor="chair")
     (problem,) = refused.value.problems
     assert problem.rule == "reserve-share"
-    assert problem.message == (
+    assert problem.text.render("en") == (
         "reserve for the maintenance fund: 2025Q1 must set aside more than 50% of its net "
         "common income 8,000.00 (4,000.00); set aside 4,000.00, shortfall 0.01 "
         "(Shanghai 住宅物业管理规定 art. 51)"
@@ -89,7 +89,7 @@ def test_beijing_at_least_half_only_while_the_fund_is_low(books: Books, communit
     set_rules_text(books, community, DEFAULT_TEXT + beijing)
     with pytest.raises(RuleViolations) as refused:
         close(books=books, slug=community, period="2025Q1", actor="chair")
-    assert refused.value.problems[0].message == (
+    assert refused.value.problems[0].text.render("en") == (
         "reserve for the maintenance fund: 2025Q1 must set aside at least 50% of its net "
         "common income 8,000.00 (4,000.00) while the fund (0.00) is under 30,000.00; set "
         "aside 3,000.00, shortfall 1,000.00 (Beijing 物业管理条例 art. 74; fund_below: Beijing "
@@ -124,7 +124,7 @@ def test_pending_entries_refuse_the_close(books: Books, community: str) -> None:
     with pytest.raises(StateConflict) as refused:
         close(books=books, slug=community, period="2025Q1", actor="chair")
     assert refused.value.status == 409
-    assert refused.value.problems[0].message == (
+    assert refused.value.problems[0].text.render("en") == (
         "cannot close 2025Q1: 1 entry is dated in it and pending approval; approve or reject "
         "them first"
     )
@@ -157,7 +157,7 @@ def test_a_close_locks_the_period_and_records_the_head(any_books: Books) -> None
     late = txn("100.00", day=date(2025, 3, 31))
     with pytest.raises(PeriodLocked) as refused:
         journal.post(books=books, slug="maple", draft=late, actor="t")
-    assert refused.value.problems[0].message == (
+    assert refused.value.problems[0].text.render("en") == (
         "closed period: the transaction is dated 2025-03-31, inside the closed period 2025Q1 "
         "(2025-01-01 to 2025-03-31, closed at seq 3); post a correction in an open period "
         "(Shanghai 住宅物业管理规定 art. 66 (disclosed periods stay as disclosed))"
@@ -234,7 +234,19 @@ def test_commons_close_on_the_command_line(books: Books, community: str) -> None
     _books_of_q1(books, community, "4000.00")
     chair = add_member(books=books, username="chair", slug=community, role=Role.APPROVER)
     runner = CliRunner(env={"COMMONS_TOKEN": chair.token})
-    args = ["--data", str(books.data_dir), "close", community, "2025Q1", "--as", "chair"]
+    args = [
+        "--lang",
+        "en",
+        "--lang",
+        "en",
+        "--data",
+        str(books.data_dir),
+        "close",
+        community,
+        "2025Q1",
+        "--as",
+        "chair",
+    ]
     refused = runner.invoke(main, args)
     assert refused.exit_code == 1
     assert "(reserve-share)" in refused.output and "shortfall 0.01" in refused.output

@@ -98,47 +98,44 @@ CASES = {
         "cost",
         [(chart.COST_DIRECT, "8000.01"), (chart.BANK, "-8000.01")],
         [
-            f"no-overdraft: no overdraft: {chart.BANK} would go below zero: balance 8,000.00, "
-            "this transaction -8,000.01, shortfall 0.01 (民法典 art. 283; 民间非营利组织会计制度)",
-            "no-overdraft: no overdraft: the unrestricted fund (非限定性净资产) would go below "
-            "zero: balance 8,000.00, this transaction -8,000.01, shortfall 0.01 (民法典 art. "
-            "283; 民间非营利组织会计制度)",
+            f"no-overdraft: 不得透支：{chart.BANK} 将低于零：余额 8,000.00 元，本笔 -8,000.01 元，"
+            "差额 0.01 元（《民法典》第二百八十三条；《民间非营利组织会计制度》）",
+            "no-overdraft: 不得透支：非限定性净资产 将低于零：余额 8,000.00 元，本笔 -8,000.01 元，"
+            "差额 0.01 元（《民法典》第二百八十三条；《民间非营利组织会计制度》）",
         ],
     ),
     "resolution-required": (
         "dividend",
         [(chart.USE_DIVIDEND, "100.00"), (chart.DIVIDENDS_PAYABLE, "-100.00")],
         [
-            "resolution-required: resolution required: a dividend always needs an owners' "
-            "resolution; this one cites none (民法典 art. 278 (九), 283)"
+            "resolution-required: 须经业主决议：dividend 一律须经业主决议，而本笔未引用任何决议"
+            "（《民法典》第二百七十八条第一款第（九）项、第二百八十三条）"
         ],
     ),
     "manager-cost-share": (
         "cost",
         [(chart.COST_MANAGER_SHARE, "1000.01"), (chart.BANK, "-1000.01")],
         [
-            "manager-cost-share: manager's cost share: the manager's share in 2025 would be "
-            "3,000.01, more than 30% of 10,000.00 gross common income (4301) (limit 3,000.00, "
-            "excess 0.01) (民法典 art. 282; Xiamen caps the manager's share at 30%)"
+            "manager-cost-share: 物业服务企业分成：2025 年物业服务企业的分成将为 3,000.01 元，"
+            "超过共有收益总额（4301） 10,000.00 元的 30%（上限 3,000.00 元，超出 0.01 元）"
+            "（《民法典》第二百八十二条；厦门市规定物业服务企业分成不超过 30%）"
         ],
     ),
     "committee-expenses": (
         "cost",
         [(chart.USE_COMMITTEE, "1000.01"), (chart.BANK, "-1000.01")],
         [
-            "committee-expenses: committee expenses: committee working expenses in 2025 would "
-            "be 1,000.01, more than 10% of 10,000.00 common income (limit 1,000.00, excess "
-            "0.01) (the owners' assembly's decision on working expenses (a community choice; "
-            "民法典 art. 278 (九)))"
+            "committee-expenses: 业委会经费：2025 年业委会工作经费将为 1,000.01 元，超过共有收益 "
+            "10,000.00 元的 10%（上限 1,000.00 元，超出 0.01 元）（业主大会关于工作经费的决定"
+            "（小区自定；《民法典》第二百七十八条第一款第（九）项））"
         ],
     ),
     "civil-defence": (
         "income",
         [(chart.BANK, "800.00"), (chart.INCOME_CIVIL_DEFENCE, "-800.00")],
         [
-            "civil-defence: civil defence: 800.00 of 人防 parking income is not common income; "
-            "it belongs to the investor unless the rules file sets civil_defence_owned = true "
-            "(人民防空法 art. 5 (人防 income belongs to the investor))"
+            "civil-defence: 人防车位：800.00 元人防车位收入不是共有收益；除规则文件设置 "
+            "civil_defence_owned = true 外，归投资人所有（《人民防空法》第五条（人防工程收益归投资人所有））"
         ],
     ),
 }
@@ -172,10 +169,9 @@ def test_bean_check_reports_an_entry_dated_in_a_closed_period(
     assert _errors_at(q1) == [
         (
             line,
-            "closed-period: closed period: the transaction is dated 2025-03-31, inside the "
-            "closed period 2025Q1 (2025-01-01 to 2025-03-31, closed at seq 3); post a "
-            "correction in an open period (Shanghai 住宅物业管理规定 art. 66 (disclosed "
-            "periods stay as disclosed))",
+            "closed-period: 已结账期间：该交易日期为 2025-03-31，在已结账期间 2025Q1"
+            "（2025-01-01 至 2025-03-31，结账于第 3 笔）；请在未结账期间录入更正分录"
+            "（《上海市住宅物业管理规定》第六十六条（已公布的期间保持公布时的内容））",
         )
     ]
 
@@ -202,9 +198,8 @@ def test_a_cited_resolution_is_read_from_the_projection(
     assert _errors_at(q1) == [
         (
             line,
-            "resolution-required: resolution required: resolution 2025-01 has a budget of "
-            "100.00: spent 100.00 before, this transaction 0.01, total 100.01 exceeds it by "
-            "0.01 (民法典 art. 278)",
+            "resolution-required: 须经业主决议：决议 2025-01 的预算为 100.00 元：此前已支出 "
+            "100.00 元，本笔 0.01 元，合计 100.01 元，超出 0.01 元（《民法典》第二百七十八条）",
         )
     ]
     # After a rebuild the resolution comes from the database into the header.
@@ -234,7 +229,7 @@ def test_the_plugin_judges_by_the_rules_file_it_names(q1: Path) -> None:
     assert errors == []
     again, found = plugin_verify(entries, options, "rules=missing.toml")
     assert again is entries
-    assert [e.message for e in found if "rules file" in e.message]
+    assert [e.message for e in found if e.message.startswith("规则文件：")]
 
 
 def test_commons_verify_lists_rule_violations_of_the_journal(books: Books, community: str) -> None:
@@ -257,8 +252,7 @@ def test_commons_verify_lists_rule_violations_of_the_journal(books: Books, commu
     set_rules_text(books, community, DEFAULT_TEXT)
     report = verify(books, community)
     assert report.problems[0] == (
-        "rules: seq 1 (2025-01-05): civil defence: 800.00 of 人防 parking income is not common "
-        "income; it belongs to the investor unless the rules file sets civil_defence_owned = "
-        "true (人民防空法 art. 5 (人防 income belongs to the investor))"
+        "rules: seq 1 (2025-01-05): 人防车位：800.00 元人防车位收入不是共有收益；除规则文件设置 "
+        "civil_defence_owned = true 外，归投资人所有（《人民防空法》第五条（人防工程收益归投资人所有））"
     )
-    assert any(p.startswith("beancount: line ") and "civil defence" in p for p in report.problems)
+    assert any(p.startswith("beancount: line ") and "人防车位" in p for p in report.problems)

@@ -13,9 +13,12 @@ from rules.config import DEFAULT_TEXT
 from tests.api_helpers import SLUG, Login, api, txn
 from tests.rules_helpers import add_resolution, set_rules_text
 
+#: This module asserts the rules' English words (tests/test_api_i18n.py, the Chinese).
+EN = {"Accept-Language": "en"}
+
 
 def _post(client: TestClient, who: Login, body: dict[str, Any]) -> Any:
-    return client.post(f"{api()}/transactions", json=body, headers=who.bearer)
+    return client.post(f"{api()}/transactions", json=body, headers={**who.bearer, **EN})
 
 
 def _body(
@@ -88,7 +91,7 @@ def test_an_upgrade_within_a_passed_resolution_holds_and_its_budget_is_kept(
     )
     assert first.status_code == 202, first.text
     approve = client.post(
-        f"{api()}/transactions/{first.json()['id']}/approve", headers=approver.bearer
+        f"{api()}/transactions/{first.json()['id']}/approve", headers={**approver.bearer, **EN}
     )
     assert approve.status_code == 200, approve.text
     over = _spend("2000.01", "u2", debit=chart.USE_UPGRADE, kind="upgrade", resolution="2025-01")
@@ -113,12 +116,12 @@ def test_an_upgrade_within_a_passed_resolution_holds_and_its_budget_is_kept(
     reverse = client.post(
         f"{api()}/transactions/{first.json()['id']}/reverse",
         json={"date": "2025-03-11", "reason": "重复录入"},
-        headers=treasurer.bearer,
+        headers={**treasurer.bearer, **EN},
     )
     assert reverse.status_code == 202, reverse.text  # an upgrade's reversal waits, like it
     approved = client.post(
         f"{api()}/transactions/{reverse.json()['id']}/approve",
-        headers=members["approver"].bearer,
+        headers={**members["approver"].bearer, **EN},
     )
     assert approved.status_code == 200, approved.text
     assert _post(client, treasurer, over).status_code == 202
@@ -253,7 +256,7 @@ def test_a_reversal_that_would_overdraw_is_refused(
     refused = client.post(
         f"{api()}/transactions/{income.json()['id']}/reverse",
         json={"date": "2025-03-12", "reason": "重复录入"},
-        headers=treasurer.bearer,
+        headers={**treasurer.bearer, **EN},
     )
     assert [d["rule"] for d in _refused(refused)] == ["no-overdraft", "no-overdraft"]
     assert "shortfall 800.00" in refused.json()["detail"][0]["message"]

@@ -151,7 +151,7 @@ def test_an_owner_whose_units_vote_differently_takes_part_but_counts_for_neither
 def test_ballots_naming_unknown_units_or_a_unit_twice_are_refused() -> None:
     with pytest.raises(BallotProblem) as exc:
         check_ballots(owners(1, 1), [("U1", "yes"), ("X9", "yes"), ("U1", "no"), ("U2", "maybe")])
-    assert [(i, m) for i, _, m in exc.value.problems] == [
+    assert [(i, m.render("en")) for i, _, m in exc.value.problems] == [
         (1, "unit X9 is not in the register"),
         (2, "unit U1 has two ballots (first at ballots[0])"),
         (3, "vote 'maybe' is not one of yes, no, abstain"),
@@ -255,7 +255,7 @@ def test_unknown_units_and_purposes_are_refused_all_at_once(books: Books) -> Non
     projection = books.projection(slug).path.read_bytes()
     with pytest.raises(ValidationFailed) as exc:
         resolution_register.create(books=books, slug=slug, body=bad, actor="chair")
-    assert [(p.field, p.message) for p in exc.value.problems] == [
+    assert [(p.field, p.text.render("en")) for p in exc.value.problems] == [
         (
             "purpose[1]",
             "purpose 'Expenses:NoSuch' is neither a kind (income, cost, subsidy, upgrade, "

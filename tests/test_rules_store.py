@@ -124,7 +124,9 @@ def test_a_hand_edit_of_rules_toml_changes_nothing(books: Books, community: str)
     finally:
         other.dispose()
     assert [(n, who) for n, who, _sha, _text in _settings(books, community)] == [(1, "system")]
-    shown = CliRunner().invoke(main, ["--data", str(books.data_dir), "rules", "show", community])
+    shown = CliRunner().invoke(
+        main, ["--lang", "en", "--data", str(books.data_dir), "rules", "show", community]
+    )
     assert shown.exit_code == 0, shown.output
     assert shown.stdout == DEFAULT_TEXT
 
@@ -141,7 +143,7 @@ def test_rules_set_applies_from_the_next_post_with_an_event(
     rev = _rev(books, community)
     file = tmp_path / "owned.toml"
     file.write_text(OWNED, encoding="utf-8")
-    data = ["--data", str(books.data_dir)]
+    data = ["--lang", "en", "--data", str(books.data_dir)]
     result = CliRunner().invoke(
         main, [*data, "rules", "set", community, str(file), "--as", "chair"]
     )
@@ -178,7 +180,7 @@ def test_a_version_inside_a_closed_period_is_refused_and_nothing_written(
         set_rules(books=books, slug=community, text=MARCH, actor="chair")
     (problem,) = refused.value.problems
     assert problem.rule == "closed-period"
-    assert problem.message == (
+    assert problem.text.render("en") == (
         "rules.toml [[version]] #2 (effective 2025-03-01) changes resolution_threshold in force "
         "on 2025-03-01, on or before the end of the closed period 2025Q1 (2025-01-01 to "
         "2025-03-31); the rules of a closed period cannot change: add a [[version]] effective "
@@ -213,11 +215,15 @@ def test_a_broken_file_is_refused_naming_the_key(
     with pytest.raises(ValidationFailed) as refused:
         set_rules(books=books, slug=community, text=BROKEN, actor="chair")
     (problem,) = refused.value.problems
-    assert (problem.rule, problem.field, problem.message) == ("rules-file", "text", WHY_BROKEN)
+    assert (problem.rule, problem.field, problem.text.render("en")) == (
+        "rules-file",
+        "text",
+        WHY_BROKEN,
+    )
     add_member(books=books, username="c", slug=community, role=Role.ADMIN)
     file = tmp_path / "broken.toml"
     file.write_text(BROKEN, encoding="utf-8")
-    data = ["--data", str(books.data_dir)]
+    data = ["--lang", "en", "--data", str(books.data_dir)]
     result = CliRunner().invoke(main, [*data, "rules", "set", community, str(file), "--as", "c"])
     assert result.exit_code == 1
     assert "refused (422" in result.output and WHY_BROKEN in result.output
@@ -367,6 +373,7 @@ def test_backup_carries_the_rules_rows(books: Books, community: str, tmp_path: P
 
 
 def test_the_rules_routes(client: TestClient, members: dict[str, Login], api_books: Books) -> None:
+    client.headers["Accept-Language"] = "en"  # the words asserted below
     read = client.get(f"{api()}/rules", headers=members["auditor"].bearer)
     assert read.status_code == 200, read.text
     body = read.json()

@@ -20,7 +20,7 @@ GOOD = "unit,owner,area,developer_unsold\n1-1-0101,O1,89.30,false\n1-1-0102,O1,1
 
 
 def _messages(exc: pytest.ExceptionInfo[ValidationFailed]) -> list[str]:
-    return [p.message for p in exc.value.problems]
+    return [p.text.render("en") for p in exc.value.problems]
 
 
 def test_a_csv_with_a_bom_parses_and_the_flag_defaults_to_false() -> None:
@@ -116,7 +116,7 @@ def test_cli_import(books: Books, community: str, data_dir: Path, tmp_path: Path
     bad.write_text("unit,owner,area\nX,O,0\n", encoding="utf-8")
     add_member(books=books, username="ann", slug=community, role=Role.ADMIN, token=False)
     runner = CliRunner()
-    args = ["--data", str(data_dir), "units", "import", community, "--as", "ann"]
+    args = ["--lang", "en", "--data", str(data_dir), "units", "import", community, "--as", "ann"]
     result = runner.invoke(main, [*args, str(bad)])
     assert result.exit_code == 1
     assert "line 2: area must be positive (got '0')" in result.output

@@ -58,7 +58,7 @@ def test_nothing_is_posted_before_the_start_or_into_a_closed_year(
     with pytest.raises(PeriodLocked) as refused:
         journal.post(books=books, slug=community, draft=txn("2.00", day=day), actor="t")
     assert refused.value.problems[0].rule == rule
-    assert str(day) in refused.value.problems[0].message
+    assert str(day) in refused.value.problems[0].text.render("en")
     assert entries(books) == before
 
 
@@ -71,7 +71,7 @@ def test_a_period_closes_only_after_every_earlier_one(books: Books, community: s
         problem = refused.value.problems[0]
         assert problem.rule == "close-in-order"
         assert "the earlier period 2025Q1 (2025-01-01 to 2025-03-31) is still open" in (
-            problem.message
+            problem.text.render("en")
         )
         close(books=books, slug=community, period="2025Q1", actor="chair")
         close(books=books, slug=community, period="2025Q2", actor="chair")
@@ -320,7 +320,7 @@ def test_a_hand_typed_dividend_or_subsidy_is_refused(
     with pytest.raises(ValidationFailed) as refused:
         journal.post(books=books, slug=community, draft=draft, actor="t")
     (problem,) = [p for p in refused.value.problems if p.rule == "allocation-only"]
-    assert "commons allocate" in problem.message
+    assert "commons allocate" in problem.text.render("en")
     assert entries(books) == 0
 
 

@@ -106,7 +106,7 @@ def test_treasurer_posts_and_the_supervisor_sees_it_in_fava(
         },
     )
     assert form.status_code == 303, form.text
-    assert "Posted as #" in treasurer.get(form.headers["location"]).text
+    assert "已记账 #" in treasurer.get(form.headers["location"]).text
 
     supervisor = _login(demo_server, "supervisor", clients)
     root = supervisor.get("/fava/demo/")
