@@ -1603,6 +1603,14 @@ CATALOGUE: dict[str, T] = {
         zh="业委会议事规则（每笔大额支出须有发票或收据）",
         en="the committee's rules of procedure (an invoice or receipt behind every large payment)",
     ),
+    "source.restricted_basis": T(
+        zh="《民间非营利组织会计制度》第十六条（限制只能来自资源提供者或法律法规；自行指定用途的储备仍属非限定性）",
+        en="民间非营利组织会计制度 art. 16 (a restriction comes from the resources' providers or from a law or regulation; a self-designated reserve stays unrestricted)",
+    ),
+    "source.restricted_source": T(
+        zh="《民间非营利组织会计制度》第十六条；在会计报表附注中披露",
+        en="民间非营利组织会计制度 art. 16; disclosed in the notes (附注)",
+    ),
     "source.reserve-beijing": T(
         zh="《北京市物业管理条例》第七十四条",
         en="Beijing 物业管理条例 art. 74",
