@@ -156,10 +156,12 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "public, max-age=300",
 }
-#: A stored notice never changes; its HTML page carries the live section, so it is revalidated
-#: sooner (a 304 when nothing changed).
+#: A stored notice never changes. Its HTML page carries the live section (objections and
+#: their answers, reversals, payouts), so a browser asks again on every visit and gets a 304
+#: while nothing changed: an owner who just objected, or reads the committee's answer, never
+#: sees a copy from before.
 STORED_MAX_AGE = 7 * 24 * 3600
-PAGE_MAX_AGE = 300
+PAGE_CACHE = "public, no-cache"
 LIVE_MAX_AGE = 60
 
 
@@ -249,11 +251,12 @@ def get_disclosure(
             lang=lang,
             site=_site(request),
         )
-        body, etag, max_age = found.body, found.sha256, STORED_MAX_AGE
+        body, etag = found.body, found.sha256
+        cache = f"public, max-age={STORED_MAX_AGE}"
         if format == "html":
             live = notices.live(books=books, slug=slug, period=period)
             section = notices.live_html(live, lang=lang)
-            max_age = PAGE_MAX_AGE
+            cache = PAGE_CACHE
             if section:
                 body = notices.with_live(body, section)
                 etag = hashlib.sha256(body).hexdigest()
@@ -261,7 +264,7 @@ def get_disclosure(
         raise _refusal(exc) from None
     headers = dict(HEADERS)
     headers["ETag"] = f'"{etag}"'
-    headers["Cache-Control"] = f"public, max-age={max_age}"
+    headers["Cache-Control"] = cache
     if format != "html":
         extension = "txt" if format == "text" else format
         headers["Content-Disposition"] = (

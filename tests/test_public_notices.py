@@ -197,6 +197,8 @@ def test_the_html_page_is_stored_and_revalidated(community: fixture.Community_) 
     assert page.content == notices.with_live(row.body, live) and b'id="live"' not in row.body
     assert page.headers["etag"] == f'"{hashlib.sha256(page.content).hexdigest()}"'
     assert "default-src 'none'" in page.headers["content-security-policy"]
+    # revalidated on every visit: the live section (an objection's answer) is never stale
+    assert page.headers["cache-control"] == "public, no-cache"
     again = _get(node, URL, {"If-None-Match": page.headers["etag"]})
     assert again.status_code == 304
 
