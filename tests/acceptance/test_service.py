@@ -57,8 +57,8 @@ def test_serve_prints_the_pages_and_demo_logins(demo_server: Server) -> None:
     assert f"{demo_server.base_url}/fava/demo/" in printed
     assert f"{demo_server.base_url}/entry/demo" in printed
     for username, _role, password in DEMO_USERS:
-        assert re.search(rf"{username}\s+password {password}", printed), username
-    statement = re.search(r"bank statement, for the treasurer to import: (\S+)", printed)
+        assert re.search(rf"{username}\s+(?:密码|password) {password}", printed), username
+    statement = re.search(r"(?:供出纳导入：|for the treasurer to import: )(\S+)", printed)
     assert statement and Path(statement.group(1)).is_file(), printed
 
 

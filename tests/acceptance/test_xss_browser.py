@@ -185,7 +185,7 @@ def test_fava_errors_page_shows_no_server_path(page: Page, server: Server) -> No
     root = _fava_root(page, server)
     page.log.clear()
     page.open(f"{root}/errors/")
-    page.wait_for("document.body.innerText.includes('hash chain broken')")
+    page.wait_for("document.body.innerText.includes('哈希链在第')")  # the plugin speaks Chinese
     seen = _inert(page, server, "errors")
     assert "ledger.beancount" in seen["text"]
 
