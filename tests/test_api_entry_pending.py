@@ -132,7 +132,7 @@ def test_each_pending_entry_shows_what_the_approver_decides_on(
     )
     approve_big = f"/entry/{SLUG}/pending/{big}/approve"
     assert (
-        "Approved and posted" in approver.post(approve_big, data={"csrf": tokens[approve_big]}).text
+        "已批准并记账" in approver.post(approve_big, data={"csrf": tokens[approve_big]}).text
     )
     page = approver.get(f"/entry/{SLUG}").text
     spent = _spent(approver)
@@ -151,7 +151,7 @@ def test_each_pending_entry_shows_what_the_approver_decides_on(
     )
     refused = approver.post(approve_small, data={"csrf": tokens[approve_small]})
     assert refused.status_code == 422
-    assert f"exceeds it by {_yuan(-after)}" in refused.text.replace("¥", "")
+    assert f"超出 {_yuan(-after)} 元" in refused.text.replace("¥", "")
 
 
 def test_an_entry_citing_no_resolution_says_so_and_rejecting_needs_a_reason(
