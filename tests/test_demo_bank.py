@@ -225,7 +225,9 @@ def test_the_open_months_statement_holds_what_the_books_say_the_bank_did(books: 
 
 
 def _commons(data: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["--data", str(data), *args], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["--lang", "en", "--data", str(data), *args], catch_exceptions=False
+    )
     return result.exit_code, result.output
 
 
