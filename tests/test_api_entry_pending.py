@@ -131,9 +131,7 @@ def test_each_pending_entry_shows_what_the_approver_decides_on(
         )
     )
     approve_big = f"/entry/{SLUG}/pending/{big}/approve"
-    assert (
-        "已批准并记账" in approver.post(approve_big, data={"csrf": tokens[approve_big]}).text
-    )
+    assert "已批准并记账" in approver.post(approve_big, data={"csrf": tokens[approve_big]}).text
     page = approver.get(f"/entry/{SLUG}").text
     spent = _spent(approver)
     assert spent == Decimal("42000.00")
