@@ -7,7 +7,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 8000
 STAMP   := $(VENV)/.installed
 
-.PHONY: install sysdeps run demo test lint typecheck pytest acceptance bench clean
+.PHONY: install sysdeps run demo test lint typecheck pytest acceptance soak bench clean
 
 install: $(STAMP)
 
@@ -59,6 +59,10 @@ test: install sysdeps lint typecheck pytest
 
 acceptance: install sysdeps
 	$(BIN)/pytest -m acceptance $(PYTEST_ARGS)
+
+# The soaks (marked slow, left out of `make test` for its time): twenty crash rounds.
+soak: install sysdeps
+	$(BIN)/pytest -m slow $(PYTEST_ARGS)
 
 bench: install
 	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done

@@ -148,5 +148,8 @@ def test_crash_quick(tmp_path: Path) -> None:
 
 
 @pytest.mark.acceptance
+@pytest.mark.slow
 def test_crash_twenty_rounds(tmp_path: Path) -> None:
+    """The soak: twenty kills. ``make soak`` runs it (and the other slow tests); ``make
+    test`` keeps to the three-round run above, to stay within its time."""
     crash_rounds(tmp_path, rounds=20)

@@ -1,4 +1,4 @@
-"""Two server processes behind one PostgreSQL database: 8 clients × 500 posts spread over both.
+"""Two server processes behind one PostgreSQL database: 8 clients × 250 posts spread over both.
 The sequence is contiguous, no key is posted twice, the balances equal the sum of the postings,
 the chain and projection verify, and concurrent double reversals of one entry, one through each
 server, give exactly one success."""
@@ -23,7 +23,7 @@ from tests.acceptance.processes import ServeProcess
 from tests.acceptance.test_crash import body
 
 CLIENTS = 8
-POSTS = 500
+POSTS = 250
 API = "/api/v1/communities/maple"
 
 
