@@ -19,10 +19,9 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
 
-from audit.tables import KIND_ZH, Column, Snapshot, Table, Value, voucher
+from audit.tables import KIND_ZH, Column, Snapshot, Table, Value, labels_inside, voucher
 from ledger.models import AllocationLine, Ballot, Entry, Event, Resolution, Unit
 from ledger.money import from_fen
-from ledger.period import parse_period
 
 
 def allocations_table(session: Session, snap: Snapshot) -> Table:
@@ -344,15 +343,7 @@ def _periods_inside(session: Session, snap: Snapshot) -> list[str]:
         .where(col(Event.object_type) == "period")
         .distinct()
     ).scalars()
-    inside = []
-    for label in labels:
-        try:
-            period = parse_period(label)
-        except ValueError:
-            continue
-        if snap.period.start <= period.start and period.end <= snap.period.end:
-            inside.append(label)
-    return inside
+    return labels_inside(labels, snap.period)
 
 
 def events_table(session: Session, snap: Snapshot) -> Table:

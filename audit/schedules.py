@@ -20,11 +20,10 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from audit.tables import Column, Snapshot, Table, Value, voucher
+from audit.tables import Column, Snapshot, Table, Value, labels_inside, voucher
 from ledger.budgets import in_force
 from ledger.documents import EXTENSIONS
 from ledger.models import BankLine, Document, DocumentLink, Entry, Objection, Resolution
-from ledger.period import parse_period
 from rules.bank_reconcile import ItemOut, reconciliation
 from rules.budget import actual_lines
 from rules.contracts import AGEING, arrears_on
@@ -316,15 +315,7 @@ def objection_periods(session: Session, snap: Snapshot) -> list[str]:
         .where(col(Objection.community_id) == snap.community.id)
         .distinct()
     ).scalars()
-    inside = []
-    for label in labels:
-        try:
-            period = parse_period(label)
-        except ValueError:
-            continue
-        if snap.period.start <= period.start and period.end <= snap.period.end:
-            inside.append(label)
-    return sorted(inside)
+    return sorted(labels_inside(labels, snap.period))
 
 
 def objections_table(session: Session, snap: Snapshot) -> Table:

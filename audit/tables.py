@@ -24,7 +24,7 @@ from audit.fold import Acct, Fold
 from ledger.books import Books
 from ledger.models import Account, Community
 from ledger.money import from_fen, to_fen
-from ledger.period import Period
+from ledger.period import Period, parse_period
 from ledger.projection import ChainedTxn
 
 #: Entries read between two progress reports.
@@ -432,3 +432,17 @@ def trial_balance_table(snap: Snapshot) -> Table:
         TRIAL_BALANCE_COLUMNS,
         lambda: trial_rows(trial_lines(snap), snap.account),
     )
+
+
+def labels_inside(labels: Iterable[str | None], within: Period) -> list[str]:
+    """The period labels (``2025Q1``, ``2025``...) that name a period inside ``within``; text
+    that is no period label is skipped."""
+    inside = []
+    for label in labels:
+        try:
+            period = parse_period(label or "")
+        except ValueError:
+            continue
+        if within.start <= period.start and period.end <= within.end:
+            inside.append(label or "")
+    return inside
