@@ -236,7 +236,7 @@ def reconcile(ctx: Ctx, slug: str, account: str, day: datetime, as_json: bool) -
 
 @click.group()
 def documents() -> None:
-    """Documents behind entries and resolutions (PDF, PNG, JPEG, WebP)."""
+    """Documents behind entries, contracts and resolutions (PDF, PNG, JPEG, WebP)."""
 
 
 @documents.command("add")
@@ -244,10 +244,17 @@ def documents() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--entry", default=None, help="the id of the entry it backs")
 @click.option("--resolution", default=None, help="the number of the resolution it backs")
+@click.option("--contract", default=None, help="the number of the contract it backs")
 @member_option(Role.TREASURER, Role.APPROVER, Role.ADMIN)
 @click.pass_obj
 def add_document(
-    ctx: Ctx, slug: str, file: Path, entry: str | None, resolution: str | None, actor: str
+    ctx: Ctx,
+    slug: str,
+    file: Path,
+    entry: str | None,
+    resolution: str | None,
+    contract: str | None,
+    actor: str,
 ) -> None:
     """Upload FILE (checked by its content), once per SHA-256, and link it."""
     from rules.documents import MAX_BYTES, add
@@ -262,23 +269,30 @@ def add_document(
             actor=actor,
             entry=entry,
             resolution=resolution,
+            contract=contract,
         )
+    linked = [
+        f"{what} {value}"
+        for what, value in (("entry", entry), ("resolution", resolution), ("contract", contract))
+        if value
+    ]
     click.echo(
         f"{'stored' if created else 'already stored'} {out.sha256} {out.name} ({out.type}, "
-        f"{out.bytes} bytes)" + (f", linked to entry {entry}" if entry else "")
+        f"{out.bytes} bytes)" + (f", linked to {', '.join(linked)}" if linked else "")
     )
 
 
 @documents.command("list")
 @click.argument("slug")
-@click.option("--entry", default=None)
+@click.option("--entry", default=None, help="only those behind this entry")
+@click.option("--contract", default=None, help="only those behind this contract")
 @click.pass_obj
-def list_documents(ctx: Ctx, slug: str, entry: str | None) -> None:
+def list_documents(ctx: Ctx, slug: str, entry: str | None, contract: str | None) -> None:
     """The documents with what each backs (JSON)."""
     from rules.documents import listed
 
     with refusals():
-        found = listed(books=ctx.books, slug=slug, entry=entry)
+        found = listed(books=ctx.books, slug=slug, entry=entry, contract=contract)
     click.echo(dump([d.model_dump(mode="json") for d in found]))
 
 

@@ -1,18 +1,19 @@
 """Documents over HTTP: invoices, receipts, contracts, minutes and ballots behind the entries.
 
-``POST /api/v1/communities/{slug}/documents`` (multipart: ``file``, optional ``entry`` and
-``resolution``) stores a PDF or image (checked by its content: :mod:`rules.documents`) once per
-SHA-256 and links it; the treasurer uploads the evidence of entries, an admin or an approver
-that of resolutions. ``GET .../documents`` lists them and ``GET .../documents/{sha256}`` serves
-one to members only, as an attachment in a sandbox (never rendered in the service's origin).
-Uploads have a body limit of their own (``api.upload_limit``)."""
+``POST /api/v1/communities/{slug}/documents`` (multipart: ``file``, optional ``entry``,
+``contract`` and ``resolution``) stores a PDF or image (checked by its content:
+:mod:`rules.documents`) once per SHA-256 and links it; the treasurer uploads the evidence of
+entries and the signed contracts, an admin or an approver that of resolutions. ``GET
+.../documents`` lists them (``?entry=``, ``?contract=``: only those behind it) and ``GET
+.../documents/{sha256}`` serves one to members only, as an attachment in a sandbox (never
+rendered in the service's origin). Uploads have a body limit of their own (``api.upload_limit``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 
 from api.deps import BooksDep, Member, Role, require_role
 from api.errors import ERRORS
@@ -32,7 +33,7 @@ UploaderDep = Annotated[Member, Depends(require_role(Role.TREASURER, Role.APPROV
         200: {"model": DocumentOut, "description": "Already stored (same SHA-256)"},
         **ERRORS,
     },
-    summary="Upload a document (PDF, PNG, JPEG, WebP), linked to an entry or a resolution",
+    summary="Upload a document (PDF, PNG, JPEG, WebP), linked to an entry, contract or resolution",
 )
 def upload(
     slug: str,
@@ -44,6 +45,9 @@ def upload(
     ],
     entry: Annotated[str | None, Form(max_length=36)] = None,
     resolution: Annotated[str | None, Form(max_length=40)] = None,
+    contract: Annotated[
+        str | None, Form(max_length=40, description="the number of the contract it backs")
+    ] = None,
 ) -> DocumentOut:
     body = file.file.read(documents.MAX_BYTES + 1)
     out, created = documents.add(
@@ -54,6 +58,7 @@ def upload(
         actor=member.username,
         entry=entry or None,
         resolution=resolution or None,
+        contract=contract or None,
         address=member.address,
     )
     response.status_code = 201 if created else 200
@@ -62,9 +67,13 @@ def upload(
 
 @router.get("/documents", responses=ERRORS, summary="The documents, with what each backs")
 def list_documents(
-    slug: str, books: BooksDep, member: MemberDep, entry: str | None = None
+    slug: str,
+    books: BooksDep,
+    member: MemberDep,
+    entry: Annotated[str | None, Query(max_length=36)] = None,
+    contract: Annotated[str | None, Query(max_length=40)] = None,
 ) -> list[DocumentListed]:
-    return documents.listed(books=books, slug=member.slug, entry=entry)
+    return documents.listed(books=books, slug=member.slug, entry=entry, contract=contract)
 
 
 def disposition(name: str) -> str:

@@ -1,8 +1,8 @@
 """The schedules an auditor asks for beside the statements, each a CSV and a sheet of an audit
 package: 应收账款 (the contracts' receivables with their ageing), 预算执行情况表 (budget against
 actual), 银行存款余额调节表 (the bank reconciliation at each month's end), 单据 (the documents
-behind the period's entries and resolutions) and 异议 (the owners' objections to the period's
-notice).
+behind the period's entries, resolutions and contracts) and 异议 (the owners' objections to
+the period's notice).
 
 All are read in the export's one transaction (the snapshot's session), as at the period's end,
 so two nodes exporting the same period give the same rows; each is ordered by a key (contract
@@ -23,7 +23,15 @@ from sqlmodel import Session, col
 from audit.tables import Column, Snapshot, Table, Value, labels_inside, voucher
 from ledger.budgets import in_force
 from ledger.documents import EXTENSIONS
-from ledger.models import BankLine, Document, DocumentLink, Entry, Objection, Resolution
+from ledger.models import (
+    BankLine,
+    Contract,
+    Document,
+    DocumentLink,
+    Entry,
+    Objection,
+    Resolution,
+)
 from rules.bank_reconcile import ItemOut, reconciliation
 from rules.budget import actual_lines
 from rules.contracts import AGEING, arrears_on
@@ -236,8 +244,9 @@ class PackageDocument:
 
 
 def package_documents(session: Session, snap: Snapshot) -> list[PackageDocument]:
-    """The documents linked to the period's entries or to the resolutions the package lists
-    (voted on by the period's end), in upload order."""
+    """The documents linked to the period's entries, to the resolutions the package lists
+    (voted on by the period's end) or to the contracts begun by the period's end (receivables
+    lists them), in upload order; 关联 names each: 记-0001, 决议 R, 合同 C."""
     seqs = {item.txn.id: item.txn.seq for item in snap.entries}
     numbers = set(
         session.execute(
@@ -246,10 +255,20 @@ def package_documents(session: Session, snap: Snapshot) -> list[PackageDocument]
             .where(col(Resolution.voted_on) <= snap.period.end)
         ).scalars()
     )
+    contracts = set(
+        session.execute(
+            select(col(Contract.number))
+            .where(col(Contract.community_id) == snap.community.id)
+            .where(col(Contract.start) <= snap.period.end)
+        ).scalars()
+    )
     links: dict[int, list[str]] = {}
-    for document_id, entry_id, resolution in session.execute(
+    for document_id, entry_id, resolution, contract in session.execute(
         select(
-            col(DocumentLink.document_id), col(DocumentLink.entry_id), col(DocumentLink.resolution)
+            col(DocumentLink.document_id),
+            col(DocumentLink.entry_id),
+            col(DocumentLink.resolution),
+            col(DocumentLink.contract),
         )
         .join(Document, col(Document.id) == col(DocumentLink.document_id))
         .where(col(Document.community_id) == snap.community.id)
@@ -258,6 +277,8 @@ def package_documents(session: Session, snap: Snapshot) -> list[PackageDocument]
             links.setdefault(document_id, []).append(voucher(seqs[entry_id]))
         if resolution is not None and resolution in numbers:
             links.setdefault(document_id, []).append(f"决议 {resolution}")
+        if contract is not None and contract in contracts:
+            links.setdefault(document_id, []).append(f"合同 {contract}")
     if not links:
         return []
     rows = session.execute(

@@ -31,7 +31,8 @@ It checks, and prints every problem it finds (exit 1), or OK (exit 0):
    starting the year, each actual from the ledger), ``bank_reconciliation.csv`` (each book
    balance the ledger's, each adjusted balance its balance plus its items, the difference
    theirs), ``documents.csv`` (each file in ``documents/`` has the SHA-256 and size listed; a
-   listed file may be absent only when the manifest's ``documents.included`` is false) and
+   listed file may be absent only when the manifest's ``documents.included`` is false; each
+   contract a document backs, ``合同 <number>`` in 关联, is one ``receivables.csv`` lists) and
    ``objections.csv`` (overdue = still open after its due day, at the export's day).
 
 Each difference names the file, the row and the column, with both values.
@@ -957,6 +958,8 @@ DOCUMENT_TYPES = {
     "image/webp": "webp",
 }
 SHA256 = re.compile(r"\A[0-9a-f]{64}\Z")
+#: How documents.csv's 关联 names a contract a document backs: ``合同 C-2025-01``.
+CONTRACT = "合同 "
 #: 银行存款余额调节表: the items of each side, between its balance and its adjusted balance.
 BOOK_SIDE = ("企业账面余额", ("银行已收、企业未记", "银行已付、企业未记"), "调节后企业账面余额")
 BANK_SIDE = ("银行对账单余额", ("企业已收、银行未记", "企业已付、银行未记"), "调节后银行对账单余额")
@@ -1110,11 +1113,14 @@ def check_bank_reconciliation(
 def check_documents(files: dict[str, bytes], manifest: dict, problems: list[str]) -> int:
     """Each listed document: its file name is its SHA-256 and type; its file, when in the
     package, has that SHA-256 and size; absent only from a package the manifest says was made
-    without its documents; no file in documents/ that the table does not list."""
+    without its documents; each contract it backs is one of receivables.csv; no file in
+    documents/ that the table does not list."""
     name = "documents.csv"
     rows = _table(files, name, problems)
     if rows is None:
         return 0
+    receivables = _table(files, "receivables.csv", [])  # its own problems are reported there
+    contracts = None if receivables is None else {csv_original(r[0]) for r in receivables[1:] if r}
     said = manifest.get("documents")
     said = said if isinstance(said, dict) else {}
     included = said.get("included")
@@ -1130,6 +1136,10 @@ def check_documents(files: dict[str, bytes], manifest: dict, problems: list[str]
             problems.append(f"{name}: row {number}: not a document")
             continue
         where = f"{name}: row {number} ({digest[:16]})"
+        backs = csv_original(row[4]).split("; ") if row[4] else []
+        for contract in (b[len(CONTRACT) :] for b in backs if b.startswith(CONTRACT)):
+            if contracts is not None and contract not in contracts:
+                problems.append(f"{where}, 关联: contract {contract} is not in receivables.csv")
         if not SHA256.match(digest) or path != f"documents/{digest}.{DOCUMENT_TYPES.get(kind)}":
             problems.append(f"{where}: 包内文件 {path} is not documents/<SHA-256>.<its type>")
         listed.add(path)

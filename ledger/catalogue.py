@@ -883,6 +883,10 @@ CATALOGUE: dict[str, T] = {
         zh="分录 {entry_id} 已被驳回；凭证只能附于已记账或待审批的分录",
         en="entry {entry_id} was rejected; a document backs an entry in the books or waiting for approval",
     ),
+    "documents.no-contract-community": T(
+        zh="本小区没有合同 {number!r}；请先登记合同（POST .../contracts 或 commons contracts add）",
+        en="no contract {number!r} in this community; register the contract first (POST .../contracts or commons contracts add)",
+    ),
     "documents.no-document": T(
         zh="没有文件 {value!r}",
         en="no document {value!r}",

@@ -404,14 +404,16 @@ class Document(SQLModel, table=True):
 
 
 class DocumentLink(SQLModel, table=True):
-    """A document behind an entry or a resolution (one of the two per row)."""
+    """A document behind an entry, a resolution or a contract (one of the three per row: the
+    contract by its number, as entries cite it)."""
 
-    __table_args__ = (UniqueConstraint("document_id", "entry_id", "resolution"),)
+    __table_args__ = (UniqueConstraint("document_id", "entry_id", "resolution", "contract"),)
 
     id: int | None = Field(default=None, primary_key=True)
     document_id: int = Field(foreign_key="document.id", index=True)
     entry_id: str | None = Field(default=None, foreign_key="entry.id", index=True, max_length=36)
     resolution: str | None = Field(default=None, max_length=40)
+    contract: str | None = Field(default=None, max_length=40)
     linked_by: str = Field(max_length=100)
     linked_at: datetime
 

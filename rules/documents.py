@@ -3,8 +3,9 @@ and ballots, as PDF or images.
 
 A document is stored in the database once per community under the SHA-256 of its bytes (an
 upload of the same bytes again stores nothing new and answers the same document), linked to
-entries and resolutions, and served to the community's members as an attachment. What it is
-is decided by its content, never by its name:
+entries, resolutions and contracts (a contract by its number, as entries cite it), and
+served to the community's members as an attachment. What it is is decided by its content,
+never by its name:
 
 - a PDF starts with ``%PDF-`` and carries no script: no ``/JavaScript``, ``/JS`` or
   ``/Launch`` action anywhere, compressed streams included (so no ``/OpenAction`` that runs
@@ -39,7 +40,7 @@ from ledger.db import reader, writer
 from ledger.documents import EXTENSIONS
 from ledger.errors import NotFound, Problem, ValidationFailed
 from ledger.messages import Msg, msg
-from ledger.models import Document, DocumentLink, Entry, Resolution
+from ledger.models import Contract, Document, DocumentLink, Entry, Resolution
 
 #: The largest document accepted, in bytes (a phone's photo of a receipt, a scanned contract).
 MAX_BYTES = 20 * 1024 * 1024
@@ -78,6 +79,9 @@ class DocumentOut(BaseModel):
 class DocumentListed(DocumentOut):
     entries: list[str] = Field(default_factory=list, description="ids of the entries it backs")
     resolutions: list[str] = Field(default_factory=list)
+    contracts: list[str] = Field(
+        default_factory=list, description="numbers of the contracts it backs"
+    )
     uploaded_by: str
     uploaded_at: str
 
@@ -209,6 +213,24 @@ def _resolution(session: Session, community_id: str, number: str) -> None:
         )
 
 
+def _contract(session: Session, community_id: str, number: str) -> None:
+    found = session.execute(
+        select(col(Contract.id))
+        .where(col(Contract.community_id) == community_id)
+        .where(col(Contract.number) == number)
+    ).first()
+    if found is None:
+        raise NotFound(
+            [
+                Problem(
+                    msg("documents.no-contract-community", number=number),
+                    field="contract",
+                    rule="document-link",
+                )
+            ]
+        )
+
+
 def add(
     *,
     books: Books,
@@ -218,11 +240,13 @@ def add(
     actor: str,
     entry: str | None = None,
     resolution: str | None = None,
+    contract: str | None = None,
     address: str | None = None,
     project: bool = True,
 ) -> tuple[DocumentOut, bool]:
-    """Store a document (once per SHA-256) and link it to ``entry`` and/or ``resolution``.
-    Returns it and whether its bytes were new. Nothing is written when anything is refused.
+    """Store a document (once per SHA-256) and link it to ``entry``, ``resolution`` and/or
+    ``contract`` (each once: a link that is there already is not made again). Returns it and
+    whether its bytes were new. Nothing is written when anything is refused.
 
     A link to a posted entry rewrites the projection; ``project=False`` leaves that to the
     caller's own :meth:`~ledger.books.Books.rebuild_projection` after a batch of uploads (the
@@ -236,6 +260,8 @@ def add(
         linked_entry = _entry(session, community.id, entry) if entry else None
         if resolution:
             _resolution(session, community.id, resolution)
+        if contract:
+            _contract(session, community.id, contract)
         row = session.execute(
             select(Document)
             .where(col(Document.community_id) == community.id)
@@ -266,13 +292,16 @@ def add(
                 details={"name": row.name, "type": kind, "bytes": len(body)},
             )
         assert row.id is not None
-        for target_entry, target_resolution in (
-            (linked_entry.id if linked_entry else None, None),
-            (None, resolution or None),
-        ):
-            if target_entry is None and target_resolution is None:
+        targets: list[dict[str, str | None]] = [
+            {"entry": linked_entry.id if linked_entry else None},
+            {"resolution": resolution or None},
+            {"contract": contract or None},
+        ]
+        for target in targets:
+            if not any(target.values()):
                 continue
-            if _link(session, row.id, target_entry, target_resolution, actor, now):
+            link = {"entry": None, "resolution": None, "contract": None, **target}
+            if _link(session, row.id, link, actor, now):
                 events.record(
                     session,
                     community_id=community.id,
@@ -281,9 +310,10 @@ def add(
                     object_type="document",
                     object_id=digest,
                     address=address,
-                    details={"entry": target_entry, "resolution": target_resolution},
+                    details=link,
                 )
-                rewrite = rewrite or bool(linked_entry and linked_entry.status == "posted")
+                posted = bool(linked_entry and linked_entry.status == "posted")
+                rewrite = rewrite or (link["entry"] is not None and posted)
         out = DocumentOut(sha256=digest, name=row.name, bytes=row.size, type=row.type)
     if rewrite and project:
         books.rebuild_projection(slug)
@@ -293,30 +323,29 @@ def add(
 def _link(
     session: Session,
     document_id: int,
-    entry_id: str | None,
-    resolution: str | None,
+    link: dict[str, str | None],
     actor: str,
     now: object,
 ) -> bool:
-    """Link once: False when the link is there already."""
+    """Link once: False when the link (its entry, resolution and contract, one of them set)
+    is there already. The unique constraint cannot say so: its NULLs never collide."""
+    columns = {
+        "entry": col(DocumentLink.entry_id),
+        "resolution": col(DocumentLink.resolution),
+        "contract": col(DocumentLink.contract),
+    }
     query = select(col(DocumentLink.id)).where(col(DocumentLink.document_id) == document_id)
-    query = query.where(
-        col(DocumentLink.entry_id) == entry_id
-        if entry_id is not None
-        else col(DocumentLink.entry_id).is_(None)
-    )
-    query = query.where(
-        col(DocumentLink.resolution) == resolution
-        if resolution is not None
-        else col(DocumentLink.resolution).is_(None)
-    )
+    for key, column in columns.items():
+        value = link[key]
+        query = query.where(column == value if value is not None else column.is_(None))
     if session.execute(query).first() is not None:
         return False
     session.add(
         DocumentLink(
             document_id=document_id,
-            entry_id=entry_id,
-            resolution=resolution,
+            entry_id=link["entry"],
+            resolution=link["resolution"],
+            contract=link["contract"],
             linked_by=actor,
             linked_at=now,  # type: ignore[arg-type]
         )
@@ -352,9 +381,11 @@ def get(*, books: Books, slug: str, sha256: str) -> tuple[DocumentOut, bytes]:
         ), row.body
 
 
-def listed(*, books: Books, slug: str, entry: str | None = None) -> list[DocumentListed]:
-    """The community's documents with what each backs (only those behind ``entry``, if
-    given), oldest first; without their bytes."""
+def listed(
+    *, books: Books, slug: str, entry: str | None = None, contract: str | None = None
+) -> list[DocumentListed]:
+    """The community's documents with what each backs (only those behind ``entry`` and/or
+    ``contract``, if given), oldest first; without their bytes."""
     with reader(books.engine) as session:
         community = books.community(session, slug)
         rows = session.execute(
@@ -370,22 +401,26 @@ def listed(*, books: Books, slug: str, entry: str | None = None) -> list[Documen
             .where(col(Document.community_id) == community.id)
             .order_by(col(Document.uploaded_at), col(Document.id))
         ).all()
-        links: dict[int, list[tuple[str | None, str | None]]] = {}
-        for document_id, entry_id, resolution in session.execute(
+        links: dict[int, list[tuple[str | None, str | None, str | None]]] = {}
+        for document_id, entry_id, resolution, number in session.execute(
             select(
                 col(DocumentLink.document_id),
                 col(DocumentLink.entry_id),
                 col(DocumentLink.resolution),
+                col(DocumentLink.contract),
             )
             .join(Document, col(Document.id) == col(DocumentLink.document_id))
             .where(col(Document.community_id) == community.id)
         ):
-            links.setdefault(document_id, []).append((entry_id, resolution))
+            links.setdefault(document_id, []).append((entry_id, resolution, number))
     out = []
     for document_id, sha, name, size, kind, by, at in rows:
         own = links.get(document_id, [])
-        entries = sorted({e for e, _ in own if e})
+        entries = sorted({e for e, _, _ in own if e})
+        contracts = sorted({c for _, _, c in own if c})
         if entry is not None and entry not in entries:
+            continue
+        if contract is not None and contract not in contracts:
             continue
         out.append(
             DocumentListed(
@@ -394,7 +429,8 @@ def listed(*, books: Books, slug: str, entry: str | None = None) -> list[Documen
                 bytes=size,
                 type=kind,
                 entries=entries,
-                resolutions=sorted({r for _, r in own if r}),
+                resolutions=sorted({r for _, r, _ in own if r}),
+                contracts=contracts,
                 uploaded_by=by,
                 uploaded_at=at.isoformat(),
             )
@@ -413,6 +449,7 @@ class Stored:
     body: bytes
     entries: tuple[str, ...]
     resolutions: tuple[str, ...]
+    contracts: tuple[str, ...]
     uploaded_at: date
 
     @property
@@ -434,5 +471,6 @@ def stored(*, books: Books, slug: str, entries: set[str] | None = None) -> Itera
             body,
             tuple(item.entries),
             tuple(item.resolutions),
+            tuple(item.contracts),
             date.fromisoformat(item.uploaded_at[:10]),
         )

@@ -1,6 +1,6 @@
 """The schedules of an audit package, on books that have each of them: a contract paid late,
 a budget for the year, a bank statement imported and partly reconciled, documents behind an
-entry and a resolution, and objections under the quarter's notice. Each schedule is read from
+entry, a resolution and a contract, and objections under the quarter's notice. Each schedule is read from
 the real zip (its CSV) and the real workbook (openpyxl), checked against the rules' own
 answers and the journal; the package with its documents carries their files, which both
 verifiers check; two exports of the same period at the same clock are the same bytes."""
@@ -49,6 +49,7 @@ STATEMENT = Path(__file__).parent / "fixtures" / "bank" / "bank-statement-gbk.cs
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 APRIL_PDF = PDF.replace(b"1.4", b"1.5")
+CONTRACT_PDF = PDF.replace(b"1.4", b"1.6")
 #: No reserve to set aside; the quarter closes with its bank lines still open.
 RULES = (
     '[[version]]\neffective_from = 2000-01-01\nreserve_share_min = "0.00"\n'
@@ -161,10 +162,11 @@ def _build(books: Books) -> dict[str, Any]:
         )
     with freeze_time("2025-04-02 02:00:00"):
         ids["april"] = _post(books, txn("500.00", day=date(2025, 4, 2)))
-        for body, name, entry, resolution in (
-            (PDF, "停车费收据.pdf", ids["parking"], None),
-            (PNG, "决议扫描.png", None, "2025-01"),
-            (APRIL_PDF, "四月.pdf", ids["april"], None),
+        for body, name, entry, resolution, contract in (
+            (PDF, "停车费收据.pdf", ids["parking"], None, None),
+            (PNG, "决议扫描.png", None, "2025-01", None),
+            (APRIL_PDF, "四月.pdf", ids["april"], None, None),
+            (CONTRACT_PDF, "经营合同.pdf", ids["rent"], None, "C-2025-01"),
         ):
             documents.add(
                 books=books,
@@ -174,6 +176,7 @@ def _build(books: Books) -> dict[str, Any]:
                 actor="treasurer",
                 entry=entry,
                 resolution=resolution,
+                contract=contract,
             )
     with freeze_time("2025-04-05 02:00:00"):
         close(books=books, slug=SLUG, period="2025Q1", actor="chair")
@@ -311,18 +314,21 @@ def test_documents_are_listed_and_come_with_the_files_when_asked(world: Any) -> 
     assert plain == full
     listed = {r[0]: r for r in plain[1:]}
     # The April entry's document is not the quarter's.
-    assert set(listed) == {hashlib.sha256(b).hexdigest() for b in (PDF, PNG)}
+    assert set(listed) == {hashlib.sha256(b).hexdigest() for b in (PDF, PNG, CONTRACT_PDF)}
     pdf = listed[hashlib.sha256(PDF).hexdigest()]
     assert pdf[1:4] == ["停车费收据.pdf", str(len(PDF)), "application/pdf"]
     assert pdf[4].startswith("记-") and pdf[5] == f"documents/{pdf[0]}.pdf"
     assert listed[hashlib.sha256(PNG).hexdigest()][4] == "决议 2025-01"
+    # The signed contract backs the contract and the rent it brought in.
+    rent = listed[hashlib.sha256(CONTRACT_PDF).hexdigest()][4]
+    assert rent == "合同 C-2025-01; 记-000002"
     with zipfile.ZipFile(world["plain"]) as archive:
         assert not [n for n in archive.namelist() if n.startswith("documents/")]
         manifest = json.loads(archive.read(MANIFEST))
-    assert manifest["documents"] == {"included": False, "count": 2}
+    assert manifest["documents"] == {"included": False, "count": 3}
     with zipfile.ZipFile(world["full"]) as archive:
         manifest = json.loads(archive.read(MANIFEST))
-        assert manifest["documents"] == {"included": True, "count": 2}
+        assert manifest["documents"] == {"included": True, "count": 3}
         for row in plain[1:]:
             body = archive.read(row[5])
             assert hashlib.sha256(body).hexdigest() == row[0] == manifest["files"][row[5]]["sha256"]
@@ -426,6 +432,28 @@ def test_the_verifiers_check_each_document_file(world: Any, tmp_path: Path) -> N
     assert any(p.startswith(f"{row[5]}: its SHA-256") for p in report.problems), report.problems
 
 
+def test_a_document_backing_a_contract_the_package_lacks_fails_both_verifiers(
+    world: Any, tmp_path: Path
+) -> None:
+    name = "documents.csv"
+    files = files_of(world["plain"])
+    edited = [list(r) for r in read_csv(world["plain"], name)]
+    row = next(r for r in edited[1:] if "合同 C-2025-01" in r[4])
+    row[4] = row[4].replace("合同 C-2025-01", "合同 C-2099-09")
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerows(edited)
+    changed = reseal({**files, name: "\ufeff".encode() + text.getvalue().encode()}, name)
+    done = run_verifier(changed, tmp_path)
+    assert done.returncode == 1, done.stdout
+    assert "contract C-2099-09 is not in receivables.csv" in done.stdout, done.stdout
+    path = tmp_path / "changed.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, body in changed.items():
+            archive.writestr(member, body)
+    report = verify_export(path)
+    assert any("contract C-2099-09 is not in receivables.csv" in p for p in report.problems)
+
+
 @pytest.mark.parametrize(
     ("name", "label", "column", "expect"),
     [
@@ -465,6 +493,6 @@ def test_cli_export_with_documents(world: Any, tmp_path: Path) -> None:
     with freeze_time(EXPORTED):
         result = CliRunner().invoke(main, [*args, "--as", "auditor", "--with-documents"])
     assert result.exit_code == 0, result.output
-    assert "2 document(s) listed in documents.csv, their files in documents/" in result.output
+    assert "3 document(s) listed in documents.csv, their files in documents/" in result.output
     with zipfile.ZipFile(out) as archive:
-        assert len([n for n in archive.namelist() if n.startswith("documents/")]) == 2
+        assert len([n for n in archive.namelist() if n.startswith("documents/")]) == 3

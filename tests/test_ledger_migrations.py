@@ -6,10 +6,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import select
+from sqlalchemy import inspect, select, text
 from sqlmodel import Session, SQLModel
 
 from api.books import open_books
@@ -17,9 +18,17 @@ from api.settings import Settings
 from audit.verify import verify
 from ledger import journal
 from ledger.books import Books
-from ledger.db import SCHEMA_HEAD, alembic_config, make_engine, schema_revision
+from ledger.db import SCHEMA_HEAD, alembic_config, make_engine, migrate, schema_revision
 from ledger.models import Community
-from tests.conftest import txn
+from rules import documents
+from rules.community import create
+from rules.contracts import ContractIn
+from rules.contracts import add as add_contract
+from rules.documents import add
+from tests.conftest import BOOKS_START, txn
+from tests.test_rules_contracts import ADS
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def _diff(books: Books) -> list[object]:
@@ -54,9 +63,52 @@ def test_data_directory_of_the_first_release_upgrades_in_place(tmp_path: Path) -
         schema_revision(books.engine)
         == ScriptDirectory.from_config(alembic_config(books.engine)).get_current_head()
     )
+    assert _diff(books) == []  # the upgraded schema is the models' (0008's unnamed constraint)
     report = verify(books, "maple")
     assert report.ok, report.problems
     assert (report.entries, report.head) == tuple(head)
     posted = journal.post(books=books, slug="maple", draft=txn("88.00"), actor="t")
     assert posted.entry.seq == head[0] + 1 and posted.entry.prev_hash == head[1]
     assert verify(books, "maple").ok
+
+
+def _links(books: Books) -> list[tuple[object, ...]]:
+    with books.engine.connect() as conn:
+        return [
+            tuple(row)
+            for row in conn.execute(
+                text("SELECT document_id, entry_id, resolution FROM documentlink ORDER BY id")
+            )
+        ]
+
+
+def test_0008_adds_document_contracts_and_keeps_the_links_both_ways(any_books: Books) -> None:
+    """0008 gives a document link its contract: down to 0007 the contract links go (the old
+    schema cannot say what they back) and the others stay; up again, they are as they were,
+    with no contract, and the schema is the models' (the constraint PostgreSQL named or
+    SQLite left unnamed is replaced on either)."""
+    create(books=any_books, slug="maple", name="枫林苑", start=BOOKS_START)
+    posted = journal.post(books=any_books, slug="maple", draft=txn("80.00"), actor="t")
+    body = ContractIn.model_validate({**ADS, "resolution": None})
+    add_contract(books=any_books, slug="maple", body=body, actor="t")
+    add(books=any_books, slug="maple", body=PDF, name="a.pdf", actor="t", entry=posted.id)
+    add(books=any_books, slug="maple", body=PDF, name="a.pdf", actor="t", contract="C-2025-01")
+    before = _links(any_books)
+    assert len(before) == 2
+
+    command.downgrade(alembic_config(any_books.engine), "0007")
+    assert schema_revision(any_books.engine) == "0007"
+    with any_books.engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("documentlink")}
+    assert "contract" not in columns
+    assert _links(any_books) == before[:1]
+
+    migrate(any_books.engine)
+    assert schema_revision(any_books.engine) == SCHEMA_HEAD
+    assert _diff(any_books) == []
+    assert _links(any_books) == before[:1]
+    listed = documents.listed(books=any_books, slug="maple")
+    assert [(d.entries, d.contracts) for d in listed] == [([posted.id], [])]
+    add(books=any_books, slug="maple", body=PDF, name="a.pdf", actor="t", contract="C-2025-01")
+    (again,) = documents.listed(books=any_books, slug="maple", contract="C-2025-01")
+    assert again.contracts == ["C-2025-01"]
