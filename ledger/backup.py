@@ -2,13 +2,16 @@
 
 The snapshot is logical, so it is the same on SQLite and PostgreSQL and restores into either:
 every row that belongs to the community (its entries, postings, events, accounts, members and
-their users, units, resolutions, ballots, allocations, closes, the settings of its rules), read
-inside ONE read transaction (a WAL snapshot on SQLite, REPEATABLE READ on PostgreSQL). The
-archive is a gzip'd tar holding ``manifest.json``, ``rows.jsonl`` and ``rules.toml`` (the rules
-text in force, for people to read; the rows are the record); the manifest records the chain
-head at the snapshot, and restore checks the restored chain ends there. A backup from before
-the rules were kept in the database has no rules rows: its ``rules.toml`` is restored, and the
-first read imports it.
+their users, units, resolutions, ballots, allocations, closes, the settings of its rules, its
+contracts and budget, its documents with their bytes and links, its bank lines, its stored
+public notices, its objections and their daily counts), read inside ONE read transaction (a
+WAL snapshot on SQLite, REPEATABLE READ on PostgreSQL). The archive is a gzip'd tar holding
+``manifest.json``, ``rows.jsonl`` and ``rules.toml`` (the rules text in force, for people to
+read; the rows are the record); the manifest records the chain head at the snapshot, and
+restore checks the restored chain ends there. A backup from before the rules were kept in the
+database has no rules rows: its ``rules.toml`` is restored, and the first read imports it. A
+backup from before the documents, bank lines, notices and objections were in it restores
+without them.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ import io
 import json
 import os
 import tarfile
+import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Connection
@@ -48,13 +52,22 @@ _OWNERSHIP: dict[str, tuple[str, str, str] | str] = {
     "rulestext": "community_id",
     "contract": "community_id",
     "budgetline": "community_id",
+    "document": "community_id",
+    "bankline": "community_id",
+    "storednotice": "community_id",
+    "objection": "community_id",
+    "objectioncount": "community_id",
     # table: (its column, parent table, parent column)
     "posting": ("entry_id", "entry", "id"),
     "allocationline": ("entry_id", "entry", "id"),
     "ballot": ("resolution_id", "resolution", "id"),
     "user": ("id", "membership", "user_id"),
     "apitoken": ("user_id", "membership", "user_id"),
+    "documentlink": ("document_id", "document", "id"),
 }
+#: The tables that belong to no community, so no backup of one holds them: failed logins, the
+#: processes' shared keys and login sessions (a restored member logs in again).
+NOT_A_COMMUNITYS = frozenset({"loginfailure", "serverkey", "usersession"})
 
 
 def _tables() -> list[Table]:
@@ -109,57 +122,63 @@ def backup(*, books: Books, slug: str, out: Path) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if engine.dialect.name == "postgresql":
         options["isolation_level"] = "REPEATABLE READ"
-    lines: list[str] = []
-    with engine.connect().execution_options(**options) as conn, conn.begin():
-        community_table = SQLModel.metadata.tables["community"]
-        found = (
-            conn.execute(select(community_table).where(community_table.c.slug == slug))
-            .mappings()
-            .first()
-        )
-        if found is None:
-            raise NotFound(msg("backup.no-community", slug=slug))
-        counts: dict[str, int] = {}
-        rules: bytes | None = None  # the text in force: the last rules row (by number)
-        for table in _tables():
-            counts[table.name] = 0
-            for row in _rows(conn, table, found["id"]):
-                if table.name == "rulestext":
-                    rules = str(row["text"]).encode("utf-8")
-                record = {"table": table.name, "row": {k: _encode(v) for k, v in row.items()}}
-                lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
-                counts[table.name] += 1
-    manifest = {
-        "format": FORMAT,
-        "slug": slug,
-        "community_id": found["id"],
-        "head_seq": found["head_seq"],
-        "head_hash": found["head_hash"],
-        "taken_at": clock.now().isoformat(),
-        "rows": counts,
-    }
-    if rules is None and books.rules_path(slug).exists():  # books from before the rules rows
-        rules = books.rules_path(slug).read_bytes()
     out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    # The archive holds owner ids and password hashes: readable by its owner alone (0600),
-    # whatever the umask, and so is the file it replaces (a new inode, renamed over it).
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)  # a leftover temporary file keeps its mode through O_CREAT
-    with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
-        _add(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode())
-        _add(tar, "rows.jsonl", ("\n".join(lines) + "\n").encode())
-        if rules is not None:
-            _add(tar, "rules.toml", rules)
+    # The rows go to a temporary file (its owner's alone) as they are read, not into memory:
+    # the documents' bytes are in them.
+    with tempfile.TemporaryFile(dir=out.parent) as rows:
+        with engine.connect().execution_options(**options) as conn, conn.begin():
+            community_table = SQLModel.metadata.tables["community"]
+            found = (
+                conn.execute(select(community_table).where(community_table.c.slug == slug))
+                .mappings()
+                .first()
+            )
+            if found is None:
+                raise NotFound(msg("backup.no-community", slug=slug))
+            counts: dict[str, int] = {}
+            rules: bytes | None = None  # the text in force: the last rules row (by number)
+            for table in _tables():
+                counts[table.name] = 0
+                for row in _rows(conn, table, found["id"]):
+                    if table.name == "rulestext":
+                        rules = str(row["text"]).encode("utf-8")
+                    record = {"table": table.name, "row": {k: _encode(v) for k, v in row.items()}}
+                    line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+                    rows.write(line.encode("utf-8"))
+                    counts[table.name] += 1
+        manifest = {
+            "format": FORMAT,
+            "slug": slug,
+            "community_id": found["id"],
+            "head_seq": found["head_seq"],
+            "head_hash": found["head_hash"],
+            "taken_at": clock.now().isoformat(),
+            "rows": counts,
+        }
+        if rules is None and books.rules_path(slug).exists():  # books from before the rules rows
+            rules = books.rules_path(slug).read_bytes()
+        tmp = out.with_suffix(out.suffix + ".tmp")
+        # The archive holds owner ids and password hashes: readable by its owner alone (0600),
+        # whatever the umask, and so is the file it replaces (a new inode, renamed over it).
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # a leftover temporary file keeps its mode through O_CREAT
+        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+            payload = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+            _add(tar, "manifest.json", io.BytesIO(payload), len(payload))
+            size = rows.tell()
+            rows.seek(0)
+            _add(tar, "rows.jsonl", rows, size)
+            if rules is not None:
+                _add(tar, "rules.toml", io.BytesIO(rules), len(rules))
     tmp.replace(out)
     return manifest
 
 
-def _add(tar: tarfile.TarFile, name: str, payload: bytes) -> None:
+def _add(tar: tarfile.TarFile, name: str, payload: IO[bytes], size: int) -> None:
     info = tarfile.TarInfo(name)
-    info.size = len(payload)
+    info.size = size
     info.mtime = int(clock.now().timestamp())
-    tar.addfile(info, io.BytesIO(payload))
+    tar.addfile(info, payload)
 
 
 def restore(*, books: Books, archive: Path) -> dict[str, Any]:
