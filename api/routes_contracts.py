@@ -1,6 +1,8 @@
 """Income contracts, arrears and the budget over HTTP.
 
-- ``POST/GET /contracts``: register a contract (admin or treasurer), list them (members);
+- ``POST/GET /contracts``: register a contract (admin or treasurer), list them (members); the
+  signed contract and the papers behind it are documents (``POST /documents`` with
+  ``contract``, ``GET /documents?contract=`` lists them: :mod:`api.routes_documents`);
 - ``GET /receivables?date=``: each contract's due, received and overdue, aged (members);
 - ``POST /budgets``: adopt a year's budget (admin or approver, as resolutions);
 - ``GET /budgets/{year}/actual``: budget, actual and variance by account and period (members).
