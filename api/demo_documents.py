@@ -143,7 +143,7 @@ def settle(books: Books, slug: str, entry: TransactionOut, pending: bool) -> Tra
 
 
 def attach_contract(books: Books, slug: str, number: str, entry: TransactionOut) -> None:
-    """The scan of contract ``number``, linked to its first entry (once)."""
+    """The scan of contract ``number``, linked to the contract and its first entry (once)."""
     from api.demo import TREASURER
 
     name = f"合同-{number}-扫描件.pdf"
@@ -171,6 +171,7 @@ def attach_contract(books: Books, slug: str, number: str, entry: TransactionOut)
         name=name,
         actor=TREASURER,
         entry=entry.id,
+        contract=number,
         project=False,
     )
 

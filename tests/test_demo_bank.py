@@ -200,7 +200,11 @@ def test_every_entry_at_the_threshold_has_a_document_uploaded_before_its_approva
     assert checked >= 40 and len(set(approved_at) & backed) >= 10
     numbers = {r.number for r in resolution_register.list_all(books=books, slug=SLUG)}
     assert numbers <= {r for item in listed for r in item.resolutions}
-    assert len([i for i in listed if i.name.startswith("合同-C-2026-")]) == 5
+    # Each contract's scan backs the contract, and is found by it.
+    scans = {i.name: i.contracts for i in listed if i.name.startswith("合同-C-2026-")}
+    assert scans == {f"合同-C-2026-0{n}-扫描件.pdf": [f"C-2026-0{n}"] for n in range(1, 6)}
+    (found,) = documents.listed(books=books, slug=SLUG, contract="C-2026-01")
+    assert found.name == "合同-C-2026-01-扫描件.pdf"
     for item in listed[:3] + listed[-3:]:  # the real reader takes them as one-page PDFs
         _meta, body = documents.get(books=books, slug=SLUG, sha256=item.sha256)
         assert documents.sniff(body, item.name) == "application/pdf"
