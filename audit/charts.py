@@ -19,6 +19,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from matplotlib import font_manager
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
@@ -44,6 +45,23 @@ _STYLE: dict[RcKeyType, Any] = {
     "ytick.color": "black",
     "text.color": "black",
 }
+
+
+def _know_cjk_fonts() -> None:
+    """Make sure matplotlib knows the CJK fonts installed on this system. It keeps a list of
+    the system's fonts in a cache (``~/.cache/matplotlib``) that it never refreshes: on a
+    machine whose fonts-noto-cjk came after the first chart, every Chinese label would be laid
+    out in DejaVu Sans (with a warning per missing glyph). Adds the system's Noto CJK files
+    when none of them is known; costs one look at the font list otherwise."""
+    known = {font.name for font in font_manager.fontManager.ttflist}
+    if known & set(FONTS[:-1]):
+        return
+    for path in font_manager.findSystemFonts():  # ttf, otf and ttc
+        if "CJK" in path and "Sans" in path:
+            font_manager.fontManager.addfont(path)
+
+
+_know_cjk_fonts()
 
 
 def _yuan(value: float, _pos: object = None) -> str:
