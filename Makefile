@@ -52,8 +52,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# The suite runs on two workers (pytest-xdist), a test module per worker, so each module's
+# fixtures (a demo community, a server) are built once; WORKERS=0 runs it in one process.
+WORKERS ?= 2
 pytest: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test: install sysdeps lint typecheck pytest
 
