@@ -1847,6 +1847,50 @@ CATALOGUE: dict[str, T] = {
         en="{field}: {text}",
     ),
     # vote
+    "vote.approval": T(
+        zh="第（{numeral}）项事项的通过（须经参与表决专有部分面积{rule} 且参与表决人数{rule} 的业主同意）：同意面积 {yes_area} m²，参与表决面积 {part_area} m²（{area_check}）；同意 {yes_heads} 人，参与表决 {part_heads} 人（{heads_check}）。",
+        en="Approval for matter ({numeral}) ({rule} of the participating area and owners): yes {yes_area} of {part_area} m² ({area_check}) and {yes_heads} of {part_heads} owners ({heads_check}).",
+    ),
+    "vote.arithmetic": T(
+        zh="{quorum}{approval}{verdict}",
+        en="{quorum} {approval} {verdict}",
+    ),
+    "vote.at-least": T(
+        zh="不少于 {share}",
+        en="at least {share}",
+    ),
+    "vote.compare": T(
+        zh="{part} × {den} = {left} {sign} {whole} × {num} = {right}：{met}",
+        en="{part} × {den} = {left} {sign} {whole} × {num} = {right}: {met}",
+    ),
+    "vote.head-rule": T(
+        zh="每位业主无论拥有几套房屋只计一人，开发商未售出的房屋合计一人；业主参与表决的房屋全部同意（或反对）时，该业主才计为同意（或反对）；弃权计入参与表决",
+        en="one head per owner however many units they hold, one head for all developer-unsold units together; an owner's head votes yes (or no) only if all their voting units did; abstentions take part",
+    ),
+    "vote.met": T(
+        zh="达到",
+        en="met",
+    ),
+    "vote.more-than": T(
+        zh="超过 {share}",
+        en="more than {share}",
+    ),
+    "vote.not-met": T(
+        zh="未达到",
+        en="not met",
+    ),
+    "vote.not-passed": T(
+        zh="表决未通过。",
+        en="Not passed.",
+    ),
+    "vote.passed": T(
+        zh="表决通过。",
+        en="Passed.",
+    ),
+    "vote.quorum": T(
+        zh="参与表决（{source}：须专有部分面积{rule} 且人数{rule} 的业主参与表决）：参与表决面积 {part_area} m²，总面积 {total_area} m²（{area_check}）；参与表决 {part_heads} 人，业主总人数 {total_heads} 人（{heads_check}）。",
+        en="Quorum ({source}: {rule} of the exclusive area and {rule} of the owners by head take part): {part_area} of {total_area} m² took part ({area_check}) and {part_heads} of {total_heads} owners ({heads_check}).",
+    ),
     "vote.two-ballots": T(
         zh="房屋 {unit} 有两张选票（首张在 ballots[{first}]）",
         en="unit {unit} has two ballots (first at ballots[{first}])",
