@@ -500,9 +500,17 @@ CATALOGUE: dict[str, T] = {
         zh="{year} 年预算第 {version} 版（决议 {resolution}）：{lines} 行",
         en="budget {year} version {version} (resolution {resolution}): {lines} lines",
     ),
+    "cli_contracts.compliant": T(
+        zh="合规",
+        en="compliant",
+    ),
     "cli_contracts.contract-registered": T(
         zh="合同 {number} 已登记（{state}）",
         en="contract {number} registered ({state})",
+    ),
+    "cli_contracts.not-compliant": T(
+        zh="不合规：{issues}",
+        en="NOT compliant: {issues}",
     ),
     "cli_contracts.refused-valid": T(
         zh="已拒绝（422）：{name} 不是有效的 {what}：",
@@ -773,6 +781,30 @@ CATALOGUE: dict[str, T] = {
     "contracts.instalment-must-more-than": T(
         zh="每期金额须大于 0.00",
         en="an instalment must be more than 0.00",
+    ),
+    "contracts.issue-no-resolution": T(
+        zh="没有业主决议批准将共有部分用于经营（{source}，须 3/4）",
+        en="no resolution approves this business use of a common part ({source}, 3/4)",
+    ),
+    "contracts.issue-resolution-failed": T(
+        zh="决议 {number} 未通过",
+        en="resolution {number} did not pass",
+    ),
+    "contracts.issue-resolution-matter": T(
+        zh="决议 {number} 表决的是第 {matter} 项事项，而非将共有部分用于经营（{source}，须 3/4）",
+        en="resolution {number} is a matter ({matter}), not a business use of common parts ({source}, which needs 3/4)",
+    ),
+    "contracts.issue-resolution-unknown": T(
+        zh="决议 {number} 不在决议登记中",
+        en="resolution {number} is not in the register",
+    ),
+    "contracts.issue-term-before-effect": T(
+        zh="合同期自 {start} 起，早于决议 {number} 的生效日（{effective_from}）",
+        en="the term starts on {start}, before resolution {number} took effect ({effective_from})",
+    ),
+    "contracts.issue-term-past-expiry": T(
+        zh="合同期至 {end}，晚于决议 {number} 的失效日 {expires_on}",
+        en="the term runs to {end}, past resolution {number}'s expiry {expires_on}",
     ),
     "contracts.one-off-contract-needs": T(
         zh="一次性合同须有金额",
