@@ -961,6 +961,31 @@ CATALOGUE: dict[str, T] = {
         zh="{slug} 的账簿校验未通过，而保存的链头会为其作保：{problem}（请运行 commons verify {slug}）",
         en="the books of {slug} do not verify, and a kept head would vouch for them: {problem} (run commons verify {slug})",
     ),
+    # http
+    "http.bad-request": T(
+        zh="请求有误",
+        en="Bad Request",
+    ),
+    "http.conflict": T(
+        zh="冲突",
+        en="Conflict",
+    ),
+    "http.forbidden": T(
+        zh="无权操作",
+        en="Forbidden",
+    ),
+    "http.not-found": T(
+        zh="未找到",
+        en="Not Found",
+    ),
+    "http.too-many-requests": T(
+        zh="请求过多",
+        en="Too Many Requests",
+    ),
+    "http.unprocessable-entity": T(
+        zh="无法处理",
+        en="Unprocessable Entity",
+    ),
     # journal
     "journal.account-open-open": T(
         zh="科目 {account} 在 {day} 未开立（开立期间 {open_date} 至 {close_date}）",

@@ -283,3 +283,46 @@ def test_the_query_wins_then_accept_language_by_weight_then_the_default() -> Non
     assert negotiate(None, "zh-CN,zh;q=0.9") == "zh"
     assert negotiate(None, None) == "zh"
     assert negotiate(None, "fr") == "zh"
+
+
+def _declared_statuses() -> dict[str, str]:
+    """``status = HTTPStatus.X`` in a class body of our packages: class name → X."""
+    found = {}
+    for path, tree in TREES:
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for item in node.body:
+                if isinstance(item, ast.Assign) and len(item.targets) == 1:
+                    target, value = item.targets[0], item.value
+                elif isinstance(item, ast.AnnAssign) and item.value is not None:
+                    target, value = item.target, item.value
+                else:
+                    continue
+                if (
+                    isinstance(target, ast.Name)
+                    and target.id == "status"
+                    and isinstance(value, ast.Attribute)
+                    and isinstance(value.value, ast.Name)
+                    and value.value.id == "HTTPStatus"
+                ):
+                    found[f"{path.relative_to(ROOT)} {node.name}"] = value.attr
+    return found
+
+
+def test_every_status_a_refusal_declares_has_its_phrase_in_both_languages() -> None:
+    """The CLI prints a refusal as "已拒绝（409 冲突）：" / "refused (409 Conflict):": a new
+    status on a LedgerError subclass needs its phrase (api.cli_common.PHRASES)."""
+    from http import HTTPStatus
+
+    from api.cli_common import PHRASES, phrase
+
+    declared = _declared_statuses()
+    assert {"CONFLICT", "NOT_FOUND", "TOO_MANY_REQUESTS"} <= set(declared.values())
+    missing = [where for where, name in declared.items() if HTTPStatus[name] not in PHRASES]
+    assert missing == []
+    for status in PHRASES:
+        assert phrase(status).render("en") == status.phrase
+        assert CJK.search(phrase(status).render("zh")), status
+    assert phrase(HTTPStatus.CONFLICT).render("zh") == "冲突"
+    assert phrase(HTTPStatus.IM_A_TEAPOT).render("zh") == "I'm a Teapot"
