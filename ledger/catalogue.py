@@ -434,6 +434,18 @@ CATALOGUE: dict[str, T] = {
         zh="  差额       {difference}；{open_lines} 笔明细待确认或驳回",
         en="  difference   {difference}; {open_lines} line(s) to confirm or dismiss",
     ),
+    "cli_bank.document-already-stored": T(
+        zh="此前已存入 {sha256} {name}（{type}，{bytes} 字节）",
+        en="already stored {sha256} {name} ({type}, {bytes} bytes)",
+    ),
+    "cli_bank.document-linked": T(
+        zh="{stored}，已关联{linked}",
+        en="{stored}, linked to {linked}",
+    ),
+    "cli_bank.document-stored": T(
+        zh="已存入 {sha256} {name}（{type}，{bytes} 字节）",
+        en="stored {sha256} {name} ({type}, {bytes} bytes)",
+    ),
     "cli_bank.imported-line-s-already": T(
         zh="已导入 {account} 的 {imported} 笔明细（{duplicates} 笔此前已导入），匹配 {matched} 笔；{proposals} 笔待确认或驳回（按版式 {layout} 读取）",
         en="imported {imported} line(s) of {account} ({duplicates} already imported), matched {matched}; {proposals} to confirm or dismiss (read as {layout})",
@@ -449,6 +461,18 @@ CATALOGUE: dict[str, T] = {
     "cli_bank.line-entry": T(
         zh="明细 {line}：分录 {id} {status}",
         en="line {line}: entry {id} {status}",
+    ),
+    "cli_bank.linked-contract": T(
+        zh="合同 {value}",
+        en="contract {value}",
+    ),
+    "cli_bank.linked-entry": T(
+        zh="分录 {value}",
+        en="entry {value}",
+    ),
+    "cli_bank.linked-resolution": T(
+        zh="决议 {value}",
+        en="resolution {value}",
     ),
     "cli_bank.refused-valid-transaction": T(
         zh="已拒绝（422）：{name} 不是有效的交易：",
@@ -1331,9 +1355,17 @@ CATALOGUE: dict[str, T] = {
         zh="哈希链在第 {seq} 笔断开：prev-hash 与前一笔分录不衔接",
         en="hash chain broken at seq {seq}: prev-hash does not link to the entry before it",
     ),
+    "plugin.chain-resume": T(
+        zh="chain-resume {value!r} 不是 <seq>:<prev-hash> 格式",
+        en="chain-resume {value!r} is not <seq>:<prev-hash>",
+    ),
     "plugin.chain-seq": T(
         zh="哈希链：应为第 {expected} 笔，实际为第 {found} 笔",
         en="hash chain: expected seq {expected}, found {found}",
+    ),
+    "plugin.custom-not-understood": T(
+        zh="无法识别 custom {type!r}（值为 {values!r}）",
+        en="custom {type!r} with values {values!r} is not understood",
     ),
     "plugin.rules-file": T(
         zh="规则文件：{problem}",

@@ -260,3 +260,17 @@ def test_commons_verify_lists_rule_violations_of_the_journal(books: Books, commu
     # bean-check's own words are the plugin's, in Chinese (it has no reader to ask).
     assert any(p.startswith("beancount: line ") and "人防车位" in p for p in report.problems)
 
+
+def test_a_carry_the_plugin_cannot_read_is_said_in_chinese() -> None:
+    """The plugin's errors reach Fava's Errors page in the community default, Chinese."""
+    from rules.plugin import carried
+
+    entries, _errors, _options = loader.load_string(
+        '2025-01-01 custom "chain-resume" "7"\n2025-01-01 custom "carry" "rules" "x" "y"\n'
+    )
+    _folds, resumes, problems = carried(entries)
+    assert resumes == {}
+    assert problems == [
+        "chain-resume '7' 不是 <seq>:<prev-hash> 格式",
+        "无法识别 custom 'carry'（值为 ['rules', 'x', 'y']）",
+    ]
