@@ -25,7 +25,17 @@ from api import (
     cli_users,
     files,
 )
-from api.cli_common import Ctx, invalid, member_option, operator, pass_ctx, refusals, say, validated
+from api.cli_common import (
+    Ctx,
+    invalid,
+    member_option,
+    operator,
+    pass_ctx,
+    reader,
+    refusals,
+    say,
+    validated,
+)
 from api.users import Role
 from ledger import journal
 from ledger.books import Books
@@ -272,9 +282,7 @@ def verify(ctx: Ctx, slug: str, kept: tuple[str, ...], files: tuple[Path, ...]) 
         raise click.BadParameter(str(exc)) from None
     with refusals():
         report = run(ctx.books, slug, heads)
-    click.echo(report.summary())
-    for problem in report.problems:
-        click.echo(f"  - {problem}")
+    click.echo("\n".join(report.lines(reader())))
     sys.exit(0 if report.ok else 1)
 
 
@@ -450,8 +458,8 @@ def restore(ctx: Ctx, archive: Path) -> None:
             )
         )
     )
-    for problem in report.problems:
-        click.echo(f"  - {problem}")
+    for line in report.lines(reader())[1:]:
+        click.echo(line)
     if not at_snapshot:
         click.echo(say(msg("cli.restored-chain-does-end")))
     sys.exit(0 if report.ok and at_snapshot else 1)

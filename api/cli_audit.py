@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from api.cli_common import Ctx, member_option, refusals, say
+from api.cli_common import Ctx, member_option, reader, refusals, say
 from api.users import Role
 from ledger.messages import msg
 
@@ -41,7 +41,8 @@ def export_command(
     with refusals():
         parsed = parse_period(period)
         total = expected_entries(ctx.books, slug) + FILES_PER_EXPORT + int(with_documents)
-        with click.progressbar(length=total, label=f"exporting {slug} {parsed.label}") as bar:
+        label = say(msg("cli_audit.exporting", slug=slug, label=parsed.label))
+        with click.progressbar(length=total, label=label) as bar:
             manifest = export_file(
                 books=ctx.books,
                 slug=slug,
@@ -66,8 +67,14 @@ def export_command(
     )
     documents = manifest["documents"]
     click.echo(
-        f"{documents['count']} document(s) listed in documents.csv, "
-        + ("their files in documents/" if documents["included"] else "without their files")
+        say(
+            msg(
+                "cli_audit.documents-with-files"
+                if documents["included"]
+                else "cli_audit.documents-without-files",
+                count=documents["count"],
+            )
+        )
     )
 
 
@@ -83,9 +90,7 @@ def verify_export_command(package: Path, bean_check: bool) -> None:
     from audit.verify_export import verify_export
 
     report = verify_export(package, bean_check=bean_check)
-    click.echo(report.summary())
-    for problem in report.problems:
-        click.echo(f"  - {problem}")
+    click.echo("\n".join(report.lines(reader())))
     sys.exit(0 if report.ok else 1)
 
 

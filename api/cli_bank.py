@@ -271,14 +271,28 @@ def add_document(
             resolution=resolution,
             contract=contract,
         )
+    stored = msg(
+        "cli_bank.document-stored" if created else "cli_bank.document-already-stored",
+        sha256=out.sha256,
+        name=out.name,
+        type=out.type,
+        bytes=out.bytes,
+    )
     linked = [
-        f"{what} {value}"
-        for what, value in (("entry", entry), ("resolution", resolution), ("contract", contract))
+        msg(key, value=value)
+        for key, value in (
+            ("cli_bank.linked-entry", entry),
+            ("cli_bank.linked-resolution", resolution),
+            ("cli_bank.linked-contract", contract),
+        )
         if value
     ]
     click.echo(
-        f"{'stored' if created else 'already stored'} {out.sha256} {out.name} ({out.type}, "
-        f"{out.bytes} bytes)" + (f", linked to {', '.join(linked)}" if linked else "")
+        say(
+            msg("cli_bank.document-linked", stored=stored, linked=msg("common.list", items=linked))
+            if linked
+            else stored
+        )
     )
 
 

@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar, cast
 
@@ -75,6 +76,26 @@ def invalid(error: Any, where: str | None) -> str:
     return say(validation_text(error, where or None))
 
 
+#: The reason phrase of each status a refusal carries (``ledger.errors`` and its subclasses),
+#: in the reader's language; tests/test_messages.py checks every status a refusal declares
+#: has one.
+PHRASES: dict[HTTPStatus, str] = {
+    HTTPStatus.BAD_REQUEST: "http.bad-request",
+    HTTPStatus.FORBIDDEN: "http.forbidden",
+    HTTPStatus.NOT_FOUND: "http.not-found",
+    HTTPStatus.CONFLICT: "http.conflict",
+    HTTPStatus.UNPROCESSABLE_ENTITY: "http.unprocessable-entity",
+    HTTPStatus.TOO_MANY_REQUESTS: "http.too-many-requests",
+}
+
+
+def phrase(status: HTTPStatus) -> Msg:
+    """``Conflict`` (冲突): a status's reason phrase in the reader's language; a status
+    without an entry keeps the English phrase."""
+    key = PHRASES.get(status)
+    return msg(key) if key is not None else msg("common.text", text=status.phrase)
+
+
 @contextmanager
 def refusals() -> Iterator[None]:
     """Print a refusal's problems (not a traceback) and exit 1."""
@@ -82,7 +103,7 @@ def refusals() -> Iterator[None]:
         yield
     except LedgerError as exc:
         click.echo(
-            say(msg("cli_common.refused", status=exc.status.value, phrase=exc.status.phrase)),
+            say(msg("cli_common.refused", status=exc.status.value, phrase=phrase(exc.status))),
             err=True,
         )
         for problem in exc.problems:

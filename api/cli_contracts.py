@@ -10,7 +10,7 @@ from typing import Any
 import click
 from pydantic import BaseModel, ValidationError
 
-from api.cli_common import Ctx, dump, invalid, member_option, refusals, say
+from api.cli_common import Ctx, dump, invalid, member_option, reader, refusals, say
 from api.users import Role
 from ledger.messages import msg
 
@@ -42,8 +42,15 @@ def add_contract(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
 
     body = _read(ContractIn, file, "contract")
     with refusals():
-        out = add(books=ctx.books, slug=slug, body=body, actor=actor)
-    state = "compliant" if out.compliant else "NOT compliant: " + "; ".join(out.issues)
+        out = add(books=ctx.books, slug=slug, body=body, actor=actor, lang=reader())
+    state = (
+        msg("cli_contracts.compliant")
+        if out.compliant
+        else msg(
+            "cli_contracts.not-compliant",
+            issues=[msg("common.text", text=issue) for issue in out.issues],
+        )
+    )
     click.echo(say(msg("cli_contracts.contract-registered", number=out.number, state=state)))
 
 
@@ -55,7 +62,7 @@ def list_contracts(ctx: Ctx, slug: str) -> None:
     from rules.contracts import listing
 
     with refusals():
-        out = listing(books=ctx.books, slug=slug)
+        out = listing(books=ctx.books, slug=slug, lang=reader())
     click.echo(dump([c.model_dump(mode="json") for c in out]))
 
 

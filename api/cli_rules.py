@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from api.cli_common import Ctx, dump, member_option, refusals, say, validated
+from api.cli_common import Ctx, dump, member_option, reader, refusals, say, validated
 from api.users import Role
 from ledger.messages import msg
 
@@ -60,7 +60,7 @@ def add_resolution(ctx: Ctx, slug: str, file: Path, actor: str) -> None:
 
     body = validated(ResolutionIn, file.read_bytes(), f"{file.name} is not a valid resolution")
     with refusals():
-        out = create(books=ctx.books, slug=slug, body=body, actor=actor)
+        out = create(books=ctx.books, slug=slug, body=body, actor=actor, lang=reader())
     click.echo(
         say(msg("cli_rules.passed" if out.passed else "cli_rules.not-passed", number=out.number))
     )
@@ -76,7 +76,7 @@ def show_resolution(ctx: Ctx, slug: str, number: str) -> None:
     from rules.resolution_register import get
 
     with refusals():
-        out = get(books=ctx.books, slug=slug, number=number)
+        out = get(books=ctx.books, slug=slug, number=number, lang=reader())
     click.echo(dump(out.model_dump(mode="json", exclude={"ballots"})))
 
 

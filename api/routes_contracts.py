@@ -15,9 +15,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
+from api import lang
 from api.deps import BooksDep, Member, Role, require_role
 from api.errors import ERRORS
 from rules import budget, contracts
@@ -53,15 +54,24 @@ class ReceivablesOut(BaseModel):
     responses=ERRORS,
     summary="Register an income contract (flagged when no passed business-use resolution)",
 )
-def add_contract(slug: str, body: ContractIn, books: BooksDep, member: RegistersDep) -> ContractOut:
+def add_contract(
+    slug: str, body: ContractIn, books: BooksDep, member: RegistersDep, request: Request
+) -> ContractOut:
     return contracts.add(
-        books=books, slug=member.slug, body=body, actor=member.username, address=member.address
+        books=books,
+        slug=member.slug,
+        body=body,
+        actor=member.username,
+        address=member.address,
+        lang=lang.of_request(request),
     )
 
 
 @router.get("/contracts", responses=ERRORS, summary="The income contracts, with compliance")
-def list_contracts(slug: str, books: BooksDep, member: MemberDep) -> list[ContractOut]:
-    return contracts.listing(books=books, slug=member.slug)
+def list_contracts(
+    slug: str, books: BooksDep, member: MemberDep, request: Request
+) -> list[ContractOut]:
+    return contracts.listing(books=books, slug=member.slug, lang=lang.of_request(request))
 
 
 @router.get(

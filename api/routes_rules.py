@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
+from api import lang
 from api.deps import BooksDep, Member, Role, entry_status, require_role
 from api.errors import ERRORS
 from ledger.errors import Problem, ValidationFailed
@@ -121,16 +122,25 @@ def list_units(slug: str, books: BooksDep, member: MemberDep) -> RegisterOut:
     summary="Enter a resolution with its ballots; the service decides whether it passed",
 )
 def create_resolution(
-    slug: str, body: ResolutionIn, books: BooksDep, member: EntersResolutionsDep
+    slug: str, body: ResolutionIn, books: BooksDep, member: EntersResolutionsDep, request: Request
 ) -> ResolutionOut:
     return resolution_register.create(
-        books=books, slug=member.slug, body=body, actor=member.username, address=member.address
+        books=books,
+        slug=member.slug,
+        body=body,
+        actor=member.username,
+        address=member.address,
+        lang=lang.of_request(request),
     )
 
 
 @router.get("/resolutions", responses=ERRORS, summary="The resolutions, with their figures")
-def list_resolutions(slug: str, books: BooksDep, member: MemberDep) -> list[ResolutionOut]:
-    return resolution_register.list_all(books=books, slug=member.slug)
+def list_resolutions(
+    slug: str, books: BooksDep, member: MemberDep, request: Request
+) -> list[ResolutionOut]:
+    return resolution_register.list_all(
+        books=books, slug=member.slug, lang=lang.of_request(request)
+    )
 
 
 @router.get(
@@ -138,8 +148,12 @@ def list_resolutions(slug: str, books: BooksDep, member: MemberDep) -> list[Reso
     responses=ERRORS,
     summary="One resolution: passed or not, the arithmetic, and each unit's ballot",
 )
-def get_resolution(slug: str, number: str, books: BooksDep, member: MemberDep) -> ResolutionOut:
-    return resolution_register.get(books=books, slug=member.slug, number=number)
+def get_resolution(
+    slug: str, number: str, books: BooksDep, member: MemberDep, request: Request
+) -> ResolutionOut:
+    return resolution_register.get(
+        books=books, slug=member.slug, number=number, lang=lang.of_request(request)
+    )
 
 
 @router.post(

@@ -128,7 +128,7 @@ def checkpoint(books: Books, slug: str) -> Checkpoint:
                     msg("heads.books-do-verify-kept", slug=slug, problem=problem),
                     rule="chain",
                 )
-                for problem in report.problems
+                for problem in report.findings
             ]
         )
     at = clock.now().astimezone(UTC).isoformat(timespec="seconds")

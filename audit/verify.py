@@ -2,7 +2,10 @@
 recorded elsewhere (each period's close, the audit trail, heads a member kept: ``--head``),
 is the audit trail an unbroken chain that agrees with the journal, do the rules hold over the
 journal, is the projection the journal, does beancount load it cleanly (the plugin re-checks
-chain and rules)? docs/chain.md says what each of these proves, and what none of them can."""
+chain and rules)? docs/chain.md says what each of these proves, and what none of them can.
+
+The report's summary and findings are catalogue messages (``verify.*``), printed in the
+reader's language; ``Report.problems`` words them in English, for logs and assertions."""
 
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from ledger.chain import (
     check_heads,
 )
 from ledger.facts import facts_from_entries
+from ledger.messages import Lang, Msg, msg, text_of
 from ledger.models import Community, Entry, Event, PeriodClose
 from ledger.render import genesis_hash, parse_entries, render_txn, txn_from_entry
 from rules.config import RulesFileError
@@ -46,35 +50,58 @@ class Report:
     #: Events in the audit trail's chain, and heads the journal was checked against.
     events: int = 0
     heads: int = 0
-    problems: list[str] = field(default_factory=list)
+    #: What is wrong, in the order found, as catalogue messages.
+    findings: list[Msg] = field(default_factory=list)
     #: The journal's chain as read (in seq order) and the entry id of each seq.
     links: list[Link] = field(default_factory=list, repr=False)
     ids: dict[int, str] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.findings
 
-    def summary(self) -> str:
-        if self.ok:
-            kept = f", passes through {self.heads} recorded head(s)" if self.heads else ""
-            return (
-                f"{self.slug}: OK, {self.entries} entries, chain head {self.head[:16]}{kept}, "
-                f"{self.events} events in the audit trail's chain, "
-                "projection matches the journal, beancount loads it with no errors"
+    @property
+    def problems(self) -> list[str]:
+        """The findings in English, as ``str()`` words a message: for logs and assertions.
+        People read :meth:`lines` in their language."""
+        return [str(finding) for finding in self.findings]
+
+    def summary(self) -> Msg:
+        if self.ok and self.heads:
+            return msg(
+                "verify.ok-with-heads",
+                slug=self.slug,
+                entries=self.entries,
+                head=self.head[:16],
+                heads=self.heads,
+                events=self.events,
             )
-        return f"{self.slug}: {len(self.problems)} problem(s)"
+        if self.ok:
+            return msg(
+                "verify.ok",
+                slug=self.slug,
+                entries=self.entries,
+                head=self.head[:16],
+                events=self.events,
+            )
+        return msg("verify.problem-count", what=self.slug, count=len(self.findings))
+
+    def lines(self, lang: Lang) -> list[str]:
+        """The report as ``commons verify`` prints it: the summary, then each finding."""
+        return [self.summary().render(lang)] + [
+            f"  - {finding.render(lang)}" for finding in self.findings
+        ]
 
 
-def chain_message(problem: ChainProblem, entry_id: str) -> str:
+def chain_message(problem: ChainProblem, entry_id: str) -> Msg:
     """How ``commons verify`` words a fault in the journal's chain (``check_chain``)."""
     match problem.fault:
         case Fault.SEQ:
-            return f"seq {problem.expected}: missing from the journal (next is {problem.found})"
+            return msg("verify.seq-missing", expected=problem.expected, found=problem.found)
         case Fault.LINK:
-            return f"seq {problem.seq}: prev-hash does not link to seq {(problem.seq or 0) - 1}"
+            return msg("verify.seq-link", seq=problem.seq, previous=(problem.seq or 0) - 1)
         case Fault.HASH:
-            return f"seq {problem.seq} (entry {entry_id}): hash does not match its text"
+            return msg("verify.seq-hash", seq=problem.seq, entry_id=entry_id)
     assert_never(problem.fault)
 
 
@@ -107,47 +134,43 @@ def verify_chain(books: Books, session: Session, slug: str, report: Report) -> d
         found = faults.get(index, [])
         messages = [chain_message(p, row.id) for p in found if p.fault is Fault.SEQ]
         if texts[link.seq or 0] != row.text:
-            messages.append(
-                f"seq {link.seq} (entry {row.id}): the rows (postings, fields) differ from the "
-                "text that was hashed when it was posted"
-            )
+            messages.append(msg("verify.rows-differ", seq=link.seq, entry_id=row.id))
         messages += [chain_message(p, row.id) for p in found if p.fault is not Fault.SEQ]
-        report.problems += messages
+        report.findings += messages
     for seq in sorted(set(stored) - set(texts), key=lambda s: (s is None, s or 0)):
-        report.problems.append(
-            f"seq {seq} (entry {stored[seq].id}): posted, but beyond the community's head "
-            f"(seq {community.head_seq}): the head was moved back"
+        report.findings.append(
+            msg(
+                "verify.beyond-head",
+                seq=seq,
+                entry_id=stored[seq].id,
+                head_seq=community.head_seq,
+            )
         )
     report.links = links
     report.ids = {link.seq or 0: row.id for link, row in zip(links, rows, strict=True)}
     report.entries = (links[-1].seq or 0) if links else 0
     report.head = (links[-1].hash or "") if links else genesis_hash(community.id)
     if community.head_seq != report.entries or community.head_hash != report.head:
-        report.problems.append(
-            f"community head says seq {community.head_seq}, the journal ends at {report.entries}"
+        report.findings.append(
+            msg("verify.community-head", head_seq=community.head_seq, entries=report.entries)
         )
     return texts
 
 
-def head_message(problem: HeadProblem) -> str:
+def head_message(problem: HeadProblem) -> Msg:
     """How ``commons verify`` words a head the journal's chain does not pass through."""
     head = problem.head
-    where = f"{head.source}: " if head.source else ""
+    text: Msg
     match problem.fault:
         case HeadFault.BEYOND:
-            return (
-                f"{where}chain head seq {head.seq} ({head.hash}), but the journal ends at seq "
-                f"{problem.end}: the journal was cut short (entries after seq {problem.end} "
-                "deleted)"
-            )
+            text = msg("verify.head-beyond", seq=head.seq, hash=head.hash, end=problem.end)
         case HeadFault.HASH if problem.found is None:
-            return f"{where}chain head seq {head.seq}: the journal has no entry at seq {head.seq}"
+            text = msg("verify.head-missing", seq=head.seq)
         case HeadFault.HASH:
-            return (
-                f"{where}the journal's entry at seq {head.seq} has hash {problem.found}, not "
-                f"{head.hash} as recorded: the journal up to seq {head.seq} was rewritten"
-            )
-    assert_never(problem.fault)
+            text = msg("verify.head-rewritten", seq=head.seq, found=problem.found, hash=head.hash)
+        case _:
+            assert_never(problem.fault)
+    return msg("common.at", where=head.source, message=text) if head.source else text
 
 
 def _details(text: str) -> dict[str, Any]:
@@ -163,7 +186,7 @@ def recorded_heads(session: Session, community: Community) -> list[Head]:
     and the head each ``close`` event of the audit trail recorded (the event chain protects
     the latter, so editing a close's row alone does not hide a rewrite)."""
     heads = [
-        Head(close.head_seq, close.head_hash, f"close of {close.period}")
+        Head(close.head_seq, close.head_hash, msg("verify.close-of", period=close.period))
         for close in session.execute(
             select(PeriodClose)
             .where(col(PeriodClose.community_id) == community.id)
@@ -180,7 +203,9 @@ def recorded_heads(session: Session, community: Community) -> list[Head]:
         if isinstance(found.get("head_seq"), int) and isinstance(found.get("head_hash"), str):
             heads.append(
                 Head(
-                    found["head_seq"], found["head_hash"], f"event seq {seq} (close of {object_id})"
+                    found["head_seq"],
+                    found["head_hash"],
+                    msg("verify.close-event", seq=seq, period=object_id),
                 )
             )
     return heads
@@ -191,22 +216,30 @@ def verify_heads(community: Community, heads: Iterable[Head], report: Report) ->
     heads = list(heads)
     report.heads += len(heads)
     for problem in check_heads(report.links, heads, genesis_hash(community.id)):
-        report.problems.append(head_message(problem))
+        report.findings.append(head_message(problem))
 
 
-def event_message(problem: ChainProblem, event: Any) -> str:
+def _event(seq: int | None, event: Any) -> Msg:
+    """``event seq 5 (post entry e1)``: an event of the audit trail, named."""
+    return msg(
+        "verify.event",
+        seq=seq,
+        action=event.action,
+        object_type=event.object_type,
+        object_id=event.object_id,
+    )
+
+
+def event_message(problem: ChainProblem, event: Any) -> Msg:
     """How ``commons verify`` words a fault in the audit trail's chain."""
-    what = f"event seq {problem.seq} ({event.action} {event.object_type} {event.object_id})"
+    what = _event(problem.seq, event)
     match problem.fault:
         case Fault.SEQ:
-            return (
-                f"event seq {problem.expected}: missing from the audit trail (deleted; the next "
-                f"is seq {problem.found})"
-            )
+            return msg("verify.event-missing", expected=problem.expected, found=problem.found)
         case Fault.LINK:
-            return f"{what}: prev_hash does not link to event seq {(problem.seq or 0) - 1}"
+            return msg("verify.event-link", event=what, previous=(problem.seq or 0) - 1)
         case Fault.HASH:
-            return f"{what}: hash does not match its text (edited after it was written)"
+            return msg("verify.event-hash", event=what)
     assert_never(problem.fault)
 
 
@@ -238,19 +271,23 @@ def verify_events(session: Session, community: Community, report: Report) -> Non
     chained = [r for r in rows if r.seq is not None]
     for r in rows:
         if r.seq is None:
-            report.problems.append(
-                f"event id {r.id} ({r.action} {r.object_type} {r.object_id}): not in the audit "
-                "trail's chain (written outside it)"
+            report.findings.append(
+                msg(
+                    "verify.event-unchained",
+                    id=r.id,
+                    action=r.action,
+                    object_type=r.object_type,
+                    object_id=r.object_id,
+                )
             )
     links = [Link(r.seq, r.prev_hash, r.hash, events.text_of(dict(r._mapping))) for r in chained]
     for problem in check_chain(links, ChainStart(1, events.genesis_hash(community.id))):
-        report.problems.append(event_message(problem, chained[problem.index]))
+        report.findings.append(event_message(problem, chained[problem.index]))
     report.events = chained[-1].seq if chained else 0
     head = chained[-1].hash if chained else None
     if (community.event_seq, community.event_head) != (report.events, head):
-        report.problems.append(
-            f"the community's event head says seq {community.event_seq}, the audit trail ends "
-            f"at seq {report.events}"
+        report.findings.append(
+            msg("verify.event-head", event_seq=community.event_seq, events=report.events)
         )
     _events_against_journal(chained, report)
 
@@ -260,7 +297,7 @@ def _events_against_journal(chained: Sequence[Any], report: Report) -> None:
     recorded: set[int] = set()
     for r in chained:
         details = _details(r.details)
-        what = f"event seq {r.seq} ({r.action} {r.object_type} {r.object_id})"
+        what = _event(r.seq, r)
         if r.object_type == "entry" and isinstance(details.get("seq"), int):
             seq = details["seq"]
             recorded.add(seq)
@@ -268,56 +305,57 @@ def _events_against_journal(chained: Sequence[Any], report: Report) -> None:
             # Events of older releases named the original of a reversal, the reversal in details.
             named = details.get("reversal") or r.object_id
             if holder is None:
-                report.problems.append(
-                    f"{what}: records entry seq {seq}, which the journal does not hold "
-                    f"(the journal ends at seq {report.entries})"
+                report.findings.append(
+                    msg("verify.event-no-entry", event=what, seq=seq, entries=report.entries)
                 )
             elif holder != named:
-                report.problems.append(f"{what}: records seq {seq}, which is entry {holder}")
+                report.findings.append(
+                    msg("verify.event-other-entry", event=what, seq=seq, entry_id=holder)
+                )
         exported = details.get("head_hash") if r.action == "export" else None
         if isinstance(exported, str) and exported not in hashes:
-            report.problems.append(
-                f"{what}: the chain head it exported ({exported}) is not in the journal: the "
-                "journal was rewritten or cut short since"
-            )
+            report.findings.append(msg("verify.event-export-head", event=what, head=exported))
     for seq in sorted(set(report.ids) - recorded):
-        report.problems.append(
-            f"seq {seq} (entry {report.ids[seq]}): no event of the audit trail records it "
-            "being posted"
-        )
+        report.findings.append(msg("verify.entry-no-event", seq=seq, entry_id=report.ids[seq]))
 
 
 def verify_projection(books: Books, slug: str, texts: dict[int, str], report: Report) -> None:
     path = books.projection(slug).path
     if not path.exists():
-        report.problems.append(f"projection {path} is missing (run: commons rebuild {slug})")
+        report.findings.append(msg("verify.projection-missing", path=path, slug=slug))
         return
     entries, errors = [], []
     for part in books.projection(slug).history():  # with closed years: and its includes
         try:
             found, failed = parse_entries(part.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            report.problems.append(f"projection {part.name} is missing")
+            report.findings.append(msg("verify.projection-part-missing", name=part.name))
             continue
         entries += found
         errors += failed
     for error in errors:
-        report.problems.append(f"projection line {error.source.get('lineno')}: {error.message}")
+        report.findings.append(
+            msg(
+                "verify.projection-line",
+                lineno=error.source.get("lineno"),
+                message=msg("common.text", text=error.message),
+            )
+        )
     seen: dict[int, str] = {}
     for entry in entries:
         if isinstance(entry, data.Transaction) and "seq" in entry.meta:
             txn, _prev, _hash = txn_from_entry(entry)
             seq = txn.seq or 0
             if seq in seen:
-                report.problems.append(f"projection: seq {seq} appears twice")
+                report.findings.append(msg("verify.projection-seq-twice", seq=seq))
             seen[seq] = render_txn(txn)
     for seq, text in texts.items():
         if seq not in seen:
-            report.problems.append(f"projection: seq {seq} is missing")
+            report.findings.append(msg("verify.projection-seq-missing", seq=seq))
         elif seen[seq] != text:
-            report.problems.append(f"projection: seq {seq} differs from the journal")
+            report.findings.append(msg("verify.projection-seq-differs", seq=seq))
     for seq in sorted(set(seen) - set(texts)):
-        report.problems.append(f"projection: seq {seq} is not in the journal")
+        report.findings.append(msg("verify.projection-seq-extra", seq=seq))
     verify_facts(books, slug, entries, report)
 
 
@@ -337,7 +375,7 @@ def verify_facts(books: Books, slug: str, entries: list[data.Directive], report:
     try:
         in_file, closes_in_file = facts_from_entries(entries)
     except ValueError as exc:
-        report.problems.append(f"projection: {exc}")
+        report.findings.append(msg("verify.projection", problem=text_of(exc)))
         return
     with Session(books.engine) as session:
         community = books.community(session, slug)
@@ -346,27 +384,33 @@ def verify_facts(books: Books, slug: str, entries: list[data.Directive], report:
     for number, fact in sorted(stored.items()):
         found = in_file.get(number)
         if found is None:
-            report.problems.append(f"projection: resolution {number} is missing")
+            report.findings.append(msg("verify.resolution-missing", number=number))
         elif found != fact:
-            report.problems.append(
-                f"projection: resolution {number} differs from the database "
-                f"(projection ≠ database): {_differences(fact, found)}"
+            report.findings.append(
+                msg(
+                    "verify.resolution-differs",
+                    number=number,
+                    differences=_differences(fact, found),
+                )
             )
     for number in sorted(set(in_file) - set(stored)):
-        report.problems.append(f"projection: resolution {number} is not in the database")
+        report.findings.append(msg("verify.resolution-extra", number=number))
     stored_closes = {c.period: c for c in closes}
     file_closes = {c.period: c for c in closes_in_file}
     for period, close in sorted(stored_closes.items()):
         seen_close = file_closes.get(period)
         if seen_close is None:
-            report.problems.append(f"projection: close {period} is missing")
+            report.findings.append(msg("verify.close-missing", period=period))
         elif seen_close != close:
-            report.problems.append(
-                f"projection: close {period} differs from the database "
-                f"(projection ≠ database): {_differences(close, seen_close)}"
+            report.findings.append(
+                msg(
+                    "verify.close-differs",
+                    period=period,
+                    differences=_differences(close, seen_close),
+                )
             )
     for period in sorted(set(file_closes) - set(stored_closes)):
-        report.problems.append(f"projection: close {period} is not in the database")
+        report.findings.append(msg("verify.close-extra", period=period))
 
 
 def verify_rules(books: Books, session: Session, slug: str, report: Report) -> None:
@@ -376,11 +420,19 @@ def verify_rules(books: Books, session: Session, slug: str, report: Report) -> N
     try:
         context = of(books).context(session, community)
     except RulesFileError as exc:
-        report.problems.append(f"rules file {books.rules_path(slug)}: {exc}")
+        report.findings.append(
+            msg(
+                "verify.rules-file",
+                path=books.rules_path(slug),
+                problem=msg("common.list", items=[p.text for p in exc.problems]),
+            )
+        )
         return
     state = build_state(context, RULES)
     for txn, violation in state.fold(item.txn for item in books.chained(session, community.id)):
-        report.problems.append(f"rules: seq {txn.seq} ({txn.date}): {violation.message}")
+        report.findings.append(
+            msg("verify.rules", seq=txn.seq, date=txn.date, violation=violation.text)
+        )
 
 
 def verify_beancount(books: Books, slug: str, report: Report) -> None:
@@ -390,7 +442,13 @@ def verify_beancount(books: Books, slug: str, report: Report) -> None:
     _entries, errors, _options = loader.load_file(str(path))
     for error in errors:
         lineno = (error.source or {}).get("lineno")
-        report.problems.append(f"beancount: line {lineno}: {error.message}")
+        report.findings.append(
+            msg(
+                "verify.beancount",
+                lineno=lineno,
+                message=msg("common.text", text=error.message),
+            )
+        )
 
 
 def verify(books: Books, slug: str, heads: Sequence[Head] = ()) -> Report:

@@ -27,7 +27,9 @@ For the auditor, with nothing but the zip and this package installed:
 8. with ``--bean-check``, beancount loads ``ledger.beancount`` without errors (the rules plugin
    re-checks the chain and the rules, with ``rules.toml`` from the package).
 
-Problems name the file they are about. The chain head proves the package is the books only
+Problems name the file they are about, in the reader's language (``verify_export.*`` of the
+catalogue; the schedules' checks, shared with the package's stdlib-only verifier, word theirs
+in English). The chain head proves the package is the books only
 when compared with a head published elsewhere (the disclosure, a period close, the live
 ``commons verify``): whoever can rewrite every file can rewrite the manifest too.
 """
@@ -54,6 +56,7 @@ from audit.tables import csv_original
 from audit.verify_package import Postings, check_schedules
 from audit.verify_statements import check_statements, ledger_books
 from ledger.chain import ChainedEntry, ChainProblem, ChainStart, Fault, chained_entries, check_chain
+from ledger.messages import Lang, Msg, msg
 from ledger.money import to_fen
 from ledger.period import Period
 from ledger.render import parse_entries
@@ -65,39 +68,56 @@ class ExportReport:
     files: int = 0
     entries: int = 0
     head: str = ""
-    problems: list[str] = field(default_factory=list)
+    #: What is wrong, in the order found, as catalogue messages.
+    findings: list[Msg] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.findings
 
-    def summary(self) -> str:
+    @property
+    def problems(self) -> list[str]:
+        """The findings in English, as ``str()`` words a message: for logs and assertions.
+        People read :meth:`lines` in their language."""
+        return [str(finding) for finding in self.findings]
+
+    def add(self, text: Msg) -> None:
+        self.findings.append(text)
+
+    def summary(self) -> Msg:
         if self.ok:
-            return (
-                f"{self.path}: OK, {self.files} files match the manifest, {self.entries} "
-                f"chained entries recompute to head {self.head[:16]}"
+            return msg(
+                "verify_export.ok",
+                path=self.path,
+                files=self.files,
+                entries=self.entries,
+                head=self.head[:16],
             )
-        return f"{self.path}: {len(self.problems)} problem(s)"
+        return msg("verify.problem-count", what=self.path, count=len(self.findings))
+
+    def lines(self, lang: Lang) -> list[str]:
+        """The report as ``commons verify-export`` prints it: the summary, then each finding."""
+        return [self.summary().render(lang)] + [
+            f"  - {finding.render(lang)}" for finding in self.findings
+        ]
 
 
 def _manifest(archive: zipfile.ZipFile, report: ExportReport) -> dict[str, Any] | None:
     try:
         raw = archive.read(MANIFEST)
     except KeyError:
-        report.problems.append(f"{MANIFEST}: missing; cannot check the package")
+        report.add(msg("verify_export.manifest-missing", name=MANIFEST))
         return None
     try:
         manifest = json.loads(raw.decode("utf-8"))
     except ValueError as exc:
-        report.problems.append(f"{MANIFEST}: not valid JSON ({exc})")
+        report.add(msg("verify_export.manifest-json", name=MANIFEST, error=str(exc)))
         return None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-        report.problems.append(f"{MANIFEST}: has no list of files")
+        report.add(msg("verify_export.manifest-no-files", name=MANIFEST))
         return None
     if manifest_bytes(manifest) != raw:
-        report.problems.append(
-            f"{MANIFEST}: changed after export (its {SELF_HASH} or its canonical form differs)"
-        )
+        report.add(msg("verify_export.manifest-changed", name=MANIFEST, self_hash=SELF_HASH))
     return manifest
 
 
@@ -106,7 +126,7 @@ def _check_files(archive: zipfile.ZipFile, manifest: dict[str, Any], report: Exp
     present = set(archive.namelist())
     for name in sorted(listed):
         if name not in present:
-            report.problems.append(f"{name}: listed in the manifest but missing from the package")
+            report.add(msg("verify_export.listed-missing", name=name))
             continue
         digest = hashlib.sha256()
         try:
@@ -114,26 +134,33 @@ def _check_files(archive: zipfile.ZipFile, manifest: dict[str, Any], report: Exp
                 while chunk := stream.read(1 << 20):
                     digest.update(chunk)
         except (zipfile.BadZipFile, OSError) as exc:
-            report.problems.append(f"{name}: cannot be read from the zip ({exc})")
+            report.add(msg("verify_export.unreadable-zip", name=name, error=str(exc)))
             continue
         if digest.hexdigest() != listed[name].get("sha256"):
-            report.problems.append(f"{name}: SHA-256 differs from the manifest (file changed)")
+            report.add(msg("verify_export.sha256-differs", name=name))
         else:
             report.files += 1
     for name in sorted(present - set(listed) - {MANIFEST}):
-        report.problems.append(f"{name}: in the package but not in the manifest")
+        report.add(msg("verify_export.not-listed", name=name))
 
 
 def _parsed(archive: zipfile.ZipFile, report: ExportReport) -> list[Any]:
     try:
         text = archive.read(LEDGER).decode("utf-8")
     except (KeyError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
-        report.problems.append(f"{LEDGER}: cannot be read ({exc})")
+        report.add(msg("verify_export.unreadable", name=LEDGER, error=str(exc)))
         return []
     entries, errors = parse_entries(text)
     for error in errors:
         lineno = (error.source or {}).get("lineno")
-        report.problems.append(f"{LEDGER}: line {lineno}: {error.message}")
+        report.add(
+            msg(
+                "verify_export.line",
+                name=LEDGER,
+                lineno=lineno,
+                message=msg("common.text", text=error.message),
+            )
+        )
     return entries
 
 
@@ -153,7 +180,7 @@ def _statements(
     except (KeyError, TypeError, ValueError):
         return  # _check_journal says the period is not valid
     community = str((manifest.get("community") or {}).get("name", ""))
-    report.problems += check_statements(archive, entries, drawn, community)
+    report.findings += check_statements(archive, entries, drawn, community)
 
 
 def _schedules(
@@ -165,7 +192,7 @@ def _schedules(
     try:
         files = {name: archive.read(name) for name in wanted if name in names}
     except (zipfile.BadZipFile, OSError) as exc:
-        report.problems.append(f"{report.path}: the schedules cannot be read ({exc})")
+        report.add(msg("verify_export.schedules-unreadable", name=report.path, error=str(exc)))
         return
     if not files:
         return
@@ -176,18 +203,27 @@ def _schedules(
             for t in txns
         ]
     )
-    check_schedules(files, manifest, ledger, report.problems)
+    # The package's own verifier runs these checks too, under bare python3: they word their
+    # problems in English (audit.verify_package has no catalogue), quoted here as they are.
+    found: list[str] = []
+    check_schedules(files, manifest, ledger, found)
+    report.findings += [msg("common.text", text=problem) for problem in found]
 
 
-def chain_message(problem: ChainProblem) -> str:
+def chain_message(problem: ChainProblem) -> Msg:
     """How ``verify-export`` words a fault in the package's chain (``check_chain``)."""
     match problem.fault:
         case Fault.SEQ:
-            return f"{LEDGER}: expected seq {problem.expected}, found {problem.found}"
+            return msg(
+                "verify_export.chain-seq",
+                name=LEDGER,
+                expected=problem.expected,
+                found=problem.found,
+            )
         case Fault.LINK:
-            return f"{LEDGER}: seq {problem.seq}: prev-hash does not link to the entry before it"
+            return msg("verify_export.chain-link", name=LEDGER, seq=problem.seq)
         case Fault.HASH:
-            return f"{LEDGER}: seq {problem.seq}: the entry does not match its hash (edited?)"
+            return msg("verify_export.chain-hash", name=LEDGER, seq=problem.seq)
     assert_never(problem.fault)
 
 
@@ -197,23 +233,29 @@ def _check_chain(chain: list[ChainedEntry], manifest: dict[str, Any], report: Ex
     prev = expected.get("from_prev_hash")
     if seq is None:
         if chain:
-            report.problems.append(f"{LEDGER}: holds chained entries the manifest does not expect")
+            report.add(msg("verify_export.chain-unexpected", name=LEDGER))
         return
     if not isinstance(seq, int) or isinstance(seq, bool):
-        report.problems.append(f"{MANIFEST}: chain.from_seq {seq!r} is not a sequence number")
+        report.add(msg("verify_export.from-seq", name=MANIFEST, seq=repr(seq)))
         return
     # A manifest without from_prev_hash links to no hash: the first entry's link is a fault.
     start = ChainStart(seq, prev if isinstance(prev, str) else "")
-    report.problems += [chain_message(p) for p in check_chain((c.link for c in chain), start)]
+    report.findings += [chain_message(p) for p in check_chain((c.link for c in chain), start)]
     last = chain[-1].link if chain else None
     head = last.hash if last is not None else prev
     report.entries = len(chain)
     report.head = head or ""
     last_seq = last.seq if last is not None else None
     if last_seq != expected.get("head_seq") or head != expected.get("head_hash"):
-        report.problems.append(
-            f"{LEDGER}: the chain ends at seq {last_seq} with head {str(head)[:16]}, the manifest "
-            f"says seq {expected.get('head_seq')} with head {str(expected.get('head_hash'))[:16]}"
+        report.add(
+            msg(
+                "verify_export.chain-end",
+                name=LEDGER,
+                seq=last_seq,
+                head=str(head)[:16],
+                manifest_seq=expected.get("head_seq"),
+                manifest_head=str(expected.get("head_hash"))[:16],
+            )
         )
 
 
@@ -226,7 +268,7 @@ def _journal_rows(archive: zipfile.ZipFile, report: ExportReport) -> dict[int, l
         for row in reader:
             rows.setdefault(int(row[0]), []).append(row)
     except (KeyError, ValueError, IndexError, UnicodeDecodeError) as exc:
-        report.problems.append(f"journal.csv: cannot be read ({exc})")
+        report.add(msg("verify_export.unreadable", name="journal.csv", error=str(exc)))
     return rows
 
 
@@ -244,14 +286,14 @@ def _check_journal(
     try:
         start, end = date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
     except (KeyError, TypeError, ValueError):
-        report.problems.append(f"{MANIFEST}: no valid period")
+        report.add(msg("verify_export.no-period", name=MANIFEST))
         return
     rows = _journal_rows(archive, report)
     chained = {c.txn.seq: (c.txn, c.link.hash or "") for c in chain if start <= c.txn.date <= end}
     for seq in sorted(set(chained) - set(rows), key=lambda s: s or 0):
-        report.problems.append(f"journal.csv: seq {seq} of {LEDGER} is missing")
+        report.add(msg("verify_export.journal-missing", seq=seq, ledger=LEDGER))
     for seq in sorted(set(rows) - set(chained)):
-        report.problems.append(f"journal.csv: seq {seq} is not in {LEDGER}'s stretch of the chain")
+        report.add(msg("verify_export.journal-extra", seq=seq, ledger=LEDGER))
     for seq in sorted(set(rows) & set(chained), key=lambda s: s or 0):
         txn, hash_ = chained[seq]
         lines = rows[seq or 0]
@@ -260,15 +302,12 @@ def _check_journal(
         except (ArithmeticError, ValueError, IndexError):
             legs = []
         if legs != [to_fen(leg.amount) for leg in txn.legs]:
-            report.problems.append(f"journal.csv: seq {seq}: the postings differ from {LEDGER}")
+            report.add(msg("verify_export.journal-postings", seq=seq, ledger=LEDGER))
         if any(r[1] != txn.date.isoformat() or r[15] != hash_ for r in lines if len(r) > 15):
-            report.problems.append(f"journal.csv: seq {seq}: date or hash differs from {LEDGER}")
+            report.add(msg("verify_export.journal-date-hash", seq=seq, ledger=LEDGER))
         text = (txn.payee, txn.narration, txn.resolution or "", "; ".join(txn.documents))
         if any(tuple(map(csv_original, r[3:5] + r[12:14])) != text for r in lines if len(r) > 15):
-            report.problems.append(
-                f"journal.csv: seq {seq}: payee, narration, resolution or documents differ "
-                f"from {LEDGER}"
-            )
+            report.add(msg("verify_export.journal-text", seq=seq, ledger=LEDGER))
 
 
 def _check_rules(archive: zipfile.ZipFile, report: ExportReport) -> None:
@@ -282,18 +321,23 @@ def _check_rules(archive: zipfile.ZipFile, report: ExportReport) -> None:
         rows = list(csv.reader(io.StringIO(raw, newline="")))[1:]
         settings = [(int(r[0]), r[3], csv_original(r[4])) for r in rows]
     except (KeyError, ValueError, IndexError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
-        report.problems.append(f"{RULES_HISTORY}: cannot be read ({exc})")
+        report.add(msg("verify_export.unreadable", name=RULES_HISTORY, error=str(exc)))
         return
     for number, digest, text in settings:
         if hashlib.sha256(text.encode("utf-8")).hexdigest() != digest:
-            report.problems.append(f"{RULES_HISTORY}: setting #{number}: the text does not match")
+            report.add(msg("verify_export.rules-setting", name=RULES_HISTORY, number=number))
     if not settings:
-        report.problems.append(f"{RULES_HISTORY}: lists no setting of the rules")
+        report.add(msg("verify_export.rules-none", name=RULES_HISTORY))
         return
     rules = archive.read(RULES) if RULES in names else b""
     if hashlib.sha256(rules).hexdigest() != settings[-1][1]:
-        report.problems.append(
-            f"{RULES}: not the last setting of {RULES_HISTORY} (#{settings[-1][0]})"
+        report.add(
+            msg(
+                "verify_export.rules-not-last",
+                name=RULES,
+                history=RULES_HISTORY,
+                number=settings[-1][0],
+            )
         )
 
 
@@ -309,7 +353,14 @@ def _bean_check(archive: zipfile.ZipFile, report: ExportReport) -> None:
         _entries, errors, _options = loader.load_file(str(Path(tmp) / LEDGER))
     for error in errors:
         lineno = (error.source or {}).get("lineno")
-        report.problems.append(f"{LEDGER}: bean-check: line {lineno}: {error.message}")
+        report.add(
+            msg(
+                "verify_export.bean-check",
+                name=LEDGER,
+                lineno=lineno,
+                message=msg("common.text", text=error.message),
+            )
+        )
 
 
 def verify_export(source: str | Path | IO[bytes], *, bean_check: bool = False) -> ExportReport:
@@ -319,7 +370,7 @@ def verify_export(source: str | Path | IO[bytes], *, bean_check: bool = False) -
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as exc:
-        report.problems.append(f"{report.path}: not a readable zip ({exc})")
+        report.add(msg("verify_export.not-a-zip", name=report.path, error=str(exc)))
         return report
     with archive:
         manifest = _manifest(archive, report)

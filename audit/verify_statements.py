@@ -24,6 +24,7 @@ from audit.statutory import activities_table, balance_sheet_table, cash_flows_ta
 from audit.statutory_notes import distribution_table
 from audit.tables import TRIAL_BALANCE_COLUMNS, Table, TrialLine, csv_text, trial_rows
 from audit.workbook import cell_text
+from ledger.messages import Msg, msg
 from ledger.money import to_fen
 from ledger.period import Period
 from ledger.render import txn_from_entry
@@ -109,43 +110,56 @@ def check_statements(
     entries: list[data.Directive],
     period: Period,
     community: str,
-) -> list[str]:
+) -> list[Msg]:
     """Every difference between the package's statement CSVs and the statements drawn again
     from its ledger."""
-    problems: list[str] = []
+    problems: list[Msg] = []
     starts_year = period.start.month == 1 and period.start.day == 1
     names = set(archive.namelist())
     for table in expected_tables(entries, period, community):
         name = f"{table.name}.csv"
         if name not in names:
-            problems.append(f"{name}: missing from the package")
+            problems.append(msg("verify_export.file-missing", name=name))
             continue
         try:
             text = archive.read(name).decode("utf-8-sig")
         except (UnicodeDecodeError, zipfile.BadZipFile) as exc:
-            problems.append(f"{name}: cannot be read ({exc})")
+            problems.append(msg("verify_export.unreadable", name=name, error=str(exc)))
             continue
         found = list(csv.reader(io.StringIO(text, newline="")))
         want = _texts(table)
         skip_rows, key, year_columns = LAYOUT[table.name]
         skip = () if starts_year else year_columns
         if len(found) != len(want):
-            problems.append(f"{name}: {len(found)} rows, the ledger gives {len(want)}")
+            problems.append(
+                msg("verify_export.statement-rows", name=name, found=len(found), want=len(want))
+            )
         headers = want[skip_rows - 1]
         for index, (have, expect) in enumerate(zip(found, want, strict=False)):
             if index < skip_rows:
                 if have != expect:
-                    problems.append(f"{name}: row {index + 1} (title or headers) differs")
+                    problems.append(
+                        msg("verify_export.statement-headers", name=name, row=index + 1)
+                    )
                 continue
             label = expect[1 if key == 0 else 0]
             row_key = expect[key] if key >= 0 else str(index - skip_rows + 1)
             for column, want_cell in enumerate(expect):
                 if column in skip:
                     continue
-                have_cell = have[column] if column < len(have) else "(none)"
+                have_cell: str | Msg = (
+                    have[column] if column < len(have) else msg("verify_export.cell-none")
+                )
                 if have_cell != want_cell:
                     problems.append(
-                        f"{name} row {row_key} ({label.strip()}) {headers[column]}: "
-                        f"{have_cell or '(blank)'} ≠ {want_cell or '(blank)'}"
+                        msg(
+                            "verify_export.statement-cell",
+                            name=name,
+                            row=row_key,
+                            label=label.strip(),
+                            column=headers[column],
+                            have=have_cell or msg("verify_export.cell-blank"),
+                            want=want_cell or msg("verify_export.cell-blank"),
+                        )
                     )
     return problems

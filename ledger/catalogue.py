@@ -397,6 +397,18 @@ CATALOGUE: dict[str, T] = {
         en="{drafts} transaction(s): read in {read:.2f} s, checked and posted in {posted:.2f} s ({rate:,.0f} a second)",
     ),
     # cli_audit
+    "cli_audit.documents-with-files": T(
+        zh="documents.csv 列出 {count} 份凭证，文件在 documents/ 中",
+        en="{count} document(s) listed in documents.csv, their files in documents/",
+    ),
+    "cli_audit.documents-without-files": T(
+        zh="documents.csv 列出 {count} 份凭证，未附文件",
+        en="{count} document(s) listed in documents.csv, without their files",
+    ),
+    "cli_audit.exporting": T(
+        zh="正在导出 {slug} {label}",
+        en="exporting {slug} {label}",
+    ),
     "cli_audit.wrote-entries-chain-head": T(
         zh="已写入 {out}：{label} 的 {entries} 笔分录，链头第 {head_seq} 笔 {head_hash}",
         en="wrote {out}: {entries} entries of {label}, chain head seq {head_seq} {head_hash}",
@@ -422,6 +434,18 @@ CATALOGUE: dict[str, T] = {
         zh="  差额       {difference}；{open_lines} 笔明细待确认或驳回",
         en="  difference   {difference}; {open_lines} line(s) to confirm or dismiss",
     ),
+    "cli_bank.document-already-stored": T(
+        zh="此前已存入 {sha256} {name}（{type}，{bytes} 字节）",
+        en="already stored {sha256} {name} ({type}, {bytes} bytes)",
+    ),
+    "cli_bank.document-linked": T(
+        zh="{stored}，已关联{linked}",
+        en="{stored}, linked to {linked}",
+    ),
+    "cli_bank.document-stored": T(
+        zh="已存入 {sha256} {name}（{type}，{bytes} 字节）",
+        en="stored {sha256} {name} ({type}, {bytes} bytes)",
+    ),
     "cli_bank.imported-line-s-already": T(
         zh="已导入 {account} 的 {imported} 笔明细（{duplicates} 笔此前已导入），匹配 {matched} 笔；{proposals} 笔待确认或驳回（按版式 {layout} 读取）",
         en="imported {imported} line(s) of {account} ({duplicates} already imported), matched {matched}; {proposals} to confirm or dismiss (read as {layout})",
@@ -437,6 +461,18 @@ CATALOGUE: dict[str, T] = {
     "cli_bank.line-entry": T(
         zh="明细 {line}：分录 {id} {status}",
         en="line {line}: entry {id} {status}",
+    ),
+    "cli_bank.linked-contract": T(
+        zh="合同 {value}",
+        en="contract {value}",
+    ),
+    "cli_bank.linked-entry": T(
+        zh="分录 {value}",
+        en="entry {value}",
+    ),
+    "cli_bank.linked-resolution": T(
+        zh="决议 {value}",
+        en="resolution {value}",
     ),
     "cli_bank.refused-valid-transaction": T(
         zh="已拒绝（422）：{name} 不是有效的交易：",
@@ -500,9 +536,17 @@ CATALOGUE: dict[str, T] = {
         zh="{year} 年预算第 {version} 版（决议 {resolution}）：{lines} 行",
         en="budget {year} version {version} (resolution {resolution}): {lines} lines",
     ),
+    "cli_contracts.compliant": T(
+        zh="合规",
+        en="compliant",
+    ),
     "cli_contracts.contract-registered": T(
         zh="合同 {number} 已登记（{state}）",
         en="contract {number} registered ({state})",
+    ),
+    "cli_contracts.not-compliant": T(
+        zh="不合规：{issues}",
+        en="NOT compliant: {issues}",
     ),
     "cli_contracts.refused-valid": T(
         zh="已拒绝（422）：{name} 不是有效的 {what}：",
@@ -774,6 +818,30 @@ CATALOGUE: dict[str, T] = {
         zh="每期金额须大于 0.00",
         en="an instalment must be more than 0.00",
     ),
+    "contracts.issue-no-resolution": T(
+        zh="没有业主决议批准将共有部分用于经营（{source}，须 3/4）",
+        en="no resolution approves this business use of a common part ({source}, 3/4)",
+    ),
+    "contracts.issue-resolution-failed": T(
+        zh="决议 {number} 未通过",
+        en="resolution {number} did not pass",
+    ),
+    "contracts.issue-resolution-matter": T(
+        zh="决议 {number} 表决的是第 {matter} 项事项，而非将共有部分用于经营（{source}，须 3/4）",
+        en="resolution {number} is a matter ({matter}), not a business use of common parts ({source}, which needs 3/4)",
+    ),
+    "contracts.issue-resolution-unknown": T(
+        zh="决议 {number} 不在决议登记中",
+        en="resolution {number} is not in the register",
+    ),
+    "contracts.issue-term-before-effect": T(
+        zh="合同期自 {start} 起，早于决议 {number} 的生效日（{effective_from}）",
+        en="the term starts on {start}, before resolution {number} took effect ({effective_from})",
+    ),
+    "contracts.issue-term-past-expiry": T(
+        zh="合同期至 {end}，晚于决议 {number} 的失效日 {expires_on}",
+        en="the term runs to {end}, past resolution {number}'s expiry {expires_on}",
+    ),
     "contracts.one-off-contract-needs": T(
         zh="一次性合同须有金额",
         en="a one-off contract needs its amount",
@@ -928,6 +996,31 @@ CATALOGUE: dict[str, T] = {
     "heads.books-do-verify-kept": T(
         zh="{slug} 的账簿校验未通过，而保存的链头会为其作保：{problem}（请运行 commons verify {slug}）",
         en="the books of {slug} do not verify, and a kept head would vouch for them: {problem} (run commons verify {slug})",
+    ),
+    # http
+    "http.bad-request": T(
+        zh="请求有误",
+        en="Bad Request",
+    ),
+    "http.conflict": T(
+        zh="冲突",
+        en="Conflict",
+    ),
+    "http.forbidden": T(
+        zh="无权操作",
+        en="Forbidden",
+    ),
+    "http.not-found": T(
+        zh="未找到",
+        en="Not Found",
+    ),
+    "http.too-many-requests": T(
+        zh="请求过多",
+        en="Too Many Requests",
+    ),
+    "http.unprocessable-entity": T(
+        zh="无法处理",
+        en="Unprocessable Entity",
     ),
     # journal
     "journal.account-open-open": T(
@@ -1262,9 +1355,17 @@ CATALOGUE: dict[str, T] = {
         zh="哈希链在第 {seq} 笔断开：prev-hash 与前一笔分录不衔接",
         en="hash chain broken at seq {seq}: prev-hash does not link to the entry before it",
     ),
+    "plugin.chain-resume": T(
+        zh="chain-resume {value!r} 不是 <seq>:<prev-hash> 格式",
+        en="chain-resume {value!r} is not <seq>:<prev-hash>",
+    ),
     "plugin.chain-seq": T(
         zh="哈希链：应为第 {expected} 笔，实际为第 {found} 笔",
         en="hash chain: expected seq {expected}, found {found}",
+    ),
+    "plugin.custom-not-understood": T(
+        zh="无法识别 custom {type!r}（值为 {values!r}）",
+        en="custom {type!r} with values {values!r} is not understood",
     ),
     "plugin.rules-file": T(
         zh="规则文件：{problem}",
@@ -1846,7 +1947,357 @@ CATALOGUE: dict[str, T] = {
         zh="{field}：{text}",
         en="{field}: {text}",
     ),
+    # verify
+    "verify.beancount": T(
+        zh="beancount：第 {lineno} 行：{message}",
+        en="beancount: line {lineno}: {message}",
+    ),
+    "verify.beyond-head": T(
+        zh="第 {seq} 笔（分录 {entry_id}）：已记账，但在小区链头（第 {head_seq} 笔）之后：链头被回拨",
+        en="seq {seq} (entry {entry_id}): posted, but beyond the community's head (seq {head_seq}): the head was moved back",
+    ),
+    "verify.close-differs": T(
+        zh="投影：{period} 结账与数据库不一致（投影 ≠ 数据库）：{differences}",
+        en="projection: close {period} differs from the database (projection ≠ database): {differences}",
+    ),
+    "verify.close-event": T(
+        zh="审计记录第 {seq} 条（{period} 结账）",
+        en="event seq {seq} (close of {period})",
+    ),
+    "verify.close-extra": T(
+        zh="投影：{period} 结账不在数据库中",
+        en="projection: close {period} is not in the database",
+    ),
+    "verify.close-missing": T(
+        zh="投影：缺少 {period} 结账",
+        en="projection: close {period} is missing",
+    ),
+    "verify.close-of": T(
+        zh="{period} 结账",
+        en="close of {period}",
+    ),
+    "verify.community-head": T(
+        zh="小区记录的链头为第 {head_seq} 笔，日记账止于第 {entries} 笔",
+        en="community head says seq {head_seq}, the journal ends at {entries}",
+    ),
+    "verify.entry-no-event": T(
+        zh="第 {seq} 笔（分录 {entry_id}）：审计记录中没有记录其记账",
+        en="seq {seq} (entry {entry_id}): no event of the audit trail records it being posted",
+    ),
+    "verify.event": T(
+        zh="审计记录第 {seq} 条（{action} {object_type} {object_id}）",
+        en="event seq {seq} ({action} {object_type} {object_id})",
+    ),
+    "verify.event-export-head": T(
+        zh="{event}：其导出的链头（{head}）不在日记账中：日记账此后被改写或截短",
+        en="{event}: the chain head it exported ({head}) is not in the journal: the journal was rewritten or cut short since",
+    ),
+    "verify.event-hash": T(
+        zh="{event}：哈希与其文本不符（写入后被修改）",
+        en="{event}: hash does not match its text (edited after it was written)",
+    ),
+    "verify.event-head": T(
+        zh="小区记录的审计链头为第 {event_seq} 条，审计记录止于第 {events} 条",
+        en="the community's event head says seq {event_seq}, the audit trail ends at seq {events}",
+    ),
+    "verify.event-link": T(
+        zh="{event}：prev_hash 与审计记录第 {previous} 条不衔接",
+        en="{event}: prev_hash does not link to event seq {previous}",
+    ),
+    "verify.event-missing": T(
+        zh="审计记录第 {expected} 条：审计记录中缺失（被删除；下一条为第 {found} 条）",
+        en="event seq {expected}: missing from the audit trail (deleted; the next is seq {found})",
+    ),
+    "verify.event-no-entry": T(
+        zh="{event}：记录了第 {seq} 笔分录，但日记账中没有（日记账止于第 {entries} 笔）",
+        en="{event}: records entry seq {seq}, which the journal does not hold (the journal ends at seq {entries})",
+    ),
+    "verify.event-other-entry": T(
+        zh="{event}：记录的第 {seq} 笔是分录 {entry_id}",
+        en="{event}: records seq {seq}, which is entry {entry_id}",
+    ),
+    "verify.event-unchained": T(
+        zh="审计记录 id {id}（{action} {object_type} {object_id}）：不在审计记录链中（在链外写入）",
+        en="event id {id} ({action} {object_type} {object_id}): not in the audit trail's chain (written outside it)",
+    ),
+    "verify.head-beyond": T(
+        zh="链头第 {seq} 笔（{hash}），但日记账止于第 {end} 笔：日记账被截短（第 {end} 笔之后的分录被删除）",
+        en="chain head seq {seq} ({hash}), but the journal ends at seq {end}: the journal was cut short (entries after seq {end} deleted)",
+    ),
+    "verify.head-missing": T(
+        zh="链头第 {seq} 笔：日记账中没有第 {seq} 笔分录",
+        en="chain head seq {seq}: the journal has no entry at seq {seq}",
+    ),
+    "verify.head-rewritten": T(
+        zh="日记账第 {seq} 笔的哈希为 {found}，而非记录的 {hash}：日记账截至第 {seq} 笔已被改写",
+        en="the journal's entry at seq {seq} has hash {found}, not {hash} as recorded: the journal up to seq {seq} was rewritten",
+    ),
+    "verify.ok": T(
+        zh="{slug}：通过，{entries} 笔分录，链头 {head}，审计记录链中 {events} 条记录，投影与日记账一致，beancount 加载无错误",
+        en="{slug}: OK, {entries} entries, chain head {head}, {events} events in the audit trail's chain, projection matches the journal, beancount loads it with no errors",
+    ),
+    "verify.ok-with-heads": T(
+        zh="{slug}：通过，{entries} 笔分录，链头 {head}，经过 {heads} 个记录的链头，审计记录链中 {events} 条记录，投影与日记账一致，beancount 加载无错误",
+        en="{slug}: OK, {entries} entries, chain head {head}, passes through {heads} recorded head(s), {events} events in the audit trail's chain, projection matches the journal, beancount loads it with no errors",
+    ),
+    "verify.problem-count": T(
+        zh="{what}：{count} 个问题",
+        en="{what}: {count} problem(s)",
+    ),
+    "verify.projection": T(
+        zh="投影：{problem}",
+        en="projection: {problem}",
+    ),
+    "verify.projection-line": T(
+        zh="投影第 {lineno} 行：{message}",
+        en="projection line {lineno}: {message}",
+    ),
+    "verify.projection-missing": T(
+        zh="投影 {path} 不存在（请运行：commons rebuild {slug}）",
+        en="projection {path} is missing (run: commons rebuild {slug})",
+    ),
+    "verify.projection-part-missing": T(
+        zh="投影 {name} 不存在",
+        en="projection {name} is missing",
+    ),
+    "verify.projection-seq-differs": T(
+        zh="投影：第 {seq} 笔与日记账不一致",
+        en="projection: seq {seq} differs from the journal",
+    ),
+    "verify.projection-seq-extra": T(
+        zh="投影：第 {seq} 笔不在日记账中",
+        en="projection: seq {seq} is not in the journal",
+    ),
+    "verify.projection-seq-missing": T(
+        zh="投影：缺少第 {seq} 笔",
+        en="projection: seq {seq} is missing",
+    ),
+    "verify.projection-seq-twice": T(
+        zh="投影：第 {seq} 笔出现两次",
+        en="projection: seq {seq} appears twice",
+    ),
+    "verify.resolution-differs": T(
+        zh="投影：决议 {number} 与数据库不一致（投影 ≠ 数据库）：{differences}",
+        en="projection: resolution {number} differs from the database (projection ≠ database): {differences}",
+    ),
+    "verify.resolution-extra": T(
+        zh="投影：决议 {number} 不在数据库中",
+        en="projection: resolution {number} is not in the database",
+    ),
+    "verify.resolution-missing": T(
+        zh="投影：缺少决议 {number}",
+        en="projection: resolution {number} is missing",
+    ),
+    "verify.rows-differ": T(
+        zh="第 {seq} 笔（分录 {entry_id}）：数据行（分录行、字段）与记账时计算哈希的文本不一致",
+        en="seq {seq} (entry {entry_id}): the rows (postings, fields) differ from the text that was hashed when it was posted",
+    ),
+    "verify.rules": T(
+        zh="规则：第 {seq} 笔（{date}）：{violation}",
+        en="rules: seq {seq} ({date}): {violation}",
+    ),
+    "verify.rules-file": T(
+        zh="规则文件 {path}：{problem}",
+        en="rules file {path}: {problem}",
+    ),
+    "verify.seq-hash": T(
+        zh="第 {seq} 笔（分录 {entry_id}）：哈希与其文本不符",
+        en="seq {seq} (entry {entry_id}): hash does not match its text",
+    ),
+    "verify.seq-link": T(
+        zh="第 {seq} 笔：prev-hash 与第 {previous} 笔不衔接",
+        en="seq {seq}: prev-hash does not link to seq {previous}",
+    ),
+    "verify.seq-missing": T(
+        zh="第 {expected} 笔：日记账中缺失（下一笔为第 {found} 笔）",
+        en="seq {expected}: missing from the journal (next is {found})",
+    ),
+    # verify_export
+    "verify_export.bean-check": T(
+        zh="{name}：bean-check：第 {lineno} 行：{message}",
+        en="{name}: bean-check: line {lineno}: {message}",
+    ),
+    "verify_export.cell-blank": T(
+        zh="（空）",
+        en="(blank)",
+    ),
+    "verify_export.cell-none": T(
+        zh="（无）",
+        en="(none)",
+    ),
+    "verify_export.chain-end": T(
+        zh="{name}：哈希链止于第 {seq} 笔，链头 {head}；清单记载为第 {manifest_seq} 笔，链头 {manifest_head}",
+        en="{name}: the chain ends at seq {seq} with head {head}, the manifest says seq {manifest_seq} with head {manifest_head}",
+    ),
+    "verify_export.chain-hash": T(
+        zh="{name}：第 {seq} 笔：分录与其哈希不符（被修改？）",
+        en="{name}: seq {seq}: the entry does not match its hash (edited?)",
+    ),
+    "verify_export.chain-link": T(
+        zh="{name}：第 {seq} 笔：prev-hash 与前一笔分录不衔接",
+        en="{name}: seq {seq}: prev-hash does not link to the entry before it",
+    ),
+    "verify_export.chain-seq": T(
+        zh="{name}：应为第 {expected} 笔，实际为第 {found} 笔",
+        en="{name}: expected seq {expected}, found {found}",
+    ),
+    "verify_export.chain-unexpected": T(
+        zh="{name}：含有清单未预期的链上分录",
+        en="{name}: holds chained entries the manifest does not expect",
+    ),
+    "verify_export.file-missing": T(
+        zh="{name}：审计包中缺失",
+        en="{name}: missing from the package",
+    ),
+    "verify_export.from-seq": T(
+        zh="{name}：chain.from_seq {seq} 不是序号",
+        en="{name}: chain.from_seq {seq} is not a sequence number",
+    ),
+    "verify_export.journal-date-hash": T(
+        zh="journal.csv：第 {seq} 笔：日期或哈希与 {ledger} 不一致",
+        en="journal.csv: seq {seq}: date or hash differs from {ledger}",
+    ),
+    "verify_export.journal-extra": T(
+        zh="journal.csv：第 {seq} 笔不在 {ledger} 的这段哈希链中",
+        en="journal.csv: seq {seq} is not in {ledger}'s stretch of the chain",
+    ),
+    "verify_export.journal-missing": T(
+        zh="journal.csv：缺少 {ledger} 的第 {seq} 笔",
+        en="journal.csv: seq {seq} of {ledger} is missing",
+    ),
+    "verify_export.journal-postings": T(
+        zh="journal.csv：第 {seq} 笔：分录行与 {ledger} 不一致",
+        en="journal.csv: seq {seq}: the postings differ from {ledger}",
+    ),
+    "verify_export.journal-text": T(
+        zh="journal.csv：第 {seq} 笔：付款方、摘要、决议或凭证与 {ledger} 不一致",
+        en="journal.csv: seq {seq}: payee, narration, resolution or documents differ from {ledger}",
+    ),
+    "verify_export.line": T(
+        zh="{name}：第 {lineno} 行：{message}",
+        en="{name}: line {lineno}: {message}",
+    ),
+    "verify_export.listed-missing": T(
+        zh="{name}：清单中列出，但审计包中缺失",
+        en="{name}: listed in the manifest but missing from the package",
+    ),
+    "verify_export.manifest-changed": T(
+        zh="{name}：导出后被修改（其 {self_hash} 或规范形式不符）",
+        en="{name}: changed after export (its {self_hash} or its canonical form differs)",
+    ),
+    "verify_export.manifest-json": T(
+        zh="{name}：不是有效的 JSON（{error}）",
+        en="{name}: not valid JSON ({error})",
+    ),
+    "verify_export.manifest-missing": T(
+        zh="{name}：缺失；无法校验审计包",
+        en="{name}: missing; cannot check the package",
+    ),
+    "verify_export.manifest-no-files": T(
+        zh="{name}：没有文件清单",
+        en="{name}: has no list of files",
+    ),
+    "verify_export.no-period": T(
+        zh="{name}：没有有效的期间",
+        en="{name}: no valid period",
+    ),
+    "verify_export.not-a-zip": T(
+        zh="{name}：不是可读取的 zip 文件（{error}）",
+        en="{name}: not a readable zip ({error})",
+    ),
+    "verify_export.not-listed": T(
+        zh="{name}：在审计包中，但不在清单中",
+        en="{name}: in the package but not in the manifest",
+    ),
+    "verify_export.ok": T(
+        zh="{path}：通过，{files} 个文件与清单一致，{entries} 笔链上分录重新计算得链头 {head}",
+        en="{path}: OK, {files} files match the manifest, {entries} chained entries recompute to head {head}",
+    ),
+    "verify_export.rules-none": T(
+        zh="{name}：没有列出任何规则设置",
+        en="{name}: lists no setting of the rules",
+    ),
+    "verify_export.rules-not-last": T(
+        zh="{name}：不是 {history} 的最后一次设置（第 {number} 次）",
+        en="{name}: not the last setting of {history} (#{number})",
+    ),
+    "verify_export.rules-setting": T(
+        zh="{name}：第 {number} 次设置：文本与哈希不符",
+        en="{name}: setting #{number}: the text does not match",
+    ),
+    "verify_export.schedules-unreadable": T(
+        zh="{name}：无法读取明细表（{error}）",
+        en="{name}: the schedules cannot be read ({error})",
+    ),
+    "verify_export.sha256-differs": T(
+        zh="{name}：SHA-256 与清单不符（文件被修改）",
+        en="{name}: SHA-256 differs from the manifest (file changed)",
+    ),
+    "verify_export.statement-cell": T(
+        zh="{name} 第 {row} 行（{label}）{column}：{have} ≠ {want}",
+        en="{name} row {row} ({label}) {column}: {have} ≠ {want}",
+    ),
+    "verify_export.statement-headers": T(
+        zh="{name}：第 {row} 行（标题或表头）不一致",
+        en="{name}: row {row} (title or headers) differs",
+    ),
+    "verify_export.statement-rows": T(
+        zh="{name}：{found} 行，按账簿应为 {want} 行",
+        en="{name}: {found} rows, the ledger gives {want}",
+    ),
+    "verify_export.unreadable": T(
+        zh="{name}：无法读取（{error}）",
+        en="{name}: cannot be read ({error})",
+    ),
+    "verify_export.unreadable-zip": T(
+        zh="{name}：无法从压缩包读取（{error}）",
+        en="{name}: cannot be read from the zip ({error})",
+    ),
     # vote
+    "vote.approval": T(
+        zh="第（{numeral}）项事项的通过（须经参与表决专有部分面积{rule} 且参与表决人数{rule} 的业主同意）：同意面积 {yes_area} m²，参与表决面积 {part_area} m²（{area_check}）；同意 {yes_heads} 人，参与表决 {part_heads} 人（{heads_check}）。",
+        en="Approval for matter ({numeral}) ({rule} of the participating area and owners): yes {yes_area} of {part_area} m² ({area_check}) and {yes_heads} of {part_heads} owners ({heads_check}).",
+    ),
+    "vote.arithmetic": T(
+        zh="{quorum}{approval}{verdict}",
+        en="{quorum} {approval} {verdict}",
+    ),
+    "vote.at-least": T(
+        zh="不少于 {share}",
+        en="at least {share}",
+    ),
+    "vote.compare": T(
+        zh="{part} × {den} = {left} {sign} {whole} × {num} = {right}：{met}",
+        en="{part} × {den} = {left} {sign} {whole} × {num} = {right}: {met}",
+    ),
+    "vote.head-rule": T(
+        zh="每位业主无论拥有几套房屋只计一人，开发商未售出的房屋合计一人；业主参与表决的房屋全部同意（或反对）时，该业主才计为同意（或反对）；弃权计入参与表决",
+        en="one head per owner however many units they hold, one head for all developer-unsold units together; an owner's head votes yes (or no) only if all their voting units did; abstentions take part",
+    ),
+    "vote.met": T(
+        zh="达到",
+        en="met",
+    ),
+    "vote.more-than": T(
+        zh="超过 {share}",
+        en="more than {share}",
+    ),
+    "vote.not-met": T(
+        zh="未达到",
+        en="not met",
+    ),
+    "vote.not-passed": T(
+        zh="表决未通过。",
+        en="Not passed.",
+    ),
+    "vote.passed": T(
+        zh="表决通过。",
+        en="Passed.",
+    ),
+    "vote.quorum": T(
+        zh="参与表决（{source}：须专有部分面积{rule} 且人数{rule} 的业主参与表决）：参与表决面积 {part_area} m²，总面积 {total_area} m²（{area_check}）；参与表决 {part_heads} 人，业主总人数 {total_heads} 人（{heads_check}）。",
+        en="Quorum ({source}: {rule} of the exclusive area and {rule} of the owners by head take part): {part_area} of {total_area} m² took part ({area_check}) and {part_heads} of {total_heads} owners ({heads_check}).",
+    ),
     "vote.two-ballots": T(
         zh="房屋 {unit} 有两张选票（首张在 ballots[{first}]）",
         en="unit {unit} has two ballots (first at ballots[{first}])",

@@ -27,6 +27,7 @@ from enum import StrEnum
 
 from beancount.core import data
 
+from ledger.messages import Msg
 from ledger.render import chain_hash, genesis_hash, render_txn, txn_from_entry
 from ledger.txn import Txn
 
@@ -149,11 +150,12 @@ class Head:
     """A chain head recorded somewhere the rows could not rewrite it along with the chain: a
     line a member kept (``commons checkpoint``), a published notice, a period's close. It
     says the entry ``seq`` had hash ``hash`` (seq 0: the chain was empty, ``hash`` the
-    genesis hash). ``source`` says where it came from, for the reader of a problem."""
+    genesis hash). ``source`` says where it came from, for the reader of a problem: words
+    (a file's name and line, ``--head 3:...``) or a catalogue message (``close of 2025Q1``)."""
 
     seq: int
     hash: str
-    source: str = ""
+    source: str | Msg = ""
 
 
 class HeadFault(StrEnum):

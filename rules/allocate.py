@@ -30,7 +30,7 @@ from sqlmodel import Session, col
 from ledger import chart, journal
 from ledger.books import Books
 from ledger.errors import Problem, RuleViolations, StateConflict, ValidationFailed
-from ledger.messages import Msg, msg
+from ledger.messages import Msg, cite, msg
 from ledger.models import AllocationLine, Entry, Unit
 from ledger.money import fmt, from_fen, to_fen
 from ledger.schemas import (
@@ -44,7 +44,7 @@ from ledger.schemas import (
 )
 from rules.prorata import STEP, AllocationSetting, Part, Recipient, schedule
 from rules.resolution_register import allows, find, setting_of
-from rules.vote import SOURCE
+from rules.vote import SOURCE, arithmetic_of
 
 Kind = Literal["dividend", "subsidy"]
 #: (expense debited, account credited, payee, name) per kind.
@@ -114,7 +114,7 @@ def allocate(
             ).scalars()
         )
     purpose = tuple(json.loads(row.purpose or "[]"))
-    arithmetic = str(json.loads(row.tally or "{}").get("arithmetic", ""))
+    arithmetic = arithmetic_of(json.loads(row.tally or "{}"))
     expense, credit, payee, name = ACCOUNTS[body.kind]
     rules: list[Problem] = []
     fields: list[Problem] = []
@@ -124,7 +124,7 @@ def allocate(
                 msg(
                     "allocate.resolution-did-not-pass",
                     number=number,
-                    source=SOURCE,
+                    source=cite(SOURCE),
                     kind=body.kind,
                     arithmetic=arithmetic,
                 ),

@@ -53,7 +53,7 @@ from ledger.books import Books
 from ledger.db import writer
 from ledger.errors import Problem, StateConflict, ValidationFailed
 from ledger.facts import ResolutionFact
-from ledger.messages import Msg, msg
+from ledger.messages import DEFAULT_LANG, Lang, Msg, cite, msg
 from ledger.models import Account, Contract, Entry, Posting
 from ledger.money import FEN, fmt, from_fen, to_fen
 from ledger.schemas import AccountName, Money
@@ -185,11 +185,16 @@ class ContractOut(BaseModel):
     income_account: str
     manager_share: str | None
     compliant: bool
-    issues: list[str]
+    issues: list[str] = Field(
+        description="what makes the contract non-compliant, in the reader's language"
+    )
 
 
-def to_out(fact: ContractFact, resolutions: dict[str, ResolutionFact]) -> ContractOut:
-    issues = compliance(fact, resolutions)
+def to_out(
+    fact: ContractFact, resolutions: dict[str, ResolutionFact], lang: Lang = DEFAULT_LANG
+) -> ContractOut:
+    """The contract as answered, its compliance issues in ``lang``."""
+    issues = [issue.render(lang) for issue in compliance(fact, resolutions)]
     return ContractOut(
         number=fact.number,
         counterparty=fact.counterparty,
@@ -215,30 +220,43 @@ def to_out(fact: ContractFact, resolutions: dict[str, ResolutionFact]) -> Contra
 # --- compliance ----------------------------------------------------------------------------
 
 
-def compliance(fact: ContractFact, resolutions: dict[str, ResolutionFact]) -> list[str]:
-    """What makes the contract non-compliant, in words (empty: compliant)."""
-    if fact.resolution is None:
-        return [f"no resolution approves this business use of a common part ({SOURCE}, 3/4)"]
-    found = resolutions.get(fact.resolution)
+def compliance(fact: ContractFact, resolutions: dict[str, ResolutionFact]) -> list[Msg]:
+    """What makes the contract non-compliant, as catalogue messages (empty: compliant)."""
+    number = fact.resolution
+    if number is None:
+        return [msg("contracts.issue-no-resolution", source=cite(SOURCE))]
+    found = resolutions.get(number)
     if found is None:
-        return [f"resolution {fact.resolution} is not in the register"]
+        return [msg("contracts.issue-resolution-unknown", number=number)]
     issues = []
     if not found.passed:
-        issues.append(f"resolution {fact.resolution} did not pass")
+        issues.append(msg("contracts.issue-resolution-failed", number=number))
     if found.matter != BUSINESS_USE:
         issues.append(
-            f"resolution {fact.resolution} is a matter ({found.matter}), not a business use "
-            f"of common parts ({SOURCE}, which needs 3/4)"
+            msg(
+                "contracts.issue-resolution-matter",
+                number=number,
+                matter=found.matter,
+                source=cite(SOURCE),
+            )
         )
     if found.expires_on is not None and fact.end > found.expires_on:
         issues.append(
-            f"the term runs to {fact.end}, past resolution {fact.resolution}'s expiry "
-            f"{found.expires_on}"
+            msg(
+                "contracts.issue-term-past-expiry",
+                end=fact.end,
+                number=number,
+                expires_on=found.expires_on,
+            )
         )
     if fact.start < found.effective_from:
         issues.append(
-            f"the term starts on {fact.start}, before resolution {fact.resolution} took effect "
-            f"({found.effective_from})"
+            msg(
+                "contracts.issue-term-before-effect",
+                start=fact.start,
+                number=number,
+                effective_from=found.effective_from,
+            )
         )
     return issues
 
@@ -571,10 +589,17 @@ def validate(body: ContractIn, accounts: dict[str, Account]) -> list[Problem]:
 
 
 def add(
-    *, books: Books, slug: str, body: ContractIn, actor: str, address: str | None = None
+    *,
+    books: Books,
+    slug: str,
+    body: ContractIn,
+    actor: str,
+    address: str | None = None,
+    lang: Lang = DEFAULT_LANG,
 ) -> ContractOut:
     """Register a contract; refused whole on any problem (422: the body; 409: its number is
-    taken, or its term overlaps another contract's for the same space)."""
+    taken, or its term overlaps another contract's for the same space). The answer's issues
+    are in ``lang``; the event records them in English, as the audit trail always has."""
     try:
         with writer(books.engine) as session:
             community = books.community(session, slug, for_update=True)
@@ -640,7 +665,7 @@ def add(
             community.rev += 1  # the receipts rule reads the contracts
             session.add(community)
             resolutions = {f.number: f for f in books.facts(session, community.id)[0]}
-            out = to_out(contract_fact(row), resolutions)
+            out = to_out(contract_fact(row), resolutions, lang)
             events.record(
                 session,
                 community_id=community.id,
@@ -649,7 +674,7 @@ def add(
                 object_type="contract",
                 object_id=body.number,
                 address=address,
-                details=out.model_dump(mode="json"),
+                details=to_out(contract_fact(row), resolutions, "en").model_dump(mode="json"),
             )
             session.flush()
     except IntegrityError:
@@ -665,12 +690,12 @@ def add(
     return out
 
 
-def listing(*, books: Books, slug: str) -> list[ContractOut]:
+def listing(*, books: Books, slug: str, lang: Lang = DEFAULT_LANG) -> list[ContractOut]:
     with Session(books.engine) as session:
         community = books.community(session, slug)
         facts = contract_facts(session, community.id)
         resolutions = {f.number: f for f in books.facts(session, community.id)[0]}
-    return [to_out(fact, resolutions) for fact in facts.values()]
+    return [to_out(fact, resolutions, lang) for fact in facts.values()]
 
 
 # --- the receipts rule -----------------------------------------------------------------------

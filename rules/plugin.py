@@ -125,10 +125,11 @@ def chain_errors(
 
 def carried(entries: list[data.Directive]) -> tuple[str | None, dict[int, str], list[str]]:
     """A partial file's carry: the rule folds (``custom "carry" "rules"``), the chain's resumes
-    (``custom "chain-resume"``), and what in them does not parse."""
+    (``custom "chain-resume"``), and what in them does not parse (in the community default
+    language, as every error of the plugin)."""
     folds: str | None = None
     resumes: dict[int, str] = {}
-    problems = []
+    problems: list[str] = []
     for entry in entries:
         if not isinstance(entry, data.Custom) or entry.type not in (CARRY, RESUME):
             continue
@@ -140,9 +141,11 @@ def carried(entries: list[data.Directive]) -> tuple[str | None, dict[int, str], 
             if seq.isdigit() and prev:
                 resumes[int(seq)] = prev
             else:
-                problems.append(f"chain-resume {values[0]!r} is not <seq>:<prev-hash>")
+                problems.append(msg("plugin.chain-resume", value=values[0]).render())
         else:
-            problems.append(f"custom {entry.type!r} with values {values!r} is not understood")
+            problems.append(
+                msg("plugin.custom-not-understood", type=entry.type, values=values).render()
+            )
     return folds, resumes, problems
 
 

@@ -29,7 +29,7 @@ from ledger.chart import USE_DIVIDEND, USE_SUBSIDY
 from ledger.db import writer
 from ledger.errors import Conflict, NotFound, Problem, ValidationFailed
 from ledger.journal import legs_of
-from ledger.messages import Invalid, Msg, msg
+from ledger.messages import DEFAULT_LANG, Invalid, Lang, Msg, msg
 from ledger.models import Ballot, Community, Entry, Resolution, Unit
 from ledger.money import from_fen, to_fen
 from ledger.schemas import IsoDate, Money, UnitCode, clean_text
@@ -38,7 +38,15 @@ from rules.engine import RuleState
 from rules.prorata import AllocationSetting
 from rules.resolution_required import NAME as RESOLUTION_RULE
 from rules.resolution_required import ResolutionRequired, counted
-from rules.vote import SOURCE, BallotProblem, Voter, check_ballots, tally
+from rules.vote import (
+    SOURCE,
+    BallotProblem,
+    Voter,
+    arithmetic_of,
+    check_ballots,
+    head_rule_of,
+    tally,
+)
 
 #: What a resolution may allow, by kind: not the entries the service generates (a payout is
 #: what a dividend's resolution allows already), nor the opening balances.
@@ -132,9 +140,10 @@ class ResolutionOut(BaseModel):
     passed: bool
     tally: dict[str, Any] = Field(
         description="total, participating and yes area (m²) and heads, the thresholds applied "
-        "and whether each was met, and the arithmetic in words"
+        "and whether each was met, and the arithmetic and the head rule in words (in the "
+        "reader's language)"
     )
-    arithmetic: str
+    arithmetic: str = Field(description="the decision in one paragraph, in the reader's language")
     created_by: str
     created_at: datetime
     ballots: list[BallotIn] | None = Field(
@@ -189,9 +198,16 @@ def _check_purpose(body: ResolutionIn, accounts: set[str]) -> list[Problem]:
 
 
 def create(
-    *, books: Books, slug: str, body: ResolutionIn, actor: str, address: str | None = None
+    *,
+    books: Books,
+    slug: str,
+    body: ResolutionIn,
+    actor: str,
+    address: str | None = None,
+    lang: Lang = DEFAULT_LANG,
 ) -> ResolutionOut:
-    """Tally, store and announce a resolution; refused whole (nothing stored) on any problem."""
+    """Tally, store and announce a resolution; refused whole (nothing stored) on any problem.
+    The answer's words are in ``lang``."""
     from ledger.models import Account
 
     today = clock.today()
@@ -308,7 +324,7 @@ def create(
                     "budget": f"{body.budget:.2f}",
                 },
             )
-            out = to_out(row)
+            out = to_out(row, lang=lang)
     except IntegrityError:
         raise _duplicate(slug, body.number) from None
     books.rebuild_projection(slug)  # the header carries the resolutions
@@ -343,8 +359,16 @@ def _duplicate(slug: str, number: str) -> Conflict:
     )
 
 
-def to_out(row: Resolution, ballots: list[BallotIn] | None = None) -> ResolutionOut:
+def to_out(
+    row: Resolution, ballots: list[BallotIn] | None = None, *, lang: Lang = DEFAULT_LANG
+) -> ResolutionOut:
+    """A stored resolution as answered, its words in ``lang``: the arithmetic paragraph and
+    the head rule are drawn again from the stored figures (``rules.vote.arithmetic_of``), so
+    a resolution recorded before they were translated reads in either language too."""
     figures = json.loads(row.tally or "{}")
+    arithmetic = arithmetic_of(figures).render(lang)
+    words = {"arithmetic": arithmetic, "head_rule": head_rule_of(figures).render(lang)}
+    figures = {**figures, **{key: text for key, text in words.items() if key in figures}}
     return ResolutionOut(
         number=row.number,
         title=row.title,
@@ -357,7 +381,7 @@ def to_out(row: Resolution, ballots: list[BallotIn] | None = None) -> Resolution
         allocation=setting_of(row),
         passed=row.passed,
         tally=figures,
-        arithmetic=str(figures.get("arithmetic", "")),
+        arithmetic=arithmetic,
         created_by=row.created_by,
         created_at=row.created_at,
         ballots=ballots,
@@ -390,7 +414,7 @@ def find(session: Session, community: Community, number: str) -> Resolution:
     return row
 
 
-def get(*, books: Books, slug: str, number: str) -> ResolutionOut:
+def get(*, books: Books, slug: str, number: str, lang: Lang = DEFAULT_LANG) -> ResolutionOut:
     """One resolution with its figures and how each unit voted."""
     with Session(books.engine) as session:
         community = books.community(session, slug)
@@ -404,10 +428,10 @@ def get(*, books: Books, slug: str, number: str) -> ResolutionOut:
                 .order_by(col(Unit.code))
             )
         ]
-        return to_out(row, ballots)
+        return to_out(row, ballots, lang=lang)
 
 
-def list_all(*, books: Books, slug: str) -> list[ResolutionOut]:
+def list_all(*, books: Books, slug: str, lang: Lang = DEFAULT_LANG) -> list[ResolutionOut]:
     with Session(books.engine) as session:
         community = books.community(session, slug)
         rows = session.execute(
@@ -415,7 +439,7 @@ def list_all(*, books: Books, slug: str) -> list[ResolutionOut]:
             .where(col(Resolution.community_id) == community.id)
             .order_by(col(Resolution.voted_on), col(Resolution.number))
         ).scalars()
-        return [to_out(row) for row in rows]
+        return [to_out(row, lang=lang) for row in rows]
 
 
 __all__ = [

@@ -30,22 +30,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
-from ledger.messages import Msg, msg
-from ledger.money import from_fen
+from ledger.messages import Msg, cite, msg
+from ledger.money import from_fen, to_fen
 
 SOURCE = "民法典 art. 278"
 VOTES = ("yes", "no", "abstain")
 #: The matters of art. 278 that need 3/4 of the participants: (六) (七) (八).
 SPECIAL_MATTERS = frozenset({6, 7, 8})
 NUMERALS = "一二三四五六七八九"
-HEAD_RULE = (
-    "one head per owner however many units they hold, one head for all developer-unsold "
-    "units together; an owner's head votes yes (or no) only if all their voting units did; "
-    "abstentions take part"
-)
+#: How heads are counted, as recorded with each tally (``head_rule``), in English; readers
+#: get ``vote.head-rule`` in their language (:func:`head_rule_of`).
+HEAD_RULE = msg("vote.head-rule").render("en")
 
 
 @dataclass(frozen=True)
@@ -73,6 +72,11 @@ class Threshold:
     def met(self, part: int, whole: int) -> bool:
         left, right = part * self.share.denominator, self.share.numerator * whole
         return left >= right if self.rule == "at least" else left > right
+
+    def text(self) -> Msg:
+        """``at least 2/3`` (不少于 2/3) in the reader's language."""
+        key = "vote.at-least" if self.rule == "at least" else "vote.more-than"
+        return msg(key, share=str(self.share))
 
     @property
     def symbol(self) -> str:
@@ -140,25 +144,34 @@ class Tally:
     def passed(self) -> bool:
         return self.quorum_met and self.approval_met
 
-    def arithmetic(self) -> str:
-        """The decision in one paragraph, with every figure and comparison."""
+    def arithmetic(self) -> Msg:
+        """The decision in one paragraph, with every figure and comparison, in the reader's
+        language (``vote.arithmetic``)."""
         q, a = self.quorum, self.approval
-        quorum = (
-            f"Quorum ({SOURCE}: {q} of the exclusive area and {q} of the owners by head take "
-            f"part): {_m2(self.participating_area)} of {_m2(self.total_area)} m² took part "
-            f"({_compare(q, self.participating_area, self.total_area, area=True)}) and "
-            f"{self.participating_heads} of {self.total_heads} owners "
-            f"({_compare(q, self.participating_heads, self.total_heads, area=False)})."
+        quorum = msg(
+            "vote.quorum",
+            source=cite(SOURCE),
+            rule=q.text(),
+            part_area=_m2(self.participating_area),
+            total_area=_m2(self.total_area),
+            area_check=_compare(q, self.participating_area, self.total_area, area=True),
+            part_heads=self.participating_heads,
+            total_heads=self.total_heads,
+            heads_check=_compare(q, self.participating_heads, self.total_heads, area=False),
         )
-        approval = (
-            f" Approval for matter ({NUMERALS[self.matter - 1]}) ({a} of the participating "
-            f"area and owners): yes {_m2(self.yes_area)} of {_m2(self.participating_area)} m² "
-            f"({_compare(a, self.yes_area, self.participating_area, area=True)}) and "
-            f"{self.yes_heads} of {self.participating_heads} owners "
-            f"({_compare(a, self.yes_heads, self.participating_heads, area=False)})."
+        approval = msg(
+            "vote.approval",
+            numeral=NUMERALS[self.matter - 1],
+            rule=a.text(),
+            yes_area=_m2(self.yes_area),
+            part_area=_m2(self.participating_area),
+            area_check=_compare(a, self.yes_area, self.participating_area, area=True),
+            yes_heads=self.yes_heads,
+            part_heads=self.participating_heads,
+            heads_check=_compare(a, self.yes_heads, self.participating_heads, area=False),
         )
-        verdict = " Passed." if self.passed else " Not passed."
-        return quorum + approval + verdict
+        verdict = msg("vote.passed" if self.passed else "vote.not-passed")
+        return msg("vote.arithmetic", quorum=quorum, approval=approval, verdict=verdict)
 
     def as_json(self) -> dict[str, Any]:
         """The figures as stored with the resolution (``Resolution.tally``) and answered by the
@@ -203,7 +216,10 @@ class Tally:
             ),
             "passed": self.passed,
             "head_rule": HEAD_RULE,
-            "arithmetic": self.arithmetic(),
+            # The words as they were in English when the vote was recorded: what
+            # :func:`arithmetic_of` checks a rendering against (and shows for a tally it cannot
+            # redo). Readers get the paragraph in their language, drawn from the figures.
+            "arithmetic": self.arithmetic().render("en"),
         }
 
 
@@ -211,16 +227,94 @@ def _m2(centi: int) -> str:
     return f"{from_fen(centi):f}"
 
 
-def _compare(t: Threshold, part: int, whole: int, *, area: bool) -> str:
+def _compare(t: Threshold, part: int, whole: int, *, area: bool) -> Msg:
     show = _m2 if area else str
     num, den = t.share.numerator, t.share.denominator
     left, right = part * den, num * whole
     met = whole > 0 and t.met(part, whole)
     sign = t.symbol if met else ("=" if left == right else "<")
-    return (
-        f"{show(part)} × {den} = {show(left)} {sign} {show(whole)} × {num} = {show(right)}: "
-        f"{'met' if met else 'not met'}"
+    return msg(
+        "vote.compare",
+        part=show(part),
+        den=den,
+        left=show(left),
+        sign=sign,
+        whole=show(whole),
+        num=num,
+        right=show(right),
+        met=msg("vote.met" if met else "vote.not-met"),
     )
+
+
+def tally_of(figures: Mapping[str, Any]) -> Tally | None:
+    """The tally a resolution's stored figures (:meth:`Tally.as_json`) record, or None when
+    they are not all there (a tally recorded in another shape)."""
+    try:
+        tally = Tally(
+            matter=_whole(figures["matter"]),
+            total_area=_centi(figures["total_area"]),
+            total_heads=_whole(figures["total_heads"]),
+            participating_area=_centi(figures["participating_area"]),
+            participating_heads=_whole(figures["participating_heads"]),
+            yes_area=_centi(figures["yes_area"]),
+            yes_heads=_whole(figures["yes_heads"]),
+            no_area=_centi(figures["no_area"]),
+            no_heads=_whole(figures["no_heads"]),
+            abstain_area=_centi(figures["abstain_area"]),
+            abstain_heads=_whole(figures["abstain_heads"]),
+            split_heads=_whole(figures["split_heads"]),
+            quorum=_threshold(figures["quorum"]),
+            approval=_threshold(figures["approval"]),
+        )
+    except (KeyError, TypeError, ValueError, ArithmeticError, ZeroDivisionError):
+        return None
+    return tally if 1 <= tally.matter <= 9 else None
+
+
+def arithmetic_of(figures: Mapping[str, Any]) -> Msg:
+    """A stored tally's arithmetic paragraph in the reader's language: drawn again from its
+    figures when they redo, word for word, the English paragraph recorded with them (every
+    resolution recorded by :func:`tally`, before and since the paragraph was translated);
+    otherwise the recorded words as they are (a tally of another shape)."""
+    recorded = figures.get("arithmetic")
+    found = tally_of(figures)
+    if found is not None:
+        text = found.arithmetic()
+        if not isinstance(recorded, str) or text.render("en") == recorded:
+            return text
+    return msg("common.text", text=str(recorded or ""))
+
+
+def head_rule_of(figures: Mapping[str, Any]) -> Msg:
+    """How the stored tally counted heads, in the reader's language (``vote.head-rule``), or
+    the recorded words when they are not this module's."""
+    recorded = figures.get("head_rule")
+    if recorded is None or recorded == HEAD_RULE:
+        return msg("vote.head-rule")
+    return msg("common.text", text=str(recorded))
+
+
+def _whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(value)
+    return value
+
+
+def _centi(value: Any) -> int:
+    """``"285.20"`` m² as 28520 hundredths; anything but a plain decimal string is refused."""
+    if not isinstance(value, str):
+        raise TypeError(value)
+    centi = to_fen(Decimal(value))
+    if _m2(centi) != value:
+        raise ValueError(value)
+    return centi
+
+
+def _threshold(value: Any) -> Threshold:
+    rule, share = value["rule"], Fraction(str(value["share"]))
+    if rule not in ("at least", "more than") or not 0 < share <= 1:
+        raise ValueError(value)
+    return Threshold(rule, share)
 
 
 class BallotProblem(ValueError):

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.cli import main
 from api.settings import Settings
 from ledger import chart, journal
 from ledger.books import Books
@@ -71,8 +73,17 @@ def test_contracts_receipts_and_receivables_over_http(
     )
     assert flagged.status_code == 201
     assert flagged.json()["compliant"] is False
+    assert flagged.json()["issues"] == [
+        "没有业主决议批准将共有部分用于经营（《民法典》第二百七十八条第一款第（八）项，须 3/4）"
+    ]
     listed = client.get(f"{api()}/contracts", headers=members["auditor"].bearer).json()
     assert [c["number"] for c in listed] == ["C-2025-01", "C-2025-02"]
+    assert [c["issues"] for c in listed] == [flagged.json()["issues"], []]
+    english = client.get(f"{api()}/contracts?lang=en", headers=members["auditor"].bearer).json()
+    assert [c["issues"] for c in english] == [
+        ["no resolution approves this business use of a common part (民法典 art. 278 (八), 3/4)"],
+        [],
+    ]
 
     receipt = {
         "date": "2025-01-10",
@@ -190,7 +201,18 @@ def test_the_command_line(tmp_path: Path) -> None:
     file.write_text(json.dumps({**ADS, "resolution": None}, ensure_ascii=False), encoding="utf-8")
     code, out = commons(data, "contracts", "add", "maple", "--file", str(file), "--as", "li")
     assert code == 0, out
-    assert "C-2025-01 registered (NOT compliant" in out
+    assert out.startswith(
+        "contract C-2025-01 registered (NOT compliant: no resolution approves this business use"
+    )
+    other = tmp_path / "d.json"
+    other.write_text(
+        json.dumps({**ADS, "number": "C-2025-02", "space": "入口广告牌", "resolution": "2099-01"}),
+        encoding="utf-8",
+    )
+    add_other = ["contracts", "add", "maple", "--file", str(other), "--as", "li"]
+    chinese = CliRunner().invoke(main, ["--lang", "zh", "--data", str(data), *add_other])
+    assert chinese.exit_code == 0, chinese.output
+    assert chinese.output == "合同 C-2025-02 已登记（不合规：决议 2099-01 不在决议登记中）\n"
     code, out = commons(data, "contracts", "add", "maple", "--file", str(file), "--as", "li")
     assert code != 0 and "contract-number" in out
     code, out = commons(data, "contracts", "list", "maple")

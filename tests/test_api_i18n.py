@@ -223,7 +223,8 @@ def test_the_cli_speaks_lang_then_its_option(maple: Books) -> None:
     locale = {"LC_ALL": None, "LC_MESSAGES": None}
     chinese = runner.invoke(main, args, env={**locale, "LANG": "zh_CN.UTF-8"})
     assert chinese.exit_code == 1
-    assert "已拒绝（422 Unprocessable Entity）：" in chinese.output
+    assert "已拒绝（422 无法处理）：" in chinese.output
+    assert "Unprocessable" not in chinese.output
     assert "(reserve-share) 提取维修资金：2025Q1" in chinese.output
     assert "差额 0.01 元（《上海市住宅物业管理规定》第五十一条）" in chinese.output
     english = runner.invoke(main, ["--lang", "en", *args], env={**locale, "LANG": "zh_CN.UTF-8"})

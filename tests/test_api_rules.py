@@ -88,11 +88,23 @@ def test_register_resolution_dividend_and_public_lookup(
     assert (tally["participating_area"], tally["participating_heads"]) == ("390.41", 3)
     assert (tally["yes_area"], tally["yes_heads"]) == ("285.20", 2)
     assert (tally["quorum"]["share"], tally["approval"]["share"]) == ("2/3", "1/2")
-    assert "285.20 × 2 = 570.40 > 390.41 × 1 = 390.41: met" in out["arithmetic"]
+    # The arithmetic in the reader's language: Chinese by default, English when asked.
+    assert "285.20 × 2 = 570.40 > 390.41 × 1 = 390.41：达到" in out["arithmetic"]
+    assert out["tally"]["arithmetic"] == out["arithmetic"]
     shown = client.get(f"{api()}/resolutions/2025-03", headers=members["auditor"].bearer).json()
     assert shown["passed"] and len(shown["ballots"]) == 4
-    listed = client.get(f"{api()}/resolutions", headers=members["supervisor"].bearer).json()
+    assert shown["arithmetic"] == out["arithmetic"]
+    english = client.get(
+        f"{api()}/resolutions/2025-03?lang=en", headers=members["auditor"].bearer
+    ).json()
+    assert "285.20 × 2 = 570.40 > 390.41 × 1 = 390.41: met" in english["arithmetic"]
+    assert english["tally"]["head_rule"].startswith("one head per owner")
+    listed = client.get(
+        f"{api()}/resolutions",
+        headers={**members["supervisor"].bearer, "Accept-Language": "en"},
+    ).json()
     assert [r["number"] for r in listed] == ["2025-03"]
+    assert [r["arithmetic"] for r in listed] == [english["arithmetic"]]
     again = client.post(f"{api()}/resolutions", json=DIVIDEND, headers=members["admin"].bearer)
     assert again.status_code == 409 and again.json()["detail"][0]["rule"] == "resolution-number"
 
@@ -226,6 +238,13 @@ def test_allocations_are_refused_with_reasons(
     assert detail[0]["message"].startswith(
         "resolution 2025-05 did not pass (民法典 art. 278), so it allows no dividend. Quorum"
     )
+    client.headers["Accept-Language"] = "zh"
+    detail = _refused(client, members, "2025-05", {"date": "2025-12-05", "kind": "dividend"})
+    assert detail[0]["message"].startswith(
+        "决议 2025-05 未通过（《民法典》第二百七十八条），因此不允许 dividend。参与表决（"
+    )
+    assert "Quorum" not in detail[0]["message"] and "met" not in detail[0]["message"]
+    client.headers["Accept-Language"] = "en"
     detail = _refused(
         client, members, "2025-03", {"date": "2025-12-05", "kind": "dividend", "total": "100.00"}
     )

@@ -104,6 +104,11 @@ def test_a_rewrite_before_a_close_is_exposed_by_the_close(books: Books, communit
         "event seq 7 (close of 2025Q1)",
     ], report.problems
     assert "the journal's entry at seq 3 has hash" in rewritten[0]
+    # In Chinese, where the head was recorded too.
+    chinese = [f.render("zh") for f in report.findings if "was rewritten" in str(f)]
+    assert chinese[0].startswith("2025Q1 结账：日记账第 3 笔的哈希为 ")
+    assert chinese[0].endswith("：日记账截至第 3 笔已被改写")
+    assert chinese[1].startswith("审计记录第 7 条（2025Q1 结账）：日记账第 3 笔的哈希为 ")
 
 
 def test_a_rewrite_after_the_kept_head_is_not_a_rewrite_of_it(books: Books, community: str) -> None:
@@ -217,8 +222,12 @@ def test_a_checkpoint_of_books_that_do_not_verify_is_refused(books: Books, commu
     with Session(books.engine) as session:
         session.execute(text("UPDATE posting SET amount_fen = amount_fen * 2"))
         session.commit()
-    with pytest.raises(StateConflict, match="do not verify"):
+    with pytest.raises(StateConflict, match="do not verify") as refused:
         checkpoint(books, community)
+    # The refusal quotes verify's findings in the reader's language.
+    words = refused.value.problems[0].text.render("zh")
+    assert words.startswith("maple 的账簿校验未通过，而保存的链头会为其作保：第 1 笔（分录 ")
+    assert "数据行（分录行、字段）与记账时计算哈希的文本不一致" in words
     code, out = commons(books, "checkpoint", community)
     assert code == 1 and "refused (409" in out
 

@@ -207,7 +207,24 @@ def test_cli_export_verify_and_audit_trail(books: Books, tmp_path: Path) -> None
     damaged.write_bytes(rewrite(out.read_bytes(), {"rules.toml": b"# edited\n"}))
     result = runner.invoke(main, ["--lang", "en", "verify-export", str(damaged)])
     assert result.exit_code == 1
-    assert "rules.toml: SHA-256 differs from the manifest" in result.output
+    assert result.output == (
+        f"{damaged}: 2 problem(s)\n"
+        "  - rules.toml: SHA-256 differs from the manifest (file changed)\n"
+        "  - rules.toml: not the last setting of rules_history.csv (#1)\n"
+    )
+    # Chinese by default (no language in the locale), the file names as they are.
+    chinese = CliRunner(env={"LC_ALL": None, "LC_MESSAGES": None, "LANG": "C.UTF-8"}).invoke(
+        main, ["verify-export", str(damaged)]
+    )
+    assert chinese.exit_code == 1
+    assert chinese.output == (
+        f"{damaged}：2 个问题\n"
+        "  - rules.toml：SHA-256 与清单不符（文件被修改）\n"
+        "  - rules.toml：不是 rules_history.csv 的最后一次设置（第 1 次）\n"
+    )
+    clean = CliRunner().invoke(main, ["--lang", "zh", "verify-export", str(out)])
+    assert clean.exit_code == 0
+    assert clean.output.startswith(f"{out}：通过，{FILES_PER_EXPORT - 1} 个文件与清单一致，")
 
     args = [
         "--lang",

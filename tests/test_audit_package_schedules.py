@@ -491,7 +491,9 @@ def test_cli_export_with_documents(world: Any, tmp_path: Path) -> None:
     out = tmp_path / "q1.zip"
     args = ["--data", str(books.data_dir), "export", SLUG, "2025Q1", "--out", str(out)]
     with freeze_time(EXPORTED):
-        result = CliRunner().invoke(main, [*args, "--as", "auditor", "--with-documents"])
+        result = CliRunner().invoke(
+            main, ["--lang", "en", *args, "--as", "auditor", "--with-documents"]
+        )
     assert result.exit_code == 0, result.output
     assert "3 document(s) listed in documents.csv, their files in documents/" in result.output
     with zipfile.ZipFile(out) as archive:

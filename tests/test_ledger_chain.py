@@ -158,7 +158,7 @@ def test_verify_reports_the_shared_faults(books: Books, community: str) -> None:
     faults = check_chain(links, ChainStart.genesis(community_id))
     assert [(p.seq, p.fault) for p in faults] == [(2, Fault.HASH), (3, Fault.LINK)]
     report = db_verify.verify(books, community)
-    assert report.problems == [db_verify.chain_message(p, ids[p.index]) for p in faults]
+    assert report.findings == [db_verify.chain_message(p, ids[p.index]) for p in faults]
     assert report.problems == [
         f"seq 2 (entry {ids[1]}): hash does not match its text",
         "seq 3: prev-hash does not link to seq 2",
@@ -193,7 +193,7 @@ def test_verify_export_and_its_bean_check_report_the_shared_faults() -> None:
     tampered = _reseal(package, "ledger.beancount", forged.encode())
     report = package_verify.verify_export(io.BytesIO(tampered), bean_check=True)
     chain = [p for p in report.problems if p.startswith("ledger.beancount: ") and "line" not in p]
-    assert chain == [package_verify.chain_message(p) for p in faults]
+    assert chain == [str(package_verify.chain_message(p)) for p in faults]
     assert chain == [
         "ledger.beancount: expected seq 4, found 5",
         "ledger.beancount: seq 5: prev-hash does not link to the entry before it",

@@ -137,6 +137,73 @@ def test_the_scan_catches_a_literal_message() -> None:
     assert not _is_literal_text(call.args[0])
 
 
+def _has_words(node: ast.expr) -> bool:
+    """Text with words written in place (English, or anything but numbers and punctuation)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return bool(WORDS.search(node.value) or CJK.search(node.value))
+    if isinstance(node, ast.JoinedStr):
+        return any(_has_words(part) for part in node.values if isinstance(part, ast.Constant))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+        return _has_words(node.left) or _has_words(node.right)
+    if isinstance(node, ast.IfExp):
+        return _has_words(node.body) or _has_words(node.orelse)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr in ("format", "join") and _has_words(node.func.value)
+    return False
+
+
+#: Kept in English on purpose: the package's own verifier runs under a bare ``python3 -I``
+#: beside the audit package, without this catalogue (docs/i18n.md).
+STDLIB_ONLY = {"audit/verify_package.py"}
+
+
+def _wordy_calls(where: str) -> Iterator[str]:
+    """What a person reads, written in place: ``click.echo("...")`` in a command, or a finding
+    appended in words to a report's ``problems``/``findings`` (``commons verify``,
+    ``verify-export``, the plugin's errors)."""
+    for path, tree in TREES:
+        name = path.relative_to(ROOT).as_posix()
+        if name in STDLIB_ONLY or not name.startswith(where):
+            continue
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            receiver = ast.unparse(node.func.value)
+            echo = node.func.attr == "echo" and receiver == "click"
+            finding = node.func.attr in ("append", "add") and receiver.split(".")[-1] in (
+                "problems",
+                "findings",
+                "report",
+            )
+            if (echo or finding) and node.args and _has_words(node.args[0]):
+                yield f"{name}:{node.lineno} {receiver}.{node.func.attr}(...)"
+
+
+def test_no_command_prints_and_no_report_lists_words_outside_the_catalogue() -> None:
+    """The CLI's lines and the findings of verify and verify-export are in the reader's
+    language: built with msg() and rendered by ``say``/``render``, never written in place."""
+    assert list(_wordy_calls("")) == []
+
+
+def test_the_wordy_call_scan_catches_words_in_place() -> None:
+    for source in (
+        'click.echo(f"{n} document(s) listed")',
+        'click.echo("done" if ok else "failed")',
+        'report.problems.append(f"{name}: missing")',
+        'report.findings.append("projection: " + name)',
+        'problems.append("规则文件")',
+    ):
+        call = ast.parse(source).body[0].value  # type: ignore[attr-defined]
+        assert _has_words(call.args[0]), source
+    for source in (
+        'click.echo(f"  - {where}{say(text)}")',
+        'report.findings.append(msg("verify.seq-hash", seq=1, entry_id="e"))',
+        'click.echo("\\n".join(report.lines(reader())))',
+    ):
+        call = ast.parse(source).body[0].value  # type: ignore[attr-defined]
+        assert not _has_words(call.args[0]), source
+
+
 def _msg_calls() -> Iterator[tuple[str, ast.Call, list[str]]]:
     """Every msg(...) call with the keys it may name (both branches of a conditional)."""
     for path, tree in TREES:
@@ -283,3 +350,46 @@ def test_the_query_wins_then_accept_language_by_weight_then_the_default() -> Non
     assert negotiate(None, "zh-CN,zh;q=0.9") == "zh"
     assert negotiate(None, None) == "zh"
     assert negotiate(None, "fr") == "zh"
+
+
+def _declared_statuses() -> dict[str, str]:
+    """``status = HTTPStatus.X`` in a class body of our packages: class name → X."""
+    found = {}
+    for path, tree in TREES:
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for item in node.body:
+                if isinstance(item, ast.Assign) and len(item.targets) == 1:
+                    target, value = item.targets[0], item.value
+                elif isinstance(item, ast.AnnAssign) and item.value is not None:
+                    target, value = item.target, item.value
+                else:
+                    continue
+                if (
+                    isinstance(target, ast.Name)
+                    and target.id == "status"
+                    and isinstance(value, ast.Attribute)
+                    and isinstance(value.value, ast.Name)
+                    and value.value.id == "HTTPStatus"
+                ):
+                    found[f"{path.relative_to(ROOT)} {node.name}"] = value.attr
+    return found
+
+
+def test_every_status_a_refusal_declares_has_its_phrase_in_both_languages() -> None:
+    """The CLI prints a refusal as "已拒绝（409 冲突）：" / "refused (409 Conflict):": a new
+    status on a LedgerError subclass needs its phrase (api.cli_common.PHRASES)."""
+    from http import HTTPStatus
+
+    from api.cli_common import PHRASES, phrase
+
+    declared = _declared_statuses()
+    assert {"CONFLICT", "NOT_FOUND", "TOO_MANY_REQUESTS"} <= set(declared.values())
+    missing = [where for where, name in declared.items() if HTTPStatus[name] not in PHRASES]
+    assert missing == []
+    for status in PHRASES:
+        assert phrase(status).render("en") == status.phrase
+        assert CJK.search(phrase(status).render("zh")), status
+    assert phrase(HTTPStatus.CONFLICT).render("zh") == "冲突"
+    assert phrase(HTTPStatus.IM_A_TEAPOT).render("zh") == "I'm a Teapot"

@@ -23,9 +23,10 @@ from audit.verify import verify
 from ledger import chart, journal
 from ledger.books import Books
 from ledger.errors import RuleViolations, StateConflict, ValidationFailed
+from ledger.facts import ResolutionFact
 from ledger.models import Entry
 from ledger.schemas import PostingIn, TransactionIn
-from rules.contracts import ContractIn, add, listing, receivables
+from rules.contracts import ContractIn, add, compliance, contract_fact, listing, receivables
 from rules.periods import close
 from tests.conftest import txn
 from tests.rules_helpers import add_resolution
@@ -259,9 +260,68 @@ def test_a_contract_without_a_passed_business_use_resolution_is_registered_but_f
         actor="t",
     )
     assert (none.compliant, failed.compliant) == (False, False)
-    assert "art. 278 (八)" in none.issues[0]
-    assert failed.issues == ["resolution 2025-09 did not pass"]
-    assert [c.number for c in listing(books=books, slug=community)] == ["C-2025-01", "C-2025-09"]
+    # The issues in the reader's language: Chinese by default.
+    assert none.issues == [
+        "没有业主决议批准将共有部分用于经营（《民法典》第二百七十八条第一款第（八）项，须 3/4）"
+    ]
+    assert failed.issues == ["决议 2025-09 未通过"]
+    listed = listing(books=books, slug=community, lang="en")
+    assert [c.number for c in listed] == ["C-2025-01", "C-2025-09"]
+    assert listed[0].issues == [
+        "no resolution approves this business use of a common part (民法典 art. 278 (八), 3/4)"
+    ]
+    assert listed[1].issues == ["resolution 2025-09 did not pass"]
+
+
+def test_every_compliance_issue_reads_in_chinese_and_in_english() -> None:
+    from ledger.models import Contract
+
+    row = Contract(
+        community_id="c",
+        number="C-1",
+        counterparty="某广告公司",
+        space="电梯广告位",
+        kind="advertising",
+        resolution="2025-07",
+        start=date(2025, 1, 1),
+        end=date(2026, 6, 30),
+        deposit_fen=0,
+        every="month",
+        amount_fen=100000,
+        due_day=1,
+        in_advance=True,
+        income_account=chart.INCOME_ADS,
+        created_by="t",
+    )
+    resolution = ResolutionFact(
+        number="2025-07",
+        title="广告",
+        matter=9,
+        passed=False,
+        voted_on=date(2025, 1, 10),
+        effective_from=date(2025, 2, 1),
+        expires_on=date(2025, 12, 31),
+        budget=Decimal("0.00"),
+        purpose=("income",),
+    )
+    issues = compliance(contract_fact(row), {"2025-07": resolution})
+    assert [i.render("zh") for i in issues] == [
+        "决议 2025-07 未通过",
+        "决议 2025-07 表决的是第 9 项事项，而非将共有部分用于经营"
+        "（《民法典》第二百七十八条第一款第（八）项，须 3/4）",
+        "合同期至 2026-06-30，晚于决议 2025-07 的失效日 2025-12-31",
+        "合同期自 2025-01-01 起，早于决议 2025-07 的生效日（2025-02-01）",
+    ]
+    assert [i.render("en") for i in issues] == [
+        "resolution 2025-07 did not pass",
+        "resolution 2025-07 is a matter (9), not a business use of common parts "
+        "(民法典 art. 278 (八), which needs 3/4)",
+        "the term runs to 2026-06-30, past resolution 2025-07's expiry 2025-12-31",
+        "the term starts on 2025-01-01, before resolution 2025-07 took effect (2025-02-01)",
+    ]
+    unknown = compliance(contract_fact(row), {})
+    assert [i.render("zh") for i in unknown] == ["决议 2025-07 不在决议登记中"]
+    assert [i.render("en") for i in unknown] == ["resolution 2025-07 is not in the register"]
 
 
 @pytest.mark.parametrize(

@@ -251,8 +251,26 @@ def test_commons_verify_lists_rule_violations_of_the_journal(books: Books, commu
     assert verify(books, community).ok
     set_rules_text(books, community, DEFAULT_TEXT)
     report = verify(books, community)
-    assert report.problems[0] == (
-        "rules: seq 1 (2025-01-05): 人防车位：800.00 元人防车位收入不是共有收益；除规则文件设置 "
+    # The violation in the reader's language (Chinese by default), as the rest of the report.
+    assert report.findings[0].render() == (
+        "规则：第 1 笔（2025-01-05）：人防车位：800.00 元人防车位收入不是共有收益；除规则文件设置 "
         "civil_defence_owned = true 外，归投资人所有（《人民防空法》第五条（人防工程收益归投资人所有））"
     )
+    assert report.problems[0].startswith("rules: seq 1 (2025-01-05): civil defence: 800.00 of")
+    # bean-check's own words are the plugin's, in Chinese (it has no reader to ask).
     assert any(p.startswith("beancount: line ") and "人防车位" in p for p in report.problems)
+
+
+def test_a_carry_the_plugin_cannot_read_is_said_in_chinese() -> None:
+    """The plugin's errors reach Fava's Errors page in the community default, Chinese."""
+    from rules.plugin import carried
+
+    entries, _errors, _options = loader.load_string(
+        '2025-01-01 custom "chain-resume" "7"\n2025-01-01 custom "carry" "rules" "x" "y"\n'
+    )
+    _folds, resumes, problems = carried(entries)
+    assert resumes == {}
+    assert problems == [
+        "chain-resume '7' 不是 <seq>:<prev-hash> 格式",
+        "无法识别 custom 'carry'（值为 ['rules', 'x', 'y']）",
+    ]

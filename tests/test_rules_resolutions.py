@@ -10,12 +10,21 @@ from sqlmodel import Session, select
 
 from ledger.books import Books
 from ledger.errors import Conflict, ValidationFailed
+from ledger.messages import LANGS
 from ledger.models import Ballot, Community, Event, Resolution
 from rules import resolution_register
 from rules.community import create
 from rules.resolution_register import ResolutionIn
 from rules.units import import_units, parse_json
-from rules.vote import BallotProblem, Voter, check_ballots, tally
+from rules.vote import (
+    BallotProblem,
+    Voter,
+    arithmetic_of,
+    check_ballots,
+    head_rule_of,
+    tally,
+    tally_of,
+)
 from tests.conftest import BOOKS_START
 
 
@@ -46,7 +55,7 @@ def test_a_hundredth_of_a_square_metre_below_two_thirds_misses_the_quorum() -> N
     result = tally(register, votes((1, "yes"), (2, "yes")), matter=9)
     assert result.quorum_heads_met and not result.quorum_area_met
     assert not result.passed
-    assert "199.99 × 3 = 599.97 < 300.00 × 2 = 600.00: not met" in result.arithmetic()
+    assert "199.99 × 3 = 599.97 < 300.00 × 2 = 600.00: not met" in str(result.arithmetic())
 
 
 def test_heads_below_two_thirds_miss_the_quorum_whatever_the_area() -> None:
@@ -87,8 +96,111 @@ def test_exactly_half_does_not_pass_an_ordinary_matter() -> None:
     assert result.quorum_met
     assert not result.approval_area_met and not result.approval_heads_met
     assert not result.passed
-    assert "200.00 × 2 = 400.00 = 400.00 × 1 = 400.00: not met" in result.arithmetic()
-    assert result.arithmetic().endswith("Not passed.")
+    assert "200.00 × 2 = 400.00 = 400.00 × 1 = 400.00: not met" in str(result.arithmetic())
+    assert str(result.arithmetic()).endswith("Not passed.")
+
+
+# --- the arithmetic in words, in Chinese and English ------------------------------------------
+
+HALF = votes((1, "yes"), (2, "yes"), (3, "no"), (4, "no"))
+ARITHMETIC_EN = (
+    "Quorum (民法典 art. 278: at least 2/3 of the exclusive area and at least 2/3 of the owners "
+    "by head take part): 400.00 of 400.00 m² took part (400.00 × 3 = 1200.00 ≥ 400.00 × 2 = "
+    "800.00: met) and 4 of 4 owners (4 × 3 = 12 ≥ 4 × 2 = 8: met). Approval for matter (九) "
+    "(more than 1/2 of the participating area and owners): yes 200.00 of 400.00 m² (200.00 × 2 "
+    "= 400.00 = 400.00 × 1 = 400.00: not met) and 2 of 4 owners (2 × 2 = 4 = 4 × 1 = 4: not "
+    "met). Not passed."
+)
+ARITHMETIC_ZH = (
+    "参与表决（《民法典》第二百七十八条：须专有部分面积不少于 2/3 且人数不少于 2/3 的业主参与"
+    "表决）：参与表决面积 400.00 m²，总面积 400.00 m²（400.00 × 3 = 1200.00 ≥ 400.00 × 2 = "
+    "800.00：达到）；参与表决 4 人，业主总人数 4 人（4 × 3 = 12 ≥ 4 × 2 = 8：达到）。第（九）项"
+    "事项的通过（须经参与表决专有部分面积超过 1/2 且参与表决人数超过 1/2 的业主同意）：同意面积 "
+    "200.00 m²，参与表决面积 400.00 m²（200.00 × 2 = 400.00 = 400.00 × 1 = 400.00：未达到）；"
+    "同意 2 人，参与表决 4 人（2 × 2 = 4 = 4 × 1 = 4：未达到）。表决未通过。"
+)
+#: The figures of that vote as a resolution recorded them before the paragraph was translated:
+#: the English words stored beside the figures.
+RECORDED: dict[str, Any] = {
+    "source": "民法典 art. 278",
+    "matter": 9,
+    "total_area": "400.00",
+    "total_heads": 4,
+    "participating_area": "400.00",
+    "participating_heads": 4,
+    "yes_area": "200.00",
+    "yes_heads": 2,
+    "no_area": "200.00",
+    "no_heads": 2,
+    "abstain_area": "0.00",
+    "abstain_heads": 0,
+    "split_heads": 0,
+    "quorum": {
+        "rule": "at least",
+        "share": "2/3",
+        "area": "400.00/400.00",
+        "heads": "4/4",
+        "area_met": True,
+        "heads_met": True,
+        "met": True,
+    },
+    "approval": {
+        "rule": "more than",
+        "share": "1/2",
+        "area": "200.00/400.00",
+        "heads": "2/4",
+        "area_met": False,
+        "heads_met": False,
+        "met": False,
+    },
+    "passed": False,
+    "head_rule": "one head per owner however many units they hold, one head for all "
+    "developer-unsold units together; an owner's head votes yes (or no) only if all their "
+    "voting units did; abstentions take part",
+    "arithmetic": ARITHMETIC_EN,
+}
+
+
+def test_the_arithmetic_reads_in_chinese_by_default_and_in_english_on_request() -> None:
+    text = tally(owners(100, 100, 100, 100), HALF, matter=9).arithmetic()
+    assert text.render() == ARITHMETIC_ZH
+    assert text.render("zh") == ARITHMETIC_ZH
+    assert text.render("en") == ARITHMETIC_EN
+
+
+def test_the_figures_keep_the_english_words_they_always_recorded() -> None:
+    figures = tally(owners(100, 100, 100, 100), HALF, matter=9).as_json()
+    assert json.loads(json.dumps(figures)) == RECORDED
+
+
+def test_a_recorded_tally_reads_in_either_language_drawn_from_its_figures() -> None:
+    assert tally_of(RECORDED) == tally(owners(100, 100, 100, 100), HALF, matter=9)
+    assert arithmetic_of(RECORDED).render("zh") == ARITHMETIC_ZH
+    assert arithmetic_of(RECORDED).render("en") == ARITHMETIC_EN
+    assert head_rule_of(RECORDED).render("zh").startswith("每位业主无论拥有几套房屋只计一人")
+    assert head_rule_of(RECORDED).render("en") == RECORDED["head_rule"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"arithmetic": "Quorum: 400 of 400 m² (an older wording). Not passed."},
+        {"yes_area": "200.001"},
+        {"quorum": {"rule": "two thirds", "share": "2/3"}},
+        {"matter": "9"},
+    ],
+)
+def test_a_recorded_tally_it_cannot_redo_word_for_word_is_shown_as_recorded(
+    change: dict[str, Any],
+) -> None:
+    """Figures missing or of another shape, or English words that the figures do not give
+    again: the recorded words, never a paragraph the vote did not record."""
+    figures = {**RECORDED, **change}
+    assert tally_of(figures) is None or change.keys() == {"arithmetic"}
+    recorded = str(figures["arithmetic"])
+    assert arithmetic_of(figures).render("zh") == recorded
+    assert arithmetic_of(figures).render("en") == recorded
+    assert head_rule_of({"head_rule": "per unit"}).render("zh") == "per unit"
 
 
 def test_just_over_half_passes_an_ordinary_matter() -> None:
@@ -223,7 +335,9 @@ def test_a_resolution_is_tallied_from_the_register_stored_and_announced(any_book
         "met": True,
     }
     assert figures["approval"]["share"] == "1/2" and figures["approval"]["rule"] == "more than"
-    assert out.arithmetic.startswith("Quorum (民法典 art. 278")
+    assert out.arithmetic.startswith("参与表决（《民法典》第二百七十八条")
+    assert figures["arithmetic"] == out.arithmetic
+    assert figures["head_rule"].startswith("每位业主")
     assert _stored(any_books) == (1, 4, 1, 2)  # units import bumped rev once, this once more
     text = any_books.projection(slug).path.read_text(encoding="utf-8")
     assert '2025-11-30 custom "resolution" "2025-03"' in text
@@ -281,3 +395,32 @@ def test_a_failed_vote_is_stored_as_not_passed(books: Books) -> None:
         books=books, slug=slug, body=body("2025-04", ballots=ballots), actor="chair"
     )
     assert not out.passed and out.tally["quorum"]["met"] is False
+
+
+def test_a_resolution_reads_in_the_language_asked_and_keeps_its_recorded_words(
+    books: Books,
+) -> None:
+    slug = registered(books)
+    made = resolution_register.create(books=books, slug=slug, body=body(), actor="chair", lang="en")
+    assert made.arithmetic.startswith("Quorum (民法典 art. 278: at least 2/3")
+    assert made.tally["head_rule"].startswith("one head per owner")
+    zh = resolution_register.get(books=books, slug=slug, number="2025-03")
+    en = resolution_register.get(books=books, slug=slug, number="2025-03", lang="en")
+    assert zh.arithmetic.startswith("参与表决（《民法典》第二百七十八条")
+    assert zh.arithmetic.endswith("表决通过。")
+    assert en.arithmetic == made.arithmetic and en.arithmetic.endswith("Passed.")
+    assert [r.arithmetic for r in resolution_register.list_all(books=books, slug=slug)] == [
+        zh.arithmetic
+    ]
+    with Session(books.engine) as session:
+        row = session.exec(select(Resolution)).one()
+        stored = json.loads(row.tally)
+        # Stored: the figures, and the English words as they were recorded.
+        assert stored["arithmetic"] == en.arithmetic
+        # A tally recorded in other words (an older release) is shown as it was recorded.
+        row.tally = json.dumps({**stored, "arithmetic": "Quorum met. Passed."})
+        session.add(row)
+        session.commit()
+    for lang in LANGS:
+        out = resolution_register.get(books=books, slug=slug, number="2025-03", lang=lang)
+        assert out.arithmetic == out.tally["arithmetic"] == "Quorum met. Passed."
