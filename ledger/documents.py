@@ -71,10 +71,26 @@ def placed(session: Session, community_id: str) -> list[Placed]:
             col(Entry.id),
             col(Entry.seq),
         )
-        .join(DocumentLink, col(DocumentLink.document_id) == col(Document.id))
-        .join(Entry, col(Entry.id) == col(DocumentLink.entry_id))
-        .join(Posting, col(Posting.entry_id) == col(Entry.id))
-        .join(Account, col(Account.id) == col(Posting.account_id))
+        .join(
+            DocumentLink,
+            (col(DocumentLink.community_id) == col(Document.community_id))
+            & (col(DocumentLink.document_id) == col(Document.id)),
+        )
+        .join(
+            Entry,
+            (col(Entry.community_id) == col(DocumentLink.community_id))
+            & (col(Entry.id) == col(DocumentLink.entry_id)),
+        )
+        .join(
+            Posting,
+            (col(Posting.community_id) == col(Entry.community_id))
+            & (col(Posting.entry_id) == col(Entry.id)),
+        )
+        .join(
+            Account,
+            (col(Account.community_id) == col(Posting.community_id))
+            & (col(Account.id) == col(Posting.account_id)),
+        )
         .where(col(Document.community_id) == community_id)
         .where(col(Entry.status) == "posted")
         .distinct()

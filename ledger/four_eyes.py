@@ -73,9 +73,18 @@ def earlier_spending(
     net = func.sum(col(Posting.amount_fen))
     rows = session.execute(
         select(col(Entry.id), col(Entry.seq), col(Entry.date), col(Entry.payee), net)
-        .join(Posting, col(Posting.entry_id) == col(Entry.id))
-        .join(Account, col(Account.id) == col(Posting.account_id))
+        .join(
+            Posting,
+            (col(Posting.community_id) == col(Entry.community_id))
+            & (col(Posting.entry_id) == col(Entry.id)),
+        )
+        .join(
+            Account,
+            (col(Account.community_id) == col(Posting.community_id))
+            & (col(Account.id) == col(Posting.account_id)),
+        )
         .where(col(Entry.community_id) == community_id)
+        .where(col(Posting.community_id) == community_id)
         .where(col(Entry.kind) == txn.kind)
         .where(col(Entry.status).in_(("posted", "pending")))
         .where(col(Entry.date) >= txn.date - reach)

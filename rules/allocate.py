@@ -295,7 +295,7 @@ def _refuse_again(
                 )
             ).scalars()
         )
-        legs = {e.id: journal.legs_of(session, e.id) for e in earlier}
+        legs = {e.id: journal.legs_of(session, community_id, e.id) for e in earlier}
     live = [e for e in earlier if e.id not in reversed_ids]
     if body.idempotency_key is not None and any(
         e.idempotency_key == body.idempotency_key for e in live

@@ -301,7 +301,7 @@ def add(
             if not any(target.values()):
                 continue
             link = {"entry": None, "resolution": None, "contract": None, **target}
-            if _link(session, row.id, link, actor, now):
+            if _link(session, community.id, row.id, link, actor, now):
                 events.record(
                     session,
                     community_id=community.id,
@@ -322,6 +322,7 @@ def add(
 
 def _link(
     session: Session,
+    community_id: str,
     document_id: int,
     link: dict[str, str | None],
     actor: str,
@@ -334,7 +335,11 @@ def _link(
         "resolution": col(DocumentLink.resolution),
         "contract": col(DocumentLink.contract),
     }
-    query = select(col(DocumentLink.id)).where(col(DocumentLink.document_id) == document_id)
+    query = (
+        select(col(DocumentLink.id))
+        .where(col(DocumentLink.community_id) == community_id)
+        .where(col(DocumentLink.document_id) == document_id)
+    )
     for key, column in columns.items():
         value = link[key]
         query = query.where(column == value if value is not None else column.is_(None))
@@ -342,6 +347,7 @@ def _link(
         return False
     session.add(
         DocumentLink(
+            community_id=community_id,
             document_id=document_id,
             entry_id=link["entry"],
             resolution=link["resolution"],
@@ -409,8 +415,12 @@ def listed(
                 col(DocumentLink.resolution),
                 col(DocumentLink.contract),
             )
-            .join(Document, col(Document.id) == col(DocumentLink.document_id))
-            .where(col(Document.community_id) == community.id)
+            .join(
+                Document,
+                (col(Document.community_id) == col(DocumentLink.community_id))
+                & (col(Document.id) == col(DocumentLink.document_id)),
+            )
+            .where(col(DocumentLink.community_id) == community.id)
         ):
             links.setdefault(document_id, []).append((entry_id, resolution, number))
     out = []
