@@ -11,7 +11,8 @@ read; the rows are the record); the manifest records the chain head at the snaps
 restore checks the restored chain ends there. A backup from before the rules were kept in the
 database has no rules rows: its ``rules.toml`` is restored, and the first read imports it. A
 backup from before the documents, bank lines, notices and objections were in it restores
-without them.
+without them; one from before postings, allocation lines, ballots and document links carried
+their community's id (revision 0009) gets the backup's community on each.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from ledger.facts import (
     resolution_fact,
 )
 from ledger.messages import msg
-from ledger.models import Account, Community, Entry, PeriodClose, Posting, Resolution
+from ledger.models import Account, Community, Entry, PeriodClose, Posting, Resolution, keyed
 from ledger.money import from_fen
 from ledger.prepared import Statements
 from ledger.projection import (
@@ -503,8 +503,8 @@ class Books:
         """Balance per account of the posted entries dated on or before ``as_of``."""
         query = (
             select(col(Account.name), func.coalesce(func.sum(col(Posting.amount_fen)), 0))
-            .join(Posting, col(Posting.account_id) == col(Account.id))
-            .join(Entry, _posting_of_entry())
+            .join(Posting, keyed(Posting, "account_id", Account))
+            .join(Entry, keyed(Posting, "entry_id", Entry))
             .where(col(Account.community_id) == community_id)
             .where(col(Posting.community_id) == community_id)
             .where(col(Entry.community_id) == community_id)
@@ -514,14 +514,6 @@ class Books:
         if as_of is not None:
             query = query.where(col(Entry.date) <= as_of)
         return {name: from_fen(int(fen)) for name, fen in session.execute(query)}
-
-
-def _posting_of_entry() -> Any:
-    """The join of an entry's legs to it: on the community and the entry, so that a database
-    distributed by community joins them on one shard (docs/deploy.md)."""
-    return (col(Posting.community_id) == col(Entry.community_id)) & (
-        col(Posting.entry_id) == col(Entry.id)
-    )
 
 
 def _chained_range() -> Any:
@@ -545,7 +537,7 @@ def _chained_range() -> Any:
             col(Posting.amount_fen),
             col(Entry.contract),
         )
-        .join(Posting, _posting_of_entry())
+        .join(Posting, keyed(Posting, "entry_id", Entry))
         .where(col(Entry.community_id) == bindparam("community_id"))
         .where(col(Entry.status) == "posted")
         .where(col(Entry.seq) > bindparam("low"))

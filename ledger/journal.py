@@ -41,7 +41,7 @@ from ledger.errors import (
     ValidationFailed,
 )
 from ledger.messages import Msg, msg
-from ledger.models import AllocationLine, Community, DocumentLink, Entry, Posting
+from ledger.models import AllocationLine, Community, DocumentLink, Entry, Posting, keyed
 from ledger.money import CURRENCY, from_fen, to_fen
 from ledger.period import before_start_message, locked_message
 from ledger.prepared import Statements, batched, insert_of
@@ -278,11 +278,7 @@ def legs_of(session: Session, community_id: str, entry_id: str) -> list[Leg]:
 
     rows = session.execute(
         select(col(Account.name), col(Posting.amount_fen))
-        .join(
-            Account,
-            (col(Account.community_id) == col(Posting.community_id))
-            & (col(Account.id) == col(Posting.account_id)),
-        )
+        .join(Account, keyed(Posting, "account_id", Account))
         .where(col(Posting.community_id) == community_id)
         .where(col(Posting.entry_id) == entry_id)
         .order_by(col(Posting.position))

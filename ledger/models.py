@@ -10,8 +10,10 @@ Layers follow the SQLModel habit: table models here; request and response models
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint, and_
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Field, SQLModel
 
 
@@ -479,3 +481,17 @@ class ObjectionCount(SQLModel, table=True):
     key: str = Field(max_length=100)
     day: date
     count: int = Field(default=0)
+
+
+# --- joins ---------------------------------------------------------------------------------
+
+
+def keyed(child: Any, column: str, parent: Any, parent_column: str = "id") -> ColumnElement[bool]:
+    """The join of ``child``'s rows to their ``parent``'s (``child.column =
+    parent.parent_column``) on their community as well: every table of a community's rows
+    has ``community_id``, and a database distributed by it joins two such tables on one shard
+    only when the join names it (docs/deploy.md). ``keyed(Posting, "entry_id", Entry)``."""
+    return and_(
+        child.community_id == parent.community_id,
+        getattr(child, column) == getattr(parent, parent_column),
+    )

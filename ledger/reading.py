@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 from ledger.errors import Problem, ValidationFailed
 from ledger.journal import to_out
 from ledger.messages import msg
-from ledger.models import Account, Entry, Posting
+from ledger.models import Account, Entry, Posting, keyed
 from ledger.money import from_fen
 from ledger.schemas import TransactionOut
 from ledger.txn import Leg
@@ -44,11 +44,7 @@ def legs_by_entry(
         return out
     rows = session.execute(
         select(col(Posting.entry_id), col(Account.name), col(Posting.amount_fen))
-        .join(
-            Account,
-            (col(Account.community_id) == col(Posting.community_id))
-            & (col(Account.id) == col(Posting.account_id)),
-        )
+        .join(Account, keyed(Posting, "account_id", Account))
         .where(col(Posting.community_id) == community_id)
         .where(col(Posting.entry_id).in_(list(entry_ids)))
         .order_by(col(Posting.entry_id), col(Posting.position))

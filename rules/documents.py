@@ -40,7 +40,7 @@ from ledger.db import reader, writer
 from ledger.documents import EXTENSIONS
 from ledger.errors import NotFound, Problem, ValidationFailed
 from ledger.messages import Msg, msg
-from ledger.models import Contract, Document, DocumentLink, Entry, Resolution
+from ledger.models import Contract, Document, DocumentLink, Entry, Resolution, keyed
 
 #: The largest document accepted, in bytes (a phone's photo of a receipt, a scanned contract).
 MAX_BYTES = 20 * 1024 * 1024
@@ -175,8 +175,12 @@ def sniff(body: bytes, name: str = "") -> str:
 
 
 def _entry(session: Session, community_id: str, entry_id: str) -> Entry:
-    entry = session.get(Entry, entry_id)
-    if entry is None or entry.community_id != community_id:
+    entry: Entry | None = session.execute(
+        select(Entry)
+        .where(col(Entry.community_id) == community_id)
+        .where(col(Entry.id) == entry_id)
+    ).scalar_one_or_none()
+    if entry is None:
         raise NotFound(
             [
                 Problem(
@@ -415,11 +419,7 @@ def listed(
                 col(DocumentLink.resolution),
                 col(DocumentLink.contract),
             )
-            .join(
-                Document,
-                (col(Document.community_id) == col(DocumentLink.community_id))
-                & (col(Document.id) == col(DocumentLink.document_id)),
-            )
+            .join(Document, keyed(DocumentLink, "document_id", Document))
             .where(col(DocumentLink.community_id) == community.id)
         ):
             links.setdefault(document_id, []).append((entry_id, resolution, number))

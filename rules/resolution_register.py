@@ -30,7 +30,7 @@ from ledger.db import writer
 from ledger.errors import Conflict, NotFound, Problem, ValidationFailed
 from ledger.journal import legs_of
 from ledger.messages import DEFAULT_LANG, Invalid, Lang, Msg, msg
-from ledger.models import Ballot, Community, Entry, Resolution, Unit
+from ledger.models import Ballot, Community, Entry, Resolution, Unit, keyed
 from ledger.money import from_fen, to_fen
 from ledger.schemas import IsoDate, Money, UnitCode, clean_text
 from ledger.txn import KINDS
@@ -428,7 +428,7 @@ def get(*, books: Books, slug: str, number: str, lang: Lang = DEFAULT_LANG) -> R
             BallotIn(unit=code, vote=vote)
             for code, vote in session.execute(
                 select(col(Unit.code), col(Ballot.vote))
-                .join(Unit, col(Unit.id) == col(Ballot.unit_id))
+                .join(Unit, keyed(Ballot, "unit_id", Unit))
                 .where(col(Ballot.community_id) == community.id)
                 .where(col(Ballot.resolution_id) == row.id)
                 .order_by(col(Unit.code))
