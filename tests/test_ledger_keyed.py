@@ -108,23 +108,57 @@ def _touched(sql: str) -> set[str]:
     return {name.lower() for name in names} & set(SQLModel.metadata.tables)
 
 
+#: ``table.community_id`` (``community.id``), an alias's (``entry_1``) too; or a parameter
+#: (``?``, ``%(name)s``, with PostgreSQL's cast).
+_KEY = r'"?(\w+?)(?:_\d+)?"?\."?(community_id|id)"?'
+_PARAM = r"(?:\?|%\(\w+\)s(?:::\w+(?:\(\d+\))?)?)"
+_EQUAL = re.compile(rf"(?:{_KEY}|({_PARAM})) = (?:{_KEY}|({_PARAM}))")
+
+
+def _pinned(sql: str) -> set[str]:
+    """The tables a statement holds to one community: those whose key is equal to a
+    parameter, and those whose key is equal to a pinned table's (a join on the community),
+    and so on."""
+    pinned: set[str] = set()
+    joins: list[tuple[str, str]] = []
+    for left, left_column, left_param, right, right_column, right_param in _EQUAL.findall(sql):
+        keys = [
+            table
+            for table, column in ((left, left_column), (right, right_column))
+            if table and column == ("id" if table == "community" else "community_id")
+        ]
+        if len(keys) == 1 and (left_param or right_param):
+            pinned.add(keys[0])
+        elif len(keys) == 2:
+            joins.append((keys[0], keys[1]))
+    grown = True
+    while grown:
+        grown = False
+        for one, other in joins:
+            if (one in pinned) != (other in pinned):
+                pinned |= {one, other}
+                grown = True
+    return pinned
+
+
 def unkeyed(statements: Sequence[str]) -> list[str]:
-    """The statements that touch a community's table without naming its community: where an
-    ``INSERT`` gives no ``community_id``, or another statement's conditions (after its first
-    ``FROM``, or an update's ``WHERE``) never name ``<table>.community_id`` (the
-    ``community`` table: ``community.id``)."""
+    """The statements that touch a community's table without holding it to one community:
+    an ``INSERT`` that gives no ``community_id``, or another statement in which the table's
+    ``community_id`` (the ``community`` table's ``id``) is not equal to a parameter, directly
+    or through joins on the community (``posting.community_id = entry.community_id``): a join
+    of a leg to its entry on ``entry_id`` alone is caught even when the leg's account is
+    joined on the community."""
     found = []
     for sql in statements:
         flat = " ".join(sql.split())
+        insert = re.match(r"\s*INSERT\b", flat, flags=re.IGNORECASE) is not None
+        pinned = set() if insert else _pinned(flat)
         for table in sorted(_touched(flat) - REFERENCE):
-            if re.match(r"\s*INSERT\b", flat, flags=re.IGNORECASE):
+            if insert:
                 columns = flat.split("(", 1)[1].split(")", 1)[0]
                 keyed = "community_id" in columns.replace('"', "").split(", ")
             else:
-                rest = flat.partition(" WHERE " if flat.startswith("UPDATE") else " FROM ")[2]
-                key = "id" if table == "community" else "community_id"
-                pattern = rf'\b"?{table}"?(?:_\d+)?\."?{key}"?\b'
-                keyed = re.search(pattern, rest) is not None
+                keyed = table in pinned
             if not keyed:
                 found.append(f"{table}: {flat}")
     return found
@@ -140,18 +174,30 @@ def test_the_check_finds_a_statement_that_is_not_keyed() -> None:
             "UPDATE entry SET seq=? WHERE entry.id = ?",
             "INSERT INTO posting (entry_id, amount_fen) VALUES (?, ?)",
             'SELECT "user".id FROM "user" WHERE "user".username = ?',
+            "SELECT account.name FROM entry JOIN posting ON posting.entry_id = entry.id "
+            "JOIN account ON account.community_id = posting.community_id "
+            "AND account.id = posting.account_id WHERE entry.community_id = ?",
         ]
     ) == [
         "posting: SELECT posting.amount_fen FROM posting WHERE posting.entry_id = ?",
         "community: SELECT community.id FROM community WHERE community.slug = ? FOR UPDATE",
         "entry: UPDATE entry SET seq=? WHERE entry.id = ?",
         "posting: INSERT INTO posting (entry_id, amount_fen) VALUES (?, ?)",
+        "account: SELECT account.name FROM entry JOIN posting ON posting.entry_id = entry.id "
+        "JOIN account ON account.community_id = posting.community_id "
+        "AND account.id = posting.account_id WHERE entry.community_id = ?",
+        "posting: SELECT account.name FROM entry JOIN posting ON posting.entry_id = entry.id "
+        "JOIN account ON account.community_id = posting.community_id "
+        "AND account.id = posting.account_id WHERE entry.community_id = ?",
     ]
     assert not unkeyed(
         [
             "SELECT posting.amount_fen FROM posting JOIN entry ON posting.community_id = "
             "entry.community_id AND posting.entry_id = entry.id WHERE entry.community_id = ?",
-            "SELECT community.id FROM community WHERE community.id = %(id)s FOR UPDATE",
+            "SELECT community.id FROM community WHERE community.id = %(id)s::VARCHAR FOR UPDATE",
+            "SELECT entry_1.id FROM entry AS entry_1 JOIN allocationline ON "
+            "allocationline.community_id = entry_1.community_id WHERE "
+            "allocationline.community_id = %(community_id_1)s::VARCHAR",
             "INSERT INTO posting (community_id, entry_id, amount_fen) VALUES (?, ?, ?)",
         ]
     )
