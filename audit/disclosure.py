@@ -74,6 +74,7 @@ from ledger.models import (
     PeriodClose,
     Resolution,
     Unit,
+    keyed,
 )
 from ledger.money import from_fen
 from ledger.txn import Txn
@@ -550,8 +551,9 @@ def _schedules(
             col(AllocationLine.area_centi),
             col(AllocationLine.amount_fen),
         )
-        .join(Unit, Unit.id == AllocationLine.unit_id)  # type: ignore[arg-type]
-        .where(AllocationLine.entry_id.in_(list(wanted)))  # type: ignore[attr-defined]
+        .join(Unit, keyed(AllocationLine, "unit_id", Unit))
+        .where(col(AllocationLine.community_id) == community.id)
+        .where(col(AllocationLine.entry_id).in_(list(wanted)))
     ).all()
     lines: dict[str, list[ScheduleLine]] = defaultdict(list)
     for entry_id, code, area_centi, fen in rows:

@@ -20,7 +20,7 @@ from audit.disclosure_model import SCHEDULE_KINDS, ZERO, UnitDividend, UnitRecei
 from ledger.books import Books
 from ledger.errors import NotFound, Problem
 from ledger.messages import msg
-from ledger.models import AllocationLine, Entry, PeriodClose, Unit
+from ledger.models import AllocationLine, Entry, PeriodClose, Unit, keyed
 from ledger.money import from_fen
 
 
@@ -80,7 +80,7 @@ def _counted(
     )
     query = (
         select(Entry, col(AllocationLine.unit_id), col(AllocationLine.amount_fen))
-        .join(AllocationLine, AllocationLine.entry_id == Entry.id)  # type: ignore[arg-type]
+        .join(AllocationLine, keyed(AllocationLine, "entry_id", Entry))
         .where(Entry.community_id == community_id)  # type: ignore[arg-type]
         .where(Entry.status == "posted")  # type: ignore[arg-type]
         .where(col(Entry.kind).in_((*SCHEDULE_KINDS, "payout")))

@@ -20,7 +20,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
 
 from audit.tables import KIND_ZH, Column, Snapshot, Table, Value, labels_inside, voucher
-from ledger.models import AllocationLine, Ballot, Entry, Event, Resolution, Unit
+from ledger.models import AllocationLine, Ballot, Entry, Event, Resolution, Unit, keyed
 from ledger.money import from_fen
 
 
@@ -48,8 +48,8 @@ def allocations_table(session: Session, snap: Snapshot) -> Table:
                 col(AllocationLine.amount_fen),
             )
             .select_from(AllocationLine)
-            .join(Entry, col(Entry.id) == col(AllocationLine.entry_id))
-            .join(Unit, col(Unit.id) == col(AllocationLine.unit_id))
+            .join(Entry, keyed(AllocationLine, "entry_id", Entry))
+            .join(Unit, keyed(AllocationLine, "unit_id", Unit))
             .where(col(Entry.community_id) == snap.community.id)
             .where(col(Entry.status) == "posted")
             .where(col(Entry.date) >= snap.period.start)
@@ -266,8 +266,9 @@ def ballots_table(session: Session, snap: Snapshot) -> Table:
         query = (
             select(col(Resolution.number), col(Unit.code), col(Ballot.vote))
             .select_from(Ballot)
-            .join(Resolution, col(Resolution.id) == col(Ballot.resolution_id))
-            .join(Unit, col(Unit.id) == col(Ballot.unit_id))
+            .join(Resolution, keyed(Ballot, "resolution_id", Resolution))
+            .join(Unit, keyed(Ballot, "unit_id", Unit))
+            .where(col(Ballot.community_id) == snap.community.id)
             .where(col(Ballot.resolution_id).in_(numbers))
             .order_by(col(Resolution.voted_on), col(Resolution.number), col(Unit.code))
         )
@@ -300,8 +301,8 @@ def unpaid_dividends_table(session: Session, snap: Snapshot) -> Table:
         query = (
             select(col(Entry.resolution), col(Unit.code), func.sum(col(AllocationLine.amount_fen)))
             .select_from(AllocationLine)
-            .join(Entry, col(Entry.id) == col(AllocationLine.entry_id))
-            .join(Unit, col(Unit.id) == col(AllocationLine.unit_id))
+            .join(Entry, keyed(AllocationLine, "entry_id", Entry))
+            .join(Unit, keyed(AllocationLine, "unit_id", Unit))
             .where(
                 col(Entry.community_id) == snap.community.id,
                 col(Entry.kind) == kind,

@@ -31,6 +31,7 @@ from ledger.models import (
     Entry,
     Objection,
     Resolution,
+    keyed,
 )
 from rules.bank_reconcile import ItemOut, reconciliation
 from rules.budget import actual_lines
@@ -270,7 +271,7 @@ def package_documents(session: Session, snap: Snapshot) -> list[PackageDocument]
             col(DocumentLink.resolution),
             col(DocumentLink.contract),
         )
-        .join(Document, col(Document.id) == col(DocumentLink.document_id))
+        .join(Document, keyed(DocumentLink, "document_id", Document))
         .where(col(Document.community_id) == snap.community.id)
     ):
         if entry_id is not None and entry_id in seqs:

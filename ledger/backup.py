@@ -11,7 +11,8 @@ read; the rows are the record); the manifest records the chain head at the snaps
 restore checks the restored chain ends there. A backup from before the rules were kept in the
 database has no rules rows: its ``rules.toml`` is restored, and the first read imports it. A
 backup from before the documents, bank lines, notices and objections were in it restores
-without them.
+without them; one from before postings, allocation lines, ballots and document links carried
+their community's id (revision 0009) gets the backup's community on each.
 """
 
 from __future__ import annotations
@@ -57,14 +58,17 @@ _OWNERSHIP: dict[str, tuple[str, str, str] | str] = {
     "storednotice": "community_id",
     "objection": "community_id",
     "objectioncount": "community_id",
+    "posting": "community_id",
+    "allocationline": "community_id",
+    "ballot": "community_id",
+    "documentlink": "community_id",
     # table: (its column, parent table, parent column)
-    "posting": ("entry_id", "entry", "id"),
-    "allocationline": ("entry_id", "entry", "id"),
-    "ballot": ("resolution_id", "resolution", "id"),
     "user": ("id", "membership", "user_id"),
     "apitoken": ("user_id", "membership", "user_id"),
-    "documentlink": ("document_id", "document", "id"),
 }
+#: Tables whose rows carry their community's id since revision 0009: a backup taken before
+#: has them without it, and restore fills it in (every row of a backup is its community's).
+KEYED_SINCE_0009 = frozenset({"posting", "allocationline", "ballot", "documentlink"})
 #: The tables that belong to no community, so no backup of one holds them: failed logins, the
 #: processes' shared keys and login sessions (a restored member logs in again).
 NOT_A_COMMUNITYS = frozenset({"loginfailure", "serverkey", "usersession"})
@@ -204,9 +208,10 @@ def restore(*, books: Books, archive: Path) -> dict[str, Any]:
     for line in rows:
         if line.strip():
             record = json.loads(line)
-            by_table.setdefault(record["table"], []).append(
-                {k: _decode(v) for k, v in record["row"].items()}
-            )
+            item = {k: _decode(v) for k, v in record["row"].items()}
+            if record["table"] in KEYED_SINCE_0009:
+                item.setdefault("community_id", manifest["community_id"])
+            by_table.setdefault(record["table"], []).append(item)
     with books.engine.begin() as conn:
         community = tables["community"]
         if conn.execute(select(community.c.id).where(community.c.slug == slug)).first():

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from ledger import documents as ledger_documents
@@ -34,7 +35,7 @@ from ledger.facts import (
     resolution_fact,
 )
 from ledger.messages import msg
-from ledger.models import Account, Community, Entry, PeriodClose, Posting, Resolution
+from ledger.models import Account, Community, Entry, PeriodClose, Posting, Resolution, keyed
 from ledger.money import from_fen
 from ledger.prepared import Statements
 from ledger.projection import (
@@ -121,6 +122,8 @@ class Books:
         self._lock = threading.Lock()
         self._writers: dict[str, TurnLock] = {}
         self._projections: dict[str, Projection] = {}
+        #: Each community's id by its slug, as this process has found them (:meth:`community_id`).
+        self._ids: dict[str, str] = {}
 
     def writing(self, slug: str) -> TurnLock:
         """The lock this process's writers of one community take before the database's: they
@@ -151,8 +154,24 @@ class Books:
 
     # --- lookups ------------------------------------------------------------------------
 
+    def community(self, session: Session, slug: str, *, for_update: bool = False) -> Community:
+        """The community ``slug`` (locked with ``for_update``), found by its id
+        (:meth:`community_id`), the column a database distributed by community routes on."""
+        for again in (False, True):
+            query = select(Community).where(
+                col(Community.id) == self.community_id(session.connection(), slug, again=again)
+            )
+            if for_update:
+                query = query.with_for_update()
+            community: Community | None = session.execute(query).scalars().first()
+            if community is not None:
+                return community
+        raise NotFound(msg("backup.no-community", slug=slug))
+
     @staticmethod
-    def community(session: Session, slug: str, *, for_update: bool = False) -> Community:
+    def community_of_slug(session: Session, slug: str, *, for_update: bool = False) -> Community:
+        """The community ``slug`` found by its slug, for callers without the books (and so
+        without :meth:`community_id`'s memory)."""
         query = select(Community).where(col(Community.slug) == slug)
         if for_update:
             query = query.with_for_update()
@@ -160,6 +179,22 @@ class Books:
         if community is None:
             raise NotFound(msg("backup.no-community", slug=slug))
         return community
+
+    def community_id(self, connection: Connection, slug: str, *, again: bool = False) -> str:
+        """The id of the community ``slug``: looked up once per process, then from memory, so
+        that the posting path finds (and locks) the community's row by its id, the
+        distribution column (docs/deploy.md). A slug never changes and a community is never
+        deleted: nothing updates either. ``again``: forget what this process knew and look
+        the slug up afresh (the caller found no row under the remembered id)."""
+        if again:
+            self._ids.pop(slug, None)
+        found = self._ids.get(slug)
+        if found is None:
+            rows = COMMUNITY("id_of_slug", connection.dialect).tuples(connection, {"slug": slug})
+            if not rows:
+                raise NotFound(msg("backup.no-community", slug=slug))
+            found = self._ids[slug] = str(rows[0][0])
+        return found
 
     @staticmethod
     def accounts(session: Session, community_id: str) -> list[Account]:
@@ -394,9 +429,13 @@ class Books:
         is left as it is (Fava's errors page shows it) until the next writer examines it.
         False: no community."""
         with Session(self.engine) as session:
+            try:
+                community_id = self.community_id(session.connection(), slug)
+            except NotFound:
+                return False
             row = session.execute(
                 select(col(Community.id), col(Community.head_seq)).where(
-                    col(Community.slug) == slug
+                    col(Community.id) == community_id
                 )
             ).first()
             if row is None:
@@ -464,8 +503,10 @@ class Books:
         """Balance per account of the posted entries dated on or before ``as_of``."""
         query = (
             select(col(Account.name), func.coalesce(func.sum(col(Posting.amount_fen)), 0))
-            .join(Posting, col(Posting.account_id) == col(Account.id))
-            .join(Entry, col(Entry.id) == col(Posting.entry_id))
+            .join(Posting, keyed(Posting, "account_id", Account))
+            .join(Entry, keyed(Posting, "entry_id", Entry))
+            .where(col(Account.community_id) == community_id)
+            .where(col(Posting.community_id) == community_id)
             .where(col(Entry.community_id) == community_id)
             .where(col(Entry.status) == "posted")
             .group_by(col(Account.name))
@@ -496,7 +537,7 @@ def _chained_range() -> Any:
             col(Posting.amount_fen),
             col(Entry.contract),
         )
-        .join(Posting, col(Posting.entry_id) == col(Entry.id))
+        .join(Posting, keyed(Posting, "entry_id", Entry))
         .where(col(Entry.community_id) == bindparam("community_id"))
         .where(col(Entry.status) == "posted")
         .where(col(Entry.seq) > bindparam("low"))
@@ -508,6 +549,13 @@ def _chained_range() -> Any:
 #: Reading the journal back (a state fold, a rebuild, an export) runs prepared on the
 #: driver's cursor (``ledger.prepared``): SQLAlchemy's row machinery was a third of it.
 CHAINED = Statements(range=_chained_range)
+
+
+def _id_of_slug() -> Any:
+    return select(col(Community.id)).where(col(Community.slug) == bindparam("slug"))
+
+
+COMMUNITY = Statements(id_of_slug=_id_of_slug)
 
 
 def _chained_of(row: Any, legs: list[Leg]) -> ChainedTxn:

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from ledger.models import Account, Document, DocumentLink, Entry, Posting
+from ledger.models import Account, Document, DocumentLink, Entry, Posting, keyed
 from ledger.render import quote
 
 #: The folder, beside the ledger file, the projection writes documents into.
@@ -71,10 +71,10 @@ def placed(session: Session, community_id: str) -> list[Placed]:
             col(Entry.id),
             col(Entry.seq),
         )
-        .join(DocumentLink, col(DocumentLink.document_id) == col(Document.id))
-        .join(Entry, col(Entry.id) == col(DocumentLink.entry_id))
-        .join(Posting, col(Posting.entry_id) == col(Entry.id))
-        .join(Account, col(Account.id) == col(Posting.account_id))
+        .join(DocumentLink, keyed(DocumentLink, "document_id", Document))
+        .join(Entry, keyed(DocumentLink, "entry_id", Entry))
+        .join(Posting, keyed(Posting, "entry_id", Entry))
+        .join(Account, keyed(Posting, "account_id", Account))
         .where(col(Document.community_id) == community_id)
         .where(col(Entry.status) == "posted")
         .distinct()

@@ -25,7 +25,7 @@ from sqlmodel import Session, col
 
 from ledger.chart import CASH_ACCOUNTS, COST_MANAGER_SHARE
 from ledger.checks import Approval
-from ledger.models import Account, Entry, Posting
+from ledger.models import Account, Entry, Posting, keyed
 from ledger.money import from_fen
 from ledger.txn import Txn
 
@@ -73,9 +73,10 @@ def earlier_spending(
     net = func.sum(col(Posting.amount_fen))
     rows = session.execute(
         select(col(Entry.id), col(Entry.seq), col(Entry.date), col(Entry.payee), net)
-        .join(Posting, col(Posting.entry_id) == col(Entry.id))
-        .join(Account, col(Account.id) == col(Posting.account_id))
+        .join(Posting, keyed(Posting, "entry_id", Entry))
+        .join(Account, keyed(Posting, "account_id", Account))
         .where(col(Entry.community_id) == community_id)
+        .where(col(Posting.community_id) == community_id)
         .where(col(Entry.kind) == txn.kind)
         .where(col(Entry.status).in_(("posted", "pending")))
         .where(col(Entry.date) >= txn.date - reach)

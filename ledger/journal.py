@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, col
 
 from ledger import clock, events, four_eyes
@@ -40,7 +41,7 @@ from ledger.errors import (
     ValidationFailed,
 )
 from ledger.messages import Msg, msg
-from ledger.models import AllocationLine, Community, DocumentLink, Entry, Posting
+from ledger.models import AllocationLine, Community, DocumentLink, Entry, Posting, keyed
 from ledger.money import CURRENCY, from_fen, to_fen
 from ledger.period import before_start_message, locked_message
 from ledger.prepared import Statements, batched, insert_of
@@ -270,12 +271,15 @@ def to_out(entry: Entry, legs: Sequence[Leg]) -> TransactionOut:
     )
 
 
-def legs_of(session: Session, entry_id: str) -> list[Leg]:
+def legs_of(session: Session, community_id: str, entry_id: str) -> list[Leg]:
+    """An entry's legs in order (found by its community and its id, as every query of a
+    community's rows is: docs/deploy.md)."""
     from ledger.models import Account
 
     rows = session.execute(
         select(col(Account.name), col(Posting.amount_fen))
-        .join(Account, col(Account.id) == col(Posting.account_id))
+        .join(Account, keyed(Posting, "account_id", Account))
+        .where(col(Posting.community_id) == community_id)
         .where(col(Posting.entry_id) == entry_id)
         .order_by(col(Posting.position))
     )
@@ -283,8 +287,12 @@ def legs_of(session: Session, entry_id: str) -> list[Leg]:
 
 
 def _entry(session: Session, community: Community, entry_id: str) -> Entry:
-    entry = session.get(Entry, entry_id)
-    if entry is None or entry.community_id != community.id:
+    entry: Entry | None = session.execute(
+        select(Entry)
+        .where(col(Entry.community_id) == community.id)
+        .where(col(Entry.id) == entry_id)
+    ).scalar_one_or_none()
+    if entry is None:
         raise NotFound(msg("journal.no-transaction", entry_id=entry_id, slug=community.slug))
     return entry
 
@@ -293,7 +301,7 @@ def get(*, books: Books, slug: str, entry_id: str) -> TransactionOut:
     with Session(books.engine) as session:
         community = books.community(session, slug)
         entry = _entry(session, community, entry_id)
-        return to_out(entry, legs_of(session, entry.id))
+        return to_out(entry, legs_of(session, community.id, entry.id))
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -368,8 +376,8 @@ def post_many(
 #: Columns of the rows the posting path inserts (:class:`Write`): every column but the
 #: autoincrement keys.
 ENTRY_COLUMNS = tuple(column.name for column in Entry.__table__.columns)  # type: ignore[attr-defined]
-POSTING_COLUMNS = ("entry_id", "account_id", "position", "amount_fen")
-LINE_COLUMNS = ("entry_id", "unit_id", "area_centi", "amount_fen")
+POSTING_COLUMNS = ("community_id", "entry_id", "account_id", "position", "amount_fen")
+LINE_COLUMNS = ("community_id", "entry_id", "unit_id", "area_centi", "amount_fen")
 
 
 def _table(name: str) -> Table:
@@ -378,7 +386,7 @@ def _table(name: str) -> Table:
 
 def _community_for_update() -> Any:
     table = _table("community")
-    return select(table).where(table.c.slug == bindparam("slug")).with_for_update()
+    return select(table).where(table.c.id == bindparam("id")).with_for_update()
 
 
 def _entry_by_key() -> Any:
@@ -403,6 +411,7 @@ def _entry_posted() -> Any:
     table = _table("entry")
     return (
         update(table)
+        .where(table.c.community_id == bindparam("community_id"))
         .where(table.c.id == bindparam("entry_id"))
         .where(table.c.status == "pending")
         .values(
@@ -432,10 +441,15 @@ SQL = Statements(
 )
 
 
-def _locked_community(connection: Connection, slug: str) -> Community:
+def _locked_community(books: Books, connection: Connection, slug: str) -> Community:
     """The community's row, locked for the write (``FOR UPDATE``; SQLite's ``BEGIN
-    IMMEDIATE`` already holds the database's write lock), as a detached ``Community``."""
-    rows = SQL("community", connection.dialect).rows(connection, {"slug": slug})
+    IMMEDIATE`` already holds the database's write lock), as a detached ``Community``. Found
+    by its id (:meth:`Books.community_id`: the slug is looked up once per process), the
+    column a distributed database routes on."""
+    statement = SQL("community", connection.dialect)
+    rows = statement.rows(connection, {"id": books.community_id(connection, slug)})
+    if not rows:  # not under the id this process knew (never so: nothing deletes one)
+        rows = statement.rows(connection, {"id": books.community_id(connection, slug, again=True)})
     if not rows:
         raise NotFound(msg("backup.no-community", slug=slug))
     return Community(**rows[0])
@@ -479,6 +493,7 @@ class Write:
         self.entries.append(row)
         self.postings += [
             {
+                "community_id": row["community_id"],
                 "entry_id": row["id"],
                 "account_id": self.state.accounts[leg.account].id,
                 "position": position,
@@ -487,7 +502,13 @@ class Write:
             for position, leg in enumerate(txn.legs)
         ]
         self.lines += [
-            {"entry_id": row["id"], "unit_id": unit, "area_centi": area, "amount_fen": fen}
+            {
+                "community_id": row["community_id"],
+                "entry_id": row["id"],
+                "unit_id": unit,
+                "area_centi": area,
+                "amount_fen": fen,
+            }
             for unit, area, fen in schedule
         ]
         recorded = {"seq": row["seq"], "kind": row["kind"], "status": row["status"]}
@@ -520,6 +541,7 @@ class Write:
         fields = self._chain(txn)
         self.approvals.append(
             {
+                "community_id": self.community.id,
                 "entry_id": entry_id,
                 "approved_by": self.actor,
                 **{k: fields[k] for k in ("seq", "text", "prev_hash", "hash", "posted_at")},
@@ -607,7 +629,7 @@ def _write(
     (later candidates see earlier ones); if anything fails before the commit it is dropped
     and rebuilt on next use, so it never runs ahead of the database."""
     with books.writing(slug), write_connection(books.engine) as (connection, session):
-        community = _locked_community(connection, slug)
+        community = _locked_community(books, connection, slug)
         state = books.state(session, community)
         with state.lock:
             write = Write(community, state, actor, address)
@@ -646,7 +668,7 @@ def _post_many(
             digest = fingerprint(draft)
             key = draft.idempotency_key
             if key is not None and key in earlier:
-                results.append(_replayed(session, earlier[key], draft, digest))
+                results.append(_replayed(session, community, earlier[key], draft, digest))
                 continue
             if key is not None and key in in_batch:
                 first_digest, first = in_batch[key]
@@ -729,15 +751,18 @@ def _key_conflict(draft: TransactionIn, existing_id: str) -> IdempotencyConflict
 
 
 def _replayed(
-    session: Session, existing: tuple[str, str], draft: TransactionIn, digest: str
+    session: Session,
+    community: Community,
+    existing: tuple[str, str],
+    draft: TransactionIn,
+    digest: str,
 ) -> Posted:
     """The same key again: the first result if the body is the same, else a conflict."""
     entry_id, request_hash = existing
     if request_hash != digest:
         raise _key_conflict(draft, entry_id)
-    entry = session.get(Entry, entry_id)
-    assert entry is not None
-    return Posted(to_out(entry, legs_of(session, entry_id)), created=False)
+    entry = _entry(session, community, entry_id)
+    return Posted(to_out(entry, legs_of(session, community.id, entry_id)), created=False)
 
 
 def _prefixed(problem: Problem, prefix: str) -> Problem:
@@ -826,7 +851,7 @@ def approve(
                     )
                 ]
             )
-        legs = legs_of(session, entry.id)
+        legs = legs_of(session, write.community.id, entry.id)
         entry.approved_by = actor
         txn = txn_of(entry, tuple(legs))
         _check_period_open(write.state, entry.date, msg("period.the-transaction"))
@@ -840,7 +865,10 @@ def approve(
     approved = _write(books, slug, actor, address, build)
     with Session(books.engine) as session:
         documented = session.execute(
-            select(col(DocumentLink.id)).where(col(DocumentLink.entry_id) == entry_id).limit(1)
+            select(col(DocumentLink.id))
+            .where(col(DocumentLink.community_id) == books.community_id(session.connection(), slug))
+            .where(col(DocumentLink.entry_id) == entry_id)
+            .limit(1)
         ).first()
     if documented is not None:  # its documents join the projection's header
         try:
@@ -858,7 +886,10 @@ def _missing_document(session: Session, books: Books, write: Write, txn: Txn) ->
     if not approval.require_document or amount < approval.threshold:
         return []
     linked = session.execute(
-        select(col(DocumentLink.id)).where(col(DocumentLink.entry_id) == txn.id).limit(1)
+        select(col(DocumentLink.id))
+        .where(col(DocumentLink.community_id) == write.community.id)
+        .where(col(DocumentLink.entry_id) == txn.id)
+        .limit(1)
     ).first()
     if linked is not None:
         return []
@@ -893,14 +924,24 @@ def reject(
             raise StateConflict(
                 msg("journal.transaction-pending", entry_id=entry_id, status=entry.status)
             )
-        entry.status = "rejected"
-        entry.rejected_by = actor
-        entry.rejected_reason = reason
+        changes: dict[str, Any] = {
+            "status": "rejected",
+            "rejected_by": actor,
+            "rejected_reason": reason,
+        }
         details = {"reason": reason}
         if entry.reverses is not None:  # a rejected reversal frees the original for another
             details["reversed"] = entry.reverses
-            entry.reverses = None
-        session.add(entry)
+            changes["reverses"] = None
+        # by community and id (not the ORM's update by primary key alone: docs/deploy.md)
+        session.execute(
+            update(Entry)
+            .where(col(Entry.community_id) == community.id)
+            .where(col(Entry.id) == entry.id)
+            .values(**changes)
+        )
+        for name, value in changes.items():
+            set_committed_value(entry, name, value)
         events.record(
             session,
             community_id=community.id,
@@ -912,7 +953,7 @@ def reject(
             details=details,
         )
         session.flush()
-        return to_out(entry, legs_of(session, entry.id))
+        return to_out(entry, legs_of(session, community.id, entry.id))
 
 
 def reverse(
@@ -964,7 +1005,9 @@ def _reverse(
         if original.kind == "closing":
             raise StateConflict(msg("journal.year-s-closing-entry"))
         already = session.execute(
-            select(col(Entry.id), col(Entry.status)).where(col(Entry.reverses) == entry_id)
+            select(col(Entry.id), col(Entry.status))
+            .where(col(Entry.community_id) == write.community.id)
+            .where(col(Entry.reverses) == entry_id)
         ).first()
         if already is not None:
             raise AlreadyReversed(
@@ -997,7 +1040,10 @@ def _reverse(
                     details={"date": str(day), "original": str(original.date)},
                 )
             )
-        legs = tuple(Leg(leg.account, -leg.amount) for leg in legs_of(session, original.id))
+        legs = tuple(
+            Leg(leg.account, -leg.amount)
+            for leg in legs_of(session, write.community.id, original.id)
+        )
         problems += _problems_of_accounts(legs, write.state, day)
         if problems:
             raise ValidationFailed(problems)
@@ -1026,7 +1072,9 @@ def _reverse(
                     col(AllocationLine.unit_id),
                     col(AllocationLine.area_centi),
                     col(AllocationLine.amount_fen),
-                ).where(col(AllocationLine.entry_id) == original.id)
+                )
+                .where(col(AllocationLine.community_id) == write.community.id)
+                .where(col(AllocationLine.entry_id) == original.id)
             )
         ]
         waits, why = write.waits(session, books, txn)

@@ -10,8 +10,10 @@ Layers follow the SQLModel habit: table models here; request and response models
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint, and_
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Field, SQLModel
 
 
@@ -88,10 +90,14 @@ class Entry(SQLModel, table=True):
 
 
 class Posting(SQLModel, table=True):
-    """One leg of an entry: a signed amount in fen (positive debit, negative credit)."""
+    """One leg of an entry: a signed amount in fen (positive debit, negative credit).
+    ``community_id`` is its entry's: every query reaches a leg through (community, entry)."""
+
+    __table_args__ = (Index("ix_posting_community_entry", "community_id", "entry_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    entry_id: str = Field(foreign_key="entry.id", index=True, max_length=36)
+    community_id: str = Field(foreign_key="community.id", max_length=36)
+    entry_id: str = Field(foreign_key="entry.id", max_length=36)
     account_id: int = Field(foreign_key="account.id", index=True)
     position: int
     amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -262,21 +268,32 @@ class Resolution(SQLModel, table=True):
 
 
 class Ballot(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("resolution_id", "unit_id"),)
+    """One unit's vote on a resolution; ``community_id`` is the resolution's."""
+
+    __table_args__ = (
+        UniqueConstraint("resolution_id", "unit_id"),
+        Index("ix_ballot_community_resolution", "community_id", "resolution_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    resolution_id: int = Field(foreign_key="resolution.id", index=True)
+    community_id: str = Field(foreign_key="community.id", max_length=36)
+    resolution_id: int = Field(foreign_key="resolution.id")
     unit_id: int = Field(foreign_key="unit.id")
     vote: str = Field(max_length=10)
 
 
 class AllocationLine(SQLModel, table=True):
-    """One line of a dividend or subsidy schedule, stored with its entry."""
+    """One line of a dividend or subsidy schedule, stored with its entry (and its entry's
+    ``community_id``)."""
 
-    __table_args__ = (UniqueConstraint("entry_id", "unit_id"),)
+    __table_args__ = (
+        UniqueConstraint("entry_id", "unit_id"),
+        Index("ix_allocationline_community_entry", "community_id", "entry_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    entry_id: str = Field(foreign_key="entry.id", index=True, max_length=36)
+    community_id: str = Field(foreign_key="community.id", max_length=36)
+    entry_id: str = Field(foreign_key="entry.id", max_length=36)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     area_centi: int = Field(sa_column=Column(BigInteger, nullable=False))
     amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -405,13 +422,18 @@ class Document(SQLModel, table=True):
 
 class DocumentLink(SQLModel, table=True):
     """A document behind an entry, a resolution or a contract (one of the three per row: the
-    contract by its number, as entries cite it)."""
+    contract by its number, as entries cite it). ``community_id`` is the document's."""
 
-    __table_args__ = (UniqueConstraint("document_id", "entry_id", "resolution", "contract"),)
+    __table_args__ = (
+        UniqueConstraint("document_id", "entry_id", "resolution", "contract"),
+        Index("ix_documentlink_community_document", "community_id", "document_id"),
+        Index("ix_documentlink_community_entry", "community_id", "entry_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    document_id: int = Field(foreign_key="document.id", index=True)
-    entry_id: str | None = Field(default=None, foreign_key="entry.id", index=True, max_length=36)
+    community_id: str = Field(foreign_key="community.id", max_length=36)
+    document_id: int = Field(foreign_key="document.id")
+    entry_id: str | None = Field(default=None, foreign_key="entry.id", max_length=36)
     resolution: str | None = Field(default=None, max_length=40)
     contract: str | None = Field(default=None, max_length=40)
     linked_by: str = Field(max_length=100)
@@ -459,3 +481,17 @@ class ObjectionCount(SQLModel, table=True):
     key: str = Field(max_length=100)
     day: date
     count: int = Field(default=0)
+
+
+# --- joins ---------------------------------------------------------------------------------
+
+
+def keyed(child: Any, column: str, parent: Any, parent_column: str = "id") -> ColumnElement[bool]:
+    """The join of ``child``'s rows to their ``parent``'s (``child.column =
+    parent.parent_column``) on their community as well: every table of a community's rows
+    has ``community_id``, and a database distributed by it joins two such tables on one shard
+    only when the join names it (docs/deploy.md). ``keyed(Posting, "entry_id", Entry)``."""
+    return and_(
+        child.community_id == parent.community_id,
+        getattr(child, column) == getattr(parent, parent_column),
+    )

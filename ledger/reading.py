@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 from ledger.errors import Problem, ValidationFailed
 from ledger.journal import to_out
 from ledger.messages import msg
-from ledger.models import Account, Entry, Posting
+from ledger.models import Account, Entry, Posting, keyed
 from ledger.money import from_fen
 from ledger.schemas import TransactionOut
 from ledger.txn import Leg
@@ -34,14 +34,18 @@ class Filters:
 After = tuple[date, datetime, str]
 
 
-def legs_by_entry(session: Session, entry_ids: Sequence[str]) -> dict[str, list[Leg]]:
-    """Every listed entry's legs, in position order, in one query."""
+def legs_by_entry(
+    session: Session, community_id: str, entry_ids: Sequence[str]
+) -> dict[str, list[Leg]]:
+    """Every listed entry's legs (entries of one community), in position order, in one
+    query."""
     out: dict[str, list[Leg]] = {i: [] for i in entry_ids}
     if not entry_ids:
         return out
     rows = session.execute(
         select(col(Posting.entry_id), col(Account.name), col(Posting.amount_fen))
-        .join(Account, col(Account.id) == col(Posting.account_id))
+        .join(Account, keyed(Posting, "account_id", Account))
+        .where(col(Posting.community_id) == community_id)
         .where(col(Posting.entry_id).in_(list(entry_ids)))
         .order_by(col(Posting.entry_id), col(Posting.position))
     )
@@ -50,8 +54,10 @@ def legs_by_entry(session: Session, entry_ids: Sequence[str]) -> dict[str, list[
     return out
 
 
-def with_legs(session: Session, entries: Sequence[Entry]) -> list[tuple[Entry, list[Leg]]]:
-    legs = legs_by_entry(session, [e.id for e in entries])
+def with_legs(
+    session: Session, community_id: str, entries: Sequence[Entry]
+) -> list[tuple[Entry, list[Leg]]]:
+    legs = legs_by_entry(session, community_id, [e.id for e in entries])
     return [(entry, legs[entry.id]) for entry in entries]
 
 
@@ -96,7 +102,11 @@ def entries_page(
         query = query.where(col(Entry.status) == filters.status)
     if filters.account is not None:
         ids = account_ids(session, community_id, filters.account)
-        having = select(col(Posting.entry_id)).where(col(Posting.account_id).in_(ids))
+        having = (
+            select(col(Posting.entry_id))
+            .where(col(Posting.community_id) == community_id)
+            .where(col(Posting.account_id).in_(ids))
+        )
         query = query.where(col(Entry.id).in_(having))
     if after is not None:
         day, created, last_id = after
@@ -113,7 +123,7 @@ def entries_page(
         )
     query = query.order_by(col(Entry.date), col(Entry.created_at), col(Entry.id))
     entries = list(session.execute(query.limit(limit + 1)).scalars())
-    return with_legs(session, entries[:limit]), len(entries) > limit
+    return with_legs(session, community_id, entries[:limit]), len(entries) > limit
 
 
 def pending(session: Session, community_id: str, *, limit: int = 200) -> list[TransactionOut]:
@@ -125,7 +135,7 @@ def pending(session: Session, community_id: str, *, limit: int = 200) -> list[Tr
         .order_by(col(Entry.date), col(Entry.created_at))
         .limit(limit)
     ).scalars()
-    return [to_out(entry, legs) for entry, legs in with_legs(session, list(entries))]
+    return [to_out(entry, legs) for entry, legs in with_legs(session, community_id, list(entries))]
 
 
 def latest_posted(
@@ -139,4 +149,4 @@ def latest_posted(
         .order_by(col(Entry.seq).desc())
         .limit(limit)
     ).scalars()
-    return with_legs(session, list(entries))
+    return with_legs(session, community_id, list(entries))

@@ -31,7 +31,7 @@ from ledger import chart, journal
 from ledger.books import Books
 from ledger.errors import Problem, RuleViolations, StateConflict, ValidationFailed
 from ledger.messages import Msg, cite, msg
-from ledger.models import AllocationLine, Entry, Unit
+from ledger.models import AllocationLine, Entry, Unit, keyed
 from ledger.money import fmt, from_fen, to_fen
 from ledger.schemas import (
     IdempotencyKey,
@@ -247,7 +247,7 @@ def allocate(
         schedule=[(p.unit_id, p.area_centi, p.amount_fen) for p in parts],
     )
     if not posted.created:
-        parts = stored_schedule(books, posted.entry.id)
+        parts = stored_schedule(books, community.id, posted.entry.id)
     return (
         AllocationOut(
             entry=posted.entry,
@@ -295,7 +295,7 @@ def _refuse_again(
                 )
             ).scalars()
         )
-        legs = {e.id: journal.legs_of(session, e.id) for e in earlier}
+        legs = {e.id: journal.legs_of(session, community_id, e.id) for e in earlier}
     live = [e for e in earlier if e.id not in reversed_ids]
     if body.idempotency_key is not None and any(
         e.idempotency_key == body.idempotency_key for e in live
@@ -345,7 +345,7 @@ def _refuse_again(
         )
 
 
-def stored_schedule(books: Books, entry_id: str) -> list[Part]:
+def stored_schedule(books: Books, community_id: str, entry_id: str) -> list[Part]:
     """An entry's schedule as stored, by unit code."""
     with Session(books.engine) as session:
         rows = session.execute(
@@ -355,7 +355,8 @@ def stored_schedule(books: Books, entry_id: str) -> list[Part]:
                 col(AllocationLine.area_centi),
                 col(AllocationLine.amount_fen),
             )
-            .join(Unit, col(Unit.id) == col(AllocationLine.unit_id))
+            .join(Unit, keyed(AllocationLine, "unit_id", Unit))
+            .where(col(AllocationLine.community_id) == community_id)
             .where(col(AllocationLine.entry_id) == entry_id)
             .order_by(col(Unit.code))
         )

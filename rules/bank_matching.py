@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 from ledger.books import Books
 from ledger.db import writer
 from ledger.four_eyes import payee_key
-from ledger.models import Account, BankLine, Entry, Posting
+from ledger.models import Account, BankLine, Entry, Posting, keyed
 from rules.bank_lines import Day, bank_account
 
 #: A statement line and a posted entry match when their dates are at most this many days apart.
@@ -62,8 +62,8 @@ def entries_on(
             col(Entry.kind),
             func.sum(col(Posting.amount_fen)),
         )
-        .join(Posting, col(Posting.entry_id) == col(Entry.id))
-        .join(Account, col(Account.id) == col(Posting.account_id))
+        .join(Posting, keyed(Posting, "entry_id", Entry))
+        .join(Account, keyed(Posting, "account_id", Account))
         .where(col(Entry.community_id) == community_id)
         .where(col(Account.name) == account)
         .where(col(Entry.status).in_(statuses))

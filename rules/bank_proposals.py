@@ -24,7 +24,7 @@ from ledger.db import reader, writer
 from ledger.errors import NotFound, Problem, StateConflict, ValidationFailed
 from ledger.four_eyes import payee_key
 from ledger.messages import msg
-from ledger.models import Account, BankLine, Posting
+from ledger.models import Account, BankLine, Posting, keyed
 from ledger.money import fmt, from_fen
 from ledger.schemas import PostingIn, TransactionIn, TransactionOut
 from rules.bank_lines import ZERO, LineOut, ProposalOut
@@ -60,7 +60,8 @@ def _guess(session: Session, community_id: str, row: BankLine) -> tuple[str, str
         for entry in reversed(recent):
             others = session.execute(
                 select(col(Account.name))
-                .join(Posting, col(Posting.account_id) == col(Account.id))
+                .join(Posting, keyed(Posting, "account_id", Account))
+                .where(col(Posting.community_id) == community_id)
                 .where(col(Posting.entry_id) == entry.id)
                 .where(col(Account.name) != row.account)
             ).all()

@@ -22,7 +22,7 @@ from ledger.books import Books
 from ledger.db import reader
 from ledger.errors import NotFound, Problem
 from ledger.messages import msg
-from ledger.models import Account, BankLine, Entry, Posting
+from ledger.models import Account, BankLine, Entry, Posting, keyed
 from ledger.money import fmt, from_fen
 from ledger.schemas import Money
 from rules.bank_lines import ZERO, Day, bank_account
@@ -81,8 +81,8 @@ def _reconcile(session: Session, community_id: str, account: str, day: date) -> 
         int(
             session.execute(
                 select(func.coalesce(func.sum(col(Posting.amount_fen)), 0))
-                .join(Entry, col(Entry.id) == col(Posting.entry_id))
-                .join(Account, col(Account.id) == col(Posting.account_id))
+                .join(Entry, keyed(Posting, "entry_id", Entry))
+                .join(Account, keyed(Posting, "account_id", Account))
                 .where(col(Entry.community_id) == community_id)
                 .where(col(Account.name) == account)
                 .where(col(Entry.status) == "posted")

@@ -38,7 +38,7 @@ from ledger.budgets import BudgetFact, in_force, parse_budget_period
 from ledger.db import writer
 from ledger.errors import Problem, StateConflict, ValidationFailed
 from ledger.messages import Msg, cite, msg, text_of
-from ledger.models import Account, BudgetLine, Entry, PeriodClose, Posting, Resolution
+from ledger.models import Account, BudgetLine, Entry, PeriodClose, Posting, Resolution, keyed
 from ledger.money import fmt, from_fen, quantize, to_fen
 from ledger.schemas import AccountName, Money
 from ledger.txn import Txn
@@ -346,8 +346,8 @@ def actual_lines(
         (name, day, int(fen))
         for name, day, fen in session.execute(
             select(col(Account.name), col(Entry.date), col(Posting.amount_fen))
-            .join(Posting, col(Posting.account_id) == col(Account.id))
-            .join(Entry, col(Entry.id) == col(Posting.entry_id))
+            .join(Posting, keyed(Posting, "account_id", Account))
+            .join(Entry, keyed(Posting, "entry_id", Entry))
             .where(col(Entry.community_id) == community_id)
             .where(col(Entry.status) == "posted")
             .where(col(Entry.kind) != "closing")

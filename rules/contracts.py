@@ -54,7 +54,7 @@ from ledger.db import writer
 from ledger.errors import Problem, StateConflict, ValidationFailed
 from ledger.facts import ResolutionFact
 from ledger.messages import DEFAULT_LANG, Lang, Msg, cite, msg
-from ledger.models import Account, Contract, Entry, Posting
+from ledger.models import Account, Contract, Entry, Posting, keyed
 from ledger.money import FEN, fmt, from_fen, to_fen
 from ledger.schemas import AccountName, Money
 from ledger.txn import Leg, Txn
@@ -472,8 +472,8 @@ def arrears_on(session: Session, community_id: str, day: date) -> list[Arrears]:
     resolutions = {fact.number: fact for fact in Books.facts(session, community_id)[0]}
     rows = session.execute(
         select(col(Entry.contract), col(Account.name), col(Posting.amount_fen))
-        .join(Posting, col(Posting.entry_id) == col(Entry.id))
-        .join(Account, col(Account.id) == col(Posting.account_id))
+        .join(Posting, keyed(Posting, "entry_id", Entry))
+        .join(Account, keyed(Posting, "account_id", Account))
         .where(col(Entry.community_id) == community_id)
         .where(col(Entry.status) == "posted")
         .where(col(Entry.contract).is_not(None))

@@ -40,7 +40,7 @@ from ledger.db import reader, writer
 from ledger.documents import EXTENSIONS
 from ledger.errors import NotFound, Problem, ValidationFailed
 from ledger.messages import Msg, msg
-from ledger.models import Contract, Document, DocumentLink, Entry, Resolution
+from ledger.models import Contract, Document, DocumentLink, Entry, Resolution, keyed
 
 #: The largest document accepted, in bytes (a phone's photo of a receipt, a scanned contract).
 MAX_BYTES = 20 * 1024 * 1024
@@ -175,8 +175,12 @@ def sniff(body: bytes, name: str = "") -> str:
 
 
 def _entry(session: Session, community_id: str, entry_id: str) -> Entry:
-    entry = session.get(Entry, entry_id)
-    if entry is None or entry.community_id != community_id:
+    entry: Entry | None = session.execute(
+        select(Entry)
+        .where(col(Entry.community_id) == community_id)
+        .where(col(Entry.id) == entry_id)
+    ).scalar_one_or_none()
+    if entry is None:
         raise NotFound(
             [
                 Problem(
@@ -301,7 +305,7 @@ def add(
             if not any(target.values()):
                 continue
             link = {"entry": None, "resolution": None, "contract": None, **target}
-            if _link(session, row.id, link, actor, now):
+            if _link(session, community.id, row.id, link, actor, now):
                 events.record(
                     session,
                     community_id=community.id,
@@ -322,6 +326,7 @@ def add(
 
 def _link(
     session: Session,
+    community_id: str,
     document_id: int,
     link: dict[str, str | None],
     actor: str,
@@ -334,7 +339,11 @@ def _link(
         "resolution": col(DocumentLink.resolution),
         "contract": col(DocumentLink.contract),
     }
-    query = select(col(DocumentLink.id)).where(col(DocumentLink.document_id) == document_id)
+    query = (
+        select(col(DocumentLink.id))
+        .where(col(DocumentLink.community_id) == community_id)
+        .where(col(DocumentLink.document_id) == document_id)
+    )
     for key, column in columns.items():
         value = link[key]
         query = query.where(column == value if value is not None else column.is_(None))
@@ -342,6 +351,7 @@ def _link(
         return False
     session.add(
         DocumentLink(
+            community_id=community_id,
             document_id=document_id,
             entry_id=link["entry"],
             resolution=link["resolution"],
@@ -409,8 +419,8 @@ def listed(
                 col(DocumentLink.resolution),
                 col(DocumentLink.contract),
             )
-            .join(Document, col(Document.id) == col(DocumentLink.document_id))
-            .where(col(Document.community_id) == community.id)
+            .join(Document, keyed(DocumentLink, "document_id", Document))
+            .where(col(DocumentLink.community_id) == community.id)
         ):
             links.setdefault(document_id, []).append((entry_id, resolution, number))
     out = []

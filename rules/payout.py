@@ -29,7 +29,7 @@ from ledger import chart, journal
 from ledger.books import Books
 from ledger.errors import Problem, ValidationFailed
 from ledger.messages import msg
-from ledger.models import AllocationLine, Entry, Unit
+from ledger.models import AllocationLine, Entry, Unit, keyed
 from ledger.money import fmt, from_fen
 from ledger.schemas import IdempotencyKey, Money, PostingIn, TransactionIn, TransactionOut
 from rules.resolution_register import find
@@ -90,7 +90,7 @@ def owed(session: Session, community_id: str, number: str) -> list[Owed]:
     def sums(kind: str, statuses: tuple[str, ...]) -> dict[int, int]:
         rows = session.execute(
             select(col(AllocationLine.unit_id), func.sum(col(AllocationLine.amount_fen)))
-            .join(Entry, col(Entry.id) == col(AllocationLine.entry_id))
+            .join(Entry, keyed(AllocationLine, "entry_id", Entry))
             .where(
                 col(Entry.community_id) == community_id,
                 col(Entry.resolution) == number,

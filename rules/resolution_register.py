@@ -30,7 +30,7 @@ from ledger.db import writer
 from ledger.errors import Conflict, NotFound, Problem, ValidationFailed
 from ledger.journal import legs_of
 from ledger.messages import DEFAULT_LANG, Invalid, Lang, Msg, msg
-from ledger.models import Ballot, Community, Entry, Resolution, Unit
+from ledger.models import Ballot, Community, Entry, Resolution, Unit, keyed
 from ledger.money import from_fen, to_fen
 from ledger.schemas import IsoDate, Money, UnitCode, clean_text
 from ledger.txn import KINDS
@@ -303,7 +303,12 @@ def create(
                 session.execute(
                     insert(SQLModel.metadata.tables["ballot"]),
                     [
-                        {"resolution_id": row.id, "unit_id": ids[unit], "vote": vote}
+                        {
+                            "community_id": community.id,
+                            "resolution_id": row.id,
+                            "unit_id": ids[unit],
+                            "vote": vote,
+                        }
                         for unit, vote in votes.items()
                     ],
                 )
@@ -423,7 +428,8 @@ def get(*, books: Books, slug: str, number: str, lang: Lang = DEFAULT_LANG) -> R
             BallotIn(unit=code, vote=vote)
             for code, vote in session.execute(
                 select(col(Unit.code), col(Ballot.vote))
-                .join(Unit, col(Unit.id) == col(Ballot.unit_id))
+                .join(Unit, keyed(Ballot, "unit_id", Unit))
+                .where(col(Ballot.community_id) == community.id)
                 .where(col(Ballot.resolution_id) == row.id)
                 .order_by(col(Unit.code))
             )
@@ -487,10 +493,14 @@ def budget_use(*, books: Books, slug: str, entry_ids: Sequence[str]) -> dict[str
         community = books.community(session, slug)
         entries = [
             entry
-            for entry in (session.get(Entry, entry_id) for entry_id in entry_ids)
-            if entry is not None and entry.community_id == community.id and entry.resolution
+            for entry in session.execute(
+                select(Entry)
+                .where(col(Entry.community_id) == community.id)
+                .where(col(Entry.id).in_(list(entry_ids)))
+            ).scalars()
+            if entry.resolution
         ]
-        txns = [txn_of(entry, tuple(legs_of(session, entry.id))) for entry in entries]
+        txns = [txn_of(entry, tuple(legs_of(session, community.id, entry.id))) for entry in entries]
         state = books.state(session, community)
     out: dict[str, BudgetUse] = {}
     with state.lock:

@@ -195,7 +195,7 @@ def ensure(*, books: Books, slug: str) -> RulesOut:
 def ensure_text(engine: Engine, slug: str, path: Path) -> tuple[str, RulesOut]:
     """:func:`ensure` for an engine and the rules file's path; with the community's id."""
     with writer(engine) as session:
-        community = Books.community(session, slug, for_update=True)
+        community = Books.community_of_slug(session, slug, for_update=True)
         number = latest_number(session, community.id)
         if number is not None:
             return community.id, RulesOut.of(row(session, community.id, number))

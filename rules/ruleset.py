@@ -77,7 +77,7 @@ class CommunityRules:
         defaults imported as row 1 on the first read of books from before the table; a broken
         file is refused with ``RulesFileError``, naming the version and the key)."""
         with reader(self._engine()) as session:
-            community = Books.community(session, slug)
+            community = Books.community_of_slug(session, slug)
             found = self._read(session, community)
         if found is None:
             found = self._import(slug)

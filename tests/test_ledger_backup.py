@@ -6,6 +6,9 @@ objections)."""
 from __future__ import annotations
 
 import hashlib
+import io
+import json
+import tarfile
 import threading
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from api.books import open_books
 from api.settings import Settings
 from audit.verify import verify
 from ledger import journal
-from ledger.backup import NOT_A_COMMUNITYS, _tables, backup, restore
+from ledger.backup import KEYED_SINCE_0009, NOT_A_COMMUNITYS, _tables, backup, restore
 from ledger.books import Books
 from ledger.errors import Conflict
 from rules.community import create
@@ -171,3 +174,62 @@ def test_every_table_is_a_communitys_or_named_as_no_communitys() -> None:
     owned = {t.name for t in _tables()}
     assert owned.isdisjoint(NOT_A_COMMUNITYS)
     assert owned | NOT_A_COMMUNITYS == set(SQLModel.metadata.tables)
+
+
+def _strip_community(archive: Path, out: Path) -> None:
+    """``archive`` as a backup from before revision 0009 wrote it: postings, allocation
+    lines, ballots and document links without their ``community_id``."""
+    with tarfile.open(archive, "r:gz") as tar:
+        members = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}  # type: ignore[union-attr]
+    lines = []
+    for line in members["rows.jsonl"].decode().splitlines():
+        record = json.loads(line)
+        if record["table"] in KEYED_SINCE_0009:
+            del record["row"]["community_id"]
+        lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
+    members["rows.jsonl"] = ("\n".join(lines) + "\n").encode()
+    with tarfile.open(out, "w:gz") as tar:
+        for name, payload in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(payload)
+            tar.addfile(info, io.BytesIO(payload))
+
+
+def _keyed_rows(books: Books) -> dict[str, list[dict[str, object]]]:
+    tables = SQLModel.metadata.tables
+    with books.engine.connect() as conn:
+        return {
+            name: [
+                dict(row)
+                for row in conn.execute(select(tables[name]).order_by(tables[name].c.id)).mappings()
+            ]
+            for name in sorted(KEYED_SINCE_0009)
+        }
+
+
+@pytest.mark.parametrize("target_db", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("taken", ["now", "before 0009"])
+def test_postings_lines_ballots_and_links_come_back_with_their_community(
+    books: Books, tmp_path: Path, request: pytest.FixtureRequest, target_db: str, taken: str
+) -> None:
+    """The four tables that carry their community's id since 0009 come back with it, from a
+    backup taken now and from one taken before (its rows have no ``community_id``: restore
+    gives them the backup's community)."""
+    from tests.test_ledger_keyed import populate
+
+    populate(books, "maple")
+    before = _keyed_rows(books)
+    assert all(before.values()), {name: len(rows) for name, rows in before.items()}
+    archive = tmp_path / "maple.tar.gz"
+    manifest = backup(books=books, slug="maple", out=archive)
+    assert all(manifest["rows"][name] == len(before[name]) for name in before)
+    if taken != "now":
+        _strip_community(archive, tmp_path / "old.tar.gz")
+        archive = tmp_path / "old.tar.gz"
+    db = request.getfixturevalue("pg_database") if target_db == "postgresql" else None
+    target = open_books(Settings(data=tmp_path / "restored", db=db))
+    restore(books=target, archive=archive)
+    assert _keyed_rows(target) == before
+    assert verify(target, "maple").ok
+    journal.post(books=target, slug="maple", draft=txn("5.00"), actor="t")
+    target.engine.dispose()

@@ -64,6 +64,8 @@ def test_data_directory_of_the_first_release_upgrades_in_place(tmp_path: Path) -
         == ScriptDirectory.from_config(alembic_config(books.engine)).get_current_head()
     )
     assert _diff(books) == []  # the upgraded schema is the models' (0008's unnamed constraint)
+    assert _keyed(books) == _owners(books)  # 0009: each leg has its entry's community
+    assert len(_keyed(books)["posting"]) >= 2 * head[0]
     report = verify(books, "maple")
     assert report.ok, report.problems
     assert (report.entries, report.head) == tuple(head)
@@ -112,3 +114,79 @@ def test_0008_adds_document_contracts_and_keeps_the_links_both_ways(any_books: B
     add(books=any_books, slug="maple", body=PDF, name="a.pdf", actor="t", contract="C-2025-01")
     (again,) = documents.listed(books=any_books, slug="maple", contract="C-2025-01")
     assert again.contracts == ["C-2025-01"]
+
+
+#: The tables 0009 gives their community's id, each with its parent: (column, parent table).
+KEYED = {
+    "posting": ("entry_id", "entry"),
+    "allocationline": ("entry_id", "entry"),
+    "ballot": ("resolution_id", "resolution"),
+    "documentlink": ("document_id", "document"),
+}
+
+
+def _owners(books: Books) -> dict[str, list[tuple[object, object]]]:
+    """Each keyed table's rows as (id, the community of its parent), by id."""
+    with books.engine.connect() as conn:
+        return {
+            table: [
+                tuple(row)
+                for row in conn.execute(
+                    text(
+                        f"SELECT {table}.id, {parent}.community_id FROM {table} "
+                        f"JOIN {parent} ON {parent}.id = {table}.{column} ORDER BY {table}.id"
+                    )
+                )
+            ]
+            for table, (column, parent) in KEYED.items()
+        }
+
+
+def _keyed(books: Books) -> dict[str, list[tuple[object, object]]]:
+    """Each keyed table's rows as (id, its own community_id), by id."""
+    with books.engine.connect() as conn:
+        return {
+            table: [
+                tuple(row)
+                for row in conn.execute(text(f"SELECT id, community_id FROM {table} ORDER BY id"))
+            ]
+            for table in KEYED
+        }
+
+
+def test_0009_gives_postings_lines_ballots_and_links_their_community(any_books: Books) -> None:
+    """Down to 0008 the four tables lose ``community_id`` (nothing else: every row stays);
+    up again each row gets its parent's community back (two communities, so a wrong fill
+    shows), the column is NOT NULL, and the schema is the models' on either backend."""
+    from tests.test_ledger_keyed import populate
+
+    maple, oak = populate(any_books, "maple"), populate(any_books, "oak")
+    owners = _owners(any_books)
+    assert all(len({c for _, c in rows}) == 2 for rows in owners.values()), owners
+    assert _keyed(any_books) == owners
+
+    command.downgrade(alembic_config(any_books.engine), "0008")
+    with any_books.engine.connect() as conn:
+        for table in KEYED:
+            assert "community_id" not in {c["name"] for c in inspect(conn).get_columns(table)}
+    assert _owners(any_books) == owners
+
+    migrate(any_books.engine)
+    assert schema_revision(any_books.engine) == SCHEMA_HEAD
+    assert _diff(any_books) == []
+    assert _keyed(any_books) == owners
+    with any_books.engine.connect() as conn:
+        for table in KEYED:
+            (column,) = [c for c in inspect(conn).get_columns(table) if c["name"] == "community_id"]
+            assert column["nullable"] is False
+    # the books work on: the legs of an entry, a reversal of the dividend with its lines
+    url = any_books.engine.url.render_as_string(hide_password=False)
+    books = open_books(Settings(data=any_books.data_dir, db=url))
+    for slug, ids in (("maple", maple), ("oak", oak)):
+        assert [
+            leg.amount
+            for leg in journal.get(books=books, slug=slug, entry_id=ids["income"]).postings
+        ] == [50000, -50000]
+        journal.reverse(books=books, slug=slug, entry_id=ids["dividend"], actor="t", reason="错")
+        assert verify(books, slug).ok
+    books.dispose()
