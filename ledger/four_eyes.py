@@ -71,17 +71,22 @@ def earlier_spending(
         return []
     reach = timedelta(days=window_days - 1)
     net = func.sum(col(Posting.amount_fen))
+    # The cash accounts as a subquery, not a join: joined, SQLite's planner (no statistics)
+    # started from every posting on them, a scan of the community's history per post; so it
+    # starts from the entries in the window (``ix_entry_community_status_date``).
+    cash = select(col(Account.id)).where(
+        col(Account.community_id) == community_id, col(Account.name).in_(list(CASH_ACCOUNTS))
+    )
     rows = session.execute(
         select(col(Entry.id), col(Entry.seq), col(Entry.date), col(Entry.payee), net)
         .join(Posting, keyed(Posting, "entry_id", Entry))
-        .join(Account, keyed(Posting, "account_id", Account))
         .where(col(Entry.community_id) == community_id)
         .where(col(Posting.community_id) == community_id)
         .where(col(Entry.kind) == txn.kind)
         .where(col(Entry.status).in_(("posted", "pending")))
         .where(col(Entry.date) >= txn.date - reach)
         .where(col(Entry.date) <= txn.date + reach)
-        .where(col(Account.name).in_(list(CASH_ACCOUNTS)))
+        .where(col(Posting.account_id).in_(cash))
         .group_by(col(Entry.id), col(Entry.seq), col(Entry.date), col(Entry.payee))
         .order_by(col(Entry.date), col(Entry.seq))
     )

@@ -93,7 +93,7 @@ class Posting(SQLModel, table=True):
     """One leg of an entry: a signed amount in fen (positive debit, negative credit).
     ``community_id`` is its entry's: every query reaches a leg through (community, entry)."""
 
-    __table_args__ = (Index("ix_posting_community_entry", "community_id", "entry_id"),)
+    __table_args__ = (Index("ix_posting_entry_community", "entry_id", "community_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: str = Field(foreign_key="community.id", max_length=36)
@@ -272,7 +272,7 @@ class Ballot(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("resolution_id", "unit_id"),
-        Index("ix_ballot_community_resolution", "community_id", "resolution_id"),
+        Index("ix_ballot_resolution_community", "resolution_id", "community_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -288,7 +288,7 @@ class AllocationLine(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("entry_id", "unit_id"),
-        Index("ix_allocationline_community_entry", "community_id", "entry_id"),
+        Index("ix_allocationline_entry_community", "entry_id", "community_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -426,8 +426,8 @@ class DocumentLink(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("document_id", "entry_id", "resolution", "contract"),
-        Index("ix_documentlink_community_document", "community_id", "document_id"),
-        Index("ix_documentlink_community_entry", "community_id", "entry_id"),
+        Index("ix_documentlink_document_community", "document_id", "community_id"),
+        Index("ix_documentlink_entry_community", "entry_id", "community_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
