@@ -33,7 +33,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from ledger import clock
+from ledger import clock, four_eyes
 from ledger.books import Books
 from ledger.errors import Conflict, NotFound, ValidationFailed
 from ledger.messages import msg
@@ -211,6 +211,8 @@ def restore(*, books: Books, archive: Path) -> dict[str, Any]:
             item = {k: _decode(v) for k, v in record["row"].items()}
             if record["table"] in KEYED_SINCE_0009:
                 item.setdefault("community_id", manifest["community_id"])
+            if record["table"] == "entry" and "payee_key" not in item:  # before 0010
+                item["payee_key"] = four_eyes.payee_key(item["payee"])
             by_table.setdefault(record["table"], []).append(item)
     with books.engine.begin() as conn:
         community = tables["community"]

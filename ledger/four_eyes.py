@@ -70,10 +70,11 @@ def earlier_spending(
     if window_days <= 0:
         return []
     reach = timedelta(days=window_days - 1)
+    key = payee_key(txn.payee)
     net = func.sum(col(Posting.amount_fen))
     # The cash accounts as a subquery, not a join: joined, SQLite's planner (no statistics)
     # started from every posting on them, a scan of the community's history per post; so it
-    # starts from the entries in the window (``ix_entry_community_status_date``).
+    # starts from the entries to this payee in the window (``ix_entry_community_kind_payee_date``).
     cash = select(col(Account.id)).where(
         col(Account.community_id) == community_id, col(Account.name).in_(list(CASH_ACCOUNTS))
     )
@@ -83,6 +84,7 @@ def earlier_spending(
         .where(col(Entry.community_id) == community_id)
         .where(col(Posting.community_id) == community_id)
         .where(col(Entry.kind) == txn.kind)
+        .where(col(Entry.payee_key) == key)
         .where(col(Entry.status).in_(("posted", "pending")))
         .where(col(Entry.date) >= txn.date - reach)
         .where(col(Entry.date) <= txn.date + reach)
@@ -90,11 +92,10 @@ def earlier_spending(
         .group_by(col(Entry.id), col(Entry.seq), col(Entry.date), col(Entry.payee))
         .order_by(col(Entry.date), col(Entry.seq))
     )
-    key = payee_key(txn.payee)
     return [
         Spent(entry_id, seq, day, payee, -from_fen(fen))
         for entry_id, seq, day, payee, fen in rows
-        if fen < 0 and payee_key(payee) == key and entry_id not in exclude
+        if fen < 0 and entry_id not in exclude
     ]
 
 

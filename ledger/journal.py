@@ -798,6 +798,7 @@ def _new_row(
         "status": "pending",
         "date": txn.date,
         "payee": txn.payee,
+        "payee_key": four_eyes.payee_key(txn.payee),
         "narration": txn.narration,
         "kind": txn.kind,
         "entered_by": txn.entered_by,

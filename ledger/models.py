@@ -61,6 +61,7 @@ class Entry(SQLModel, table=True):
         UniqueConstraint("community_id", "seq"),
         UniqueConstraint("community_id", "idempotency_key"),
         Index("ix_entry_community_status_date", "community_id", "status", "date"),
+        Index("ix_entry_community_kind_payee_date", "community_id", "kind", "payee_key", "date"),
     )
 
     id: str = Field(primary_key=True, max_length=36)
@@ -69,6 +70,8 @@ class Entry(SQLModel, table=True):
     status: str = Field(max_length=10)
     date: date
     payee: str = Field(max_length=200)
+    #: The payee as the four-eyes rule compares it (``ledger.four_eyes.payee_key``).
+    payee_key: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     narration: str = Field(max_length=1000)
     kind: str = Field(max_length=20)
     entered_by: str = Field(max_length=100)

@@ -16,7 +16,7 @@ from sqlmodel import Session, SQLModel
 from api.books import open_books
 from api.settings import Settings
 from audit.verify import verify
-from ledger import journal
+from ledger import chart, journal
 from ledger.books import Books
 from ledger.db import SCHEMA_HEAD, alembic_config, make_engine, migrate, schema_revision
 from ledger.models import Community
@@ -189,4 +189,32 @@ def test_0009_gives_postings_lines_ballots_and_links_their_community(any_books: 
         ] == [50000, -50000]
         journal.reverse(books=books, slug=slug, entry_id=ids["dividend"], actor="t", reason="错")
         assert verify(books, slug).ok
+    books.dispose()
+
+
+def test_0010_gives_each_entry_its_payee_key_and_the_window_finds_it(any_books: Books) -> None:
+    """Down to 0009 and up again: every entry gets its payee's key (folded as the four-eyes
+    rule folds it), so spending to "Acme  Repairs" before the upgrade counts with spending to
+    "ACME REPAIRS" after it."""
+    slug = "maple"
+    create(books=any_books, slug=slug, name="枫林苑", start=BOOKS_START)
+    journal.post(books=any_books, slug=slug, draft=txn("20000.00", key="in"), actor="t")
+    first = txn(
+        "3000.00", debit=chart.USE_AUDIT, credit=chart.BANK, kind="cost", payee="Acme  Repairs"
+    )
+    journal.post(books=any_books, slug=slug, draft=first, actor="t")
+
+    command.downgrade(alembic_config(any_books.engine), "0009")
+    migrate(any_books.engine)
+    assert _diff(any_books) == []
+    with any_books.engine.connect() as conn:
+        keys = dict(conn.execute(text("SELECT payee, payee_key FROM entry")).all())
+    assert keys == {"停车场": "停车场", "Acme  Repairs": "acmerepairs"}
+
+    url = any_books.engine.url.render_as_string(hide_password=False)
+    books = open_books(Settings(data=any_books.data_dir, db=url))
+    second = txn(
+        "2500.00", debit=chart.USE_AUDIT, credit=chart.BANK, kind="cost", payee="ACME REPAIRS"
+    )
+    assert journal.post(books=books, slug=slug, draft=second, actor="t").pending
     books.dispose()
