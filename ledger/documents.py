@@ -59,27 +59,45 @@ class Placed:
         return "\n".join([head, *meta]) + "\n"
 
 
+#: How many entries one query of :func:`placed` names (well under any driver's limit).
+_CHUNK = 500
+
+
 def placed(session: Session, community_id: str) -> list[Placed]:
-    """Every (document, account) of the community's posted entries, in entry order."""
-    rows = session.execute(
-        select(
-            col(Document.sha256),
-            col(Document.type),
-            col(Document.name),
-            col(Entry.date),
-            col(Account.name),
-            col(Entry.id),
-            col(Entry.seq),
-        )
-        .join(DocumentLink, keyed(DocumentLink, "document_id", Document))
-        .join(Entry, keyed(DocumentLink, "entry_id", Entry))
-        .join(Posting, keyed(Posting, "entry_id", Entry))
-        .join(Account, keyed(Posting, "account_id", Account))
-        .where(col(Document.community_id) == community_id)
-        .where(col(Entry.status) == "posted")
-        .distinct()
-    ).all()
-    found = {Placed(*row) for row in rows}
+    """Every (document, account) of the community's posted entries, in entry order.
+
+    The entries with documents are found first, then their legs: in one query SQLite's
+    planner (no statistics) went through every posted entry's legs looking for a link, a
+    second at 100,000 entries on each start, for a community with no documents at all."""
+    linked = list(
+        session.execute(
+            select(col(DocumentLink.entry_id))
+            .where(col(DocumentLink.community_id) == community_id)
+            .where(col(DocumentLink.entry_id).is_not(None))
+            .distinct()
+        ).scalars()
+    )
+    found: set[Placed] = set()
+    for start in range(0, len(linked), _CHUNK):
+        rows = session.execute(
+            select(
+                col(Document.sha256),
+                col(Document.type),
+                col(Document.name),
+                col(Entry.date),
+                col(Account.name),
+                col(Entry.id),
+                col(Entry.seq),
+            )
+            .join(DocumentLink, keyed(DocumentLink, "document_id", Document))
+            .join(Entry, keyed(DocumentLink, "entry_id", Entry))
+            .join(Posting, keyed(Posting, "entry_id", Entry))
+            .join(Account, keyed(Posting, "account_id", Account))
+            .where(col(Document.community_id) == community_id)
+            .where(col(Entry.id).in_(linked[start : start + _CHUNK]))
+            .where(col(Entry.status) == "posted")
+        ).all()
+        found.update(Placed(*row) for row in rows)
     return sorted(found, key=lambda p: (p.seq, p.account, p.sha256))
 
 

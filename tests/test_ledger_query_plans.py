@@ -15,9 +15,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import event
+from sqlmodel import Session
 
 from ledger import chart, journal
 from ledger.books import Books
+from ledger.documents import placed
+from rules import documents
 from tests.conftest import txn
 
 
@@ -76,3 +79,40 @@ def test_a_spending_post_reads_its_window_through_the_indexes(books: Books, comm
             assert not re.match(r"SCAN (entry|posting)\b", step), (step, sql)
             if re.match(r"SEARCH posting\b", step):
                 assert "(entry_id=?" in step, (step, sql)
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_the_projections_documents_are_found_from_their_links(books: Books, community: str) -> None:
+    """Found by the cold-start benchmark: the projection's header looked for documents by
+    going through every posted entry's legs (a second at 100,000 entries, on every start,
+    for a community without a single document)."""
+    history = [txn("300.00", day=date(2025, 1, 2), key=f"in-{n}") for n in range(200)]
+    journal.post_many(books=books, slug=community, drafts=history, actor="treasurer")
+    receipt = journal.post(books=books, slug=community, draft=txn("88.00"), actor="treasurer")
+    documents.add(
+        books=books, slug=community, body=PDF, name="r.pdf", actor="t", entry=receipt.entry.id
+    )
+
+    statements: list[tuple[str, Any]] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
+        statements.append((statement, params))
+
+    with Session(books.engine) as session:
+        community_id = books.community(session, community).id
+        event.listen(books.engine, "before_cursor_execute", before)
+        try:
+            found = placed(session, community_id)
+        finally:
+            event.remove(books.engine, "before_cursor_execute", before)
+
+    assert {(p.entry_id, p.account) for p in found} == {
+        (receipt.entry.id, chart.BANK),
+        (receipt.entry.id, chart.INCOME_PARKING),
+    }
+    for sql, plan in _plans(books, statements):
+        for step in plan:
+            if re.match(r"(SEARCH|SCAN) entry\b", step):
+                assert "(id=?)" in step or "(rowid=?)" in step, (step, sql)
