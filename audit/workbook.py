@@ -27,14 +27,14 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
+# openpyxl (and the numpy it imports) is loaded when a workbook is written, not with this
+# module: the public pages import ``cell_text`` from here, and loading openpyxl cost every
+# start of the service about a second.
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
 
 from audit.tables import NEUTRALISE, Table, Value, csv_text
 from ledger.money import FEN, fmt
@@ -101,6 +101,8 @@ def cell_text(value: Value) -> str:
 def _style_ids(ws: Any, table: Table) -> list[int]:
     """The workbook's style index for each column's kind (registered with openpyxl, so its
     styles part carries the number formats)."""
+    from openpyxl.cell import WriteOnlyCell
+
     ids = []
     for column in table.columns:
         fmt_code = {"money": MONEY_FORMAT, "area": MONEY_FORMAT, "date": DATE_FORMAT}.get(
@@ -155,6 +157,8 @@ def write_table(
 
     One pass over the rows: each value is formatted once for both files (an amount's text is
     the CSV cell and the sheet's ``<v>``), the common types dispatched on their exact type."""
+    from openpyxl.utils import get_column_letter
+
     count = len(table.columns)
     styles = styles or [0] * count
     text = io.StringIO()
@@ -260,6 +264,10 @@ class WorkbookWriter:
         when: datetime,
         heading: tuple[str, str] | None = None,
     ) -> None:
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Alignment, Font, PatternFill
+
         self.tables = list(tables)
         self.directory = directory
         self.widths: dict[str, list[int]] = {}
@@ -324,6 +332,8 @@ class WorkbookWriter:
     def _print_settings(self, ws: Any, table: Table) -> None:
         """A4 landscape, one page wide and as many long as it takes; the table (title,
         header, rows) as the print area; the title and header rows on every page."""
+        from openpyxl.utils import get_column_letter
+
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = A4
         ws.page_setup.fitToWidth = 1
@@ -337,6 +347,9 @@ class WorkbookWriter:
         ws.print_title_rows = f"1:{min(head, last)}"
 
     def save(self, path: Path, *, zip_time: ZipTime) -> None:
+        from openpyxl.utils import get_column_letter
+        from openpyxl.writer.excel import ExcelWriter
+
         for table, (ws, header) in zip(self.tables, self.sheets, strict=True):
             widths = self.widths.get(table.name)
             if widths is None:  # not written as CSV: measure it now
