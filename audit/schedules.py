@@ -23,15 +23,14 @@ from sqlmodel import Session, col
 from audit.tables import Column, Snapshot, Table, Value, labels_inside, voucher
 from ledger.budgets import in_force
 from ledger.documents import EXTENSIONS
+from ledger.documents import links as document_links
 from ledger.models import (
     BankLine,
     Contract,
     Document,
-    DocumentLink,
     Entry,
     Objection,
     Resolution,
-    keyed,
 )
 from rules.bank_reconcile import ItemOut, reconciliation
 from rules.budget import actual_lines
@@ -264,16 +263,7 @@ def package_documents(session: Session, snap: Snapshot) -> list[PackageDocument]
         ).scalars()
     )
     links: dict[int, list[str]] = {}
-    for document_id, entry_id, resolution, contract in session.execute(
-        select(
-            col(DocumentLink.document_id),
-            col(DocumentLink.entry_id),
-            col(DocumentLink.resolution),
-            col(DocumentLink.contract),
-        )
-        .join(Document, keyed(DocumentLink, "document_id", Document))
-        .where(col(Document.community_id) == snap.community.id)
-    ):
+    for document_id, entry_id, resolution, contract in document_links(session, snap.community.id):
         if entry_id is not None and entry_id in seqs:
             links.setdefault(document_id, []).append(voucher(seqs[entry_id]))
         if resolution is not None and resolution in numbers:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -57,6 +58,33 @@ class Placed:
         ]
         head = f"{self.day.isoformat()} document {self.account} {quote(self.relative)}"
         return "\n".join([head, *meta]) + "\n"
+
+
+class Link(NamedTuple):
+    """What one document backs: an entry, a resolution (its number) or a contract (its
+    number); one of the three per link."""
+
+    document_id: int
+    entry_id: str | None
+    resolution: str | None
+    contract: str | None
+
+
+def links(session: Session, community_id: str) -> list[Link]:
+    """Every link of the community's documents."""
+    return [
+        Link(*row)
+        for row in session.execute(
+            select(
+                col(DocumentLink.document_id),
+                col(DocumentLink.entry_id),
+                col(DocumentLink.resolution),
+                col(DocumentLink.contract),
+            )
+            .join(Document, keyed(DocumentLink, "document_id", Document))
+            .where(col(DocumentLink.community_id) == community_id)
+        )
+    ]
 
 
 #: How many entries one query of :func:`placed` names (well under any driver's limit).

@@ -37,10 +37,10 @@ from sqlmodel import Session, col
 from ledger import clock, events
 from ledger.books import Books
 from ledger.db import reader, writer
-from ledger.documents import EXTENSIONS
+from ledger.documents import EXTENSIONS, links
 from ledger.errors import NotFound, Problem, ValidationFailed
 from ledger.messages import Msg, msg
-from ledger.models import Contract, Document, DocumentLink, Entry, Resolution, keyed
+from ledger.models import Contract, Document, DocumentLink, Entry, Resolution
 
 #: The largest document accepted, in bytes (a phone's photo of a receipt, a scanned contract).
 MAX_BYTES = 20 * 1024 * 1024
@@ -411,21 +411,12 @@ def listed(
             .where(col(Document.community_id) == community.id)
             .order_by(col(Document.uploaded_at), col(Document.id))
         ).all()
-        links: dict[int, list[tuple[str | None, str | None, str | None]]] = {}
-        for document_id, entry_id, resolution, number in session.execute(
-            select(
-                col(DocumentLink.document_id),
-                col(DocumentLink.entry_id),
-                col(DocumentLink.resolution),
-                col(DocumentLink.contract),
-            )
-            .join(Document, keyed(DocumentLink, "document_id", Document))
-            .where(col(DocumentLink.community_id) == community.id)
-        ):
-            links.setdefault(document_id, []).append((entry_id, resolution, number))
+        backs: dict[int, list[tuple[str | None, str | None, str | None]]] = {}
+        for document_id, entry_id, resolution, number in links(session, community.id):
+            backs.setdefault(document_id, []).append((entry_id, resolution, number))
     out = []
     for document_id, sha, name, size, kind, by, at in rows:
-        own = links.get(document_id, [])
+        own = backs.get(document_id, [])
         entries = sorted({e for e, _, _ in own if e})
         contracts = sorted({c for _, _, c in own if c})
         if entry is not None and entry not in entries:
